@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Strict settings for every target of ours (see STYLE.md).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "hedgeops",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hedgeops", targets: ["hedgeops"]),
+        .library(name: "HedgeOpsKit", targets: ["HedgeOpsKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+    ],
+    targets: [
+        // libedit, for the REPL's line editing (apt: libedit-dev).
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        // libcurl, for every HTTP call (apt: libcurl4-openssl-dev); the shim
+        // header wraps the variadic curl_easy_setopt, which Swift cannot call.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "HedgeOpsKit",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "hedgeops",
+            dependencies: [
+                "HedgeOpsKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HedgeOpsKitTests",
+            dependencies: ["HedgeOpsKit", "CEditLine", "CCurl"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["hedgeops"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,74 @@
+import Crypto
+public import Foundation
+import Yams
+
+/// Reads a checklist file strictly: every unknown key, wrong type, bad value
+/// and duplicate id is reported with file, line, column and key path.
+public enum ChecklistLoader {
+    /// Loads and validates `path`; throws `ChecklistErrors` listing every problem.
+    public static func load(path: String) throws(ChecklistErrors) -> Checklist {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let message =
+                !exists ? "no such file" : isDirectory.boolValue ? "is a directory, not a checklist file" : "cannot be read"
+            throw ChecklistErrors([
+                ChecklistDiagnostic(
+                    file: path, line: 1, column: 1, path: "", message: message,
+                    fix: "pass an existing checklist with --checklist PATH")
+            ])
+        }
+        return try parse(data: data, file: path)
+    }
+
+    /// Parses checklist bytes; `file` names them in diagnostics.
+    public static func parse(data: Data, file: String) throws(ChecklistErrors) -> Checklist {
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ChecklistErrors([
+                ChecklistDiagnostic(file: file, line: 1, column: 1, path: "", message: "is not UTF-8 text")
+            ])
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ChecklistErrors([
+                    ChecklistDiagnostic(
+                        file: file, line: 1, column: 1, path: "", message: "the file is empty",
+                        fix: "start from checklists/load-test-8h.yaml")
+                ])
+            }
+            root = node
+        } catch let error as ChecklistErrors {
+            throw error
+        } catch let error as YamlError {
+            throw ChecklistErrors([diagnostic(from: error, file: file)])
+        } catch {
+            throw ChecklistErrors([
+                ChecklistDiagnostic(file: file, line: 1, column: 1, path: "", message: "\(error)")
+            ])
+        }
+        let reader = YAMLReader(file: file)
+        let checklist = ChecklistBuilder(reader: reader, sha256: digest).build(root)
+        if let checklist, reader.diagnostics.isEmpty { return checklist }
+        throw ChecklistErrors(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+    }
+
+    private static func diagnostic(from error: YamlError, file: String) -> ChecklistDiagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            let extra = context.map { " \($0.text)" } ?? ""
+            return ChecklistDiagnostic(
+                file: file, line: mark.line, column: mark.column, path: "",
+                message: "YAML syntax: \(problem)\(extra)", fix: "check indentation and quoting on this line")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return ChecklistDiagnostic(
+                file: file, line: context.mark.line, column: context.mark.column, path: "",
+                message: "duplicate key \(keys) in one mapping (first written here)",
+                fix: "keep one of them")
+        default:
+            return ChecklistDiagnostic(file: file, line: 1, column: 1, path: "", message: "YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// Environment variables present and non-empty; secrets described, never shown.
+enum EnvironmentCheck {
+    static func check(_ variables: [EnvVariable], in environment: [String: String], fix: String?) -> Finding {
+        var parts: [String] = []
+        var missing: [String] = []
+        var padded: [String] = []
+        for variable in variables {
+            guard let value = environment[variable.name], !value.isEmpty else {
+                missing.append(variable.name)
+                parts.append("\(variable.name) not set")
+                continue
+            }
+            let secret = variable.secret || Secrets.looksSecret(variable.name)
+            let shown = secret ? Secrets.describe(value) : "set to '\(value)'"
+            parts.append("\(variable.name) \(shown)")
+            if value != value.trimmingCharacters(in: .whitespacesAndNewlines) {
+                padded.append(variable.name)
+            }
+        }
+        let detail = parts.joined(separator: "; ")
+        if !missing.isEmpty {
+            return .fail(detail, fix: fix ?? "export \(missing.map { "\($0)=…" }.joined(separator: " ")) before running hedgeops")
+        }
+        if !padded.isEmpty {
+            return .warn(
+                detail + "; surrounding whitespace in \(padded.joined(separator: ", "))",
+                fix: "remove the spaces or newline around the value of \(padded.joined(separator: ", "))")
+        }
+        return .pass(detail)
+    }
+}
+
+import Foundation

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import HedgeOpsKit
+
+/// The `hedgeops` command: one subcommand a file, all of them thin shells
+/// over HedgeOpsKit.
+struct HedgeOps: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hedgeops",
+        abstract: "Run the 8-hour TESTNET load test of the Bitunix HEDGE executor as a guided, verified, signed workflow.",
+        discussion: """
+            Pre-flight checks, a supervised run with memory and CPU sampling, hourly checkpoints, \
+            a verdict against the checklist's pass criteria, and signed results for the reviewer.
+
+            Examples:
+              hedgeops verify-env                      # pre-flight of the shipped checklist
+              hedgeops verify-env --json --offline     # for scripts, no network
+              hedgeops checklist lint checklists/load-test-8h.yaml
+
+            Exit codes (every command):
+              0 success / PASS, 1 a check or criterion failed / FAIL, 2 usage or input error,
+              3 TESTNET gate refused, 4 aborted by the operator.
+            """,
+        version: "0.1.0",
+        subcommands: [VerifyEnvCommand.self, ChecklistCommand.self]
+    )
+}
+
+/// Entry point: ArgumentParser's own usage errors exit 64; SPEC §2 says 2.
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try HedgeOps.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = HedgeOps.exitCode(for: error)
+            if code == .validationFailure {
+                let message = HedgeOps.fullMessage(for: error)
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                exit(ExitCode.usage)
+            }
+            HedgeOps.exit(withError: error)
+        }
+    }
+}
