@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(
             name: "HedgeOpsKitTests",
             dependencies: ["HedgeOpsKit", "CEditLine", "CCurl"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -31,6 +31,7 @@ struct ChecklistBuilder {
         let endpoints = endpointList(top)
         let logPatterns = patterns(top)
         let criteria = criteriaSection(top, patternIds: logPatterns.map(\.id))
+        let criterionIds = declaredIds(top.child("criteria")?.mapping?["items"])
         let checklist = Checklist(
             file: reader.file,
             sha256: sha256,
@@ -47,11 +48,12 @@ struct ChecklistBuilder {
             monitoring: monitoring(top),
             criteria: criteria,
             failureAnalysis: failureAnalysis(top),
-            results: resultsSheet(top, criterionIds: criteria.items.map(\.id)),
+            results: resultsSheet(top, criterionIds: criterionIds),
             status: top.string("status"),
             nextStep: top.string("next_step"))
         checkRunFitsCheckpoints(checklist, top)
-        checkHasGate(checklist, top)
+        // An item that failed to read may be the gate: do not pile a second error on it.
+        if reader.diagnostics.isEmpty { checkHasGate(checklist, top) }
         return checklist
     }
 
@@ -440,6 +442,14 @@ struct ChecklistBuilder {
     }
 
     // MARK: Helpers
+
+    /// The ids written in a list of mappings, read without validating (the
+    /// owner of the list reports its own problems), so references to an entry
+    /// that is invalid for another reason do not cascade.
+    private func declaredIds(_ list: Node?) -> [String] {
+        guard case .sequence(let sequence)? = list else { return [] }
+        return sequence.compactMap { $0.mapping?["id"]?.scalar?.string }
+    }
 
     private func enumValue<E: RawRepresentable & CaseIterable>(_ map: MapView, _ key: String, _ type: E.Type) -> E?
     where E.RawValue == String {

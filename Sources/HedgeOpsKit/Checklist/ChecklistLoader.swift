@@ -42,7 +42,7 @@ public enum ChecklistLoader {
         } catch let error as ChecklistErrors {
             throw error
         } catch let error as YamlError {
-            throw ChecklistErrors([diagnostic(from: error, file: file)])
+            throw ChecklistErrors([diagnostic(from: error, file: file, text: text)])
         } catch {
             throw ChecklistErrors([
                 ChecklistDiagnostic(file: file, line: 1, column: 1, path: "", message: "\(error)")
@@ -54,7 +54,7 @@ public enum ChecklistLoader {
         throw ChecklistErrors(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
     }
 
-    private static func diagnostic(from error: YamlError, file: String) -> ChecklistDiagnostic {
+    private static func diagnostic(from error: YamlError, file: String, text: String) -> ChecklistDiagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
             let extra = context.map { " \($0.text)" } ?? ""
@@ -63,12 +63,30 @@ public enum ChecklistLoader {
                 message: "YAML syntax: \(problem)\(extra)", fix: "check indentation and quoting on this line")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            let first = context.mark
+            let again = secondOccurrence(of: duplicates.first ?? "", after: first, in: text)
             return ChecklistDiagnostic(
-                file: file, line: context.mark.line, column: context.mark.column, path: "",
-                message: "duplicate key \(keys) in one mapping (first written here)",
+                file: file, line: again?.line ?? first.line, column: again?.column ?? first.column, path: "",
+                message: "duplicate key \(keys) in one mapping (first on line \(first.line))",
                 fix: "keep one of them")
         default:
             return ChecklistDiagnostic(file: file, line: 1, column: 1, path: "", message: "YAML: \(error)")
         }
+    }
+
+    /// Yams marks the first of two duplicate keys; the operator wants the one
+    /// they just added. Looks for the same key at the same column further down.
+    private static func secondOccurrence(of key: String, after mark: Mark, in text: String) -> (line: Int, column: Int)? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let indent = String(repeating: " ", count: max(mark.column - 1, 0))
+        guard mark.line < lines.count else { return nil }
+        for index in mark.line..<lines.count {
+            let line = lines[index]
+            if line.hasPrefix(indent + key + ":") { return (index + 1, mark.column) }
+            // Leaving the mapping: a less indented, non-empty line.
+            let trimmed = line.drop { $0 == " " }
+            if !trimmed.isEmpty, !trimmed.hasPrefix("#"), line.count - trimmed.count < indent.count { return nil }
+        }
+        return nil
     }
 }

@@ -25,25 +25,27 @@ final class YAMLReader {
             report(node, path, "expected a mapping (key: value lines), got \(describe(node))")
             return nil
         }
-        var seen = Set<String>()
+        let keys = mapping.compactMap { $0.key.scalar?.string }
+        let missing = required.filter { !keys.contains($0) }
+        var explained = Set<String>()
         for (keyNode, _) in mapping {
             guard let key = keyNode.scalar?.string else {
                 report(keyNode, path, "keys must be plain words, got \(describe(keyNode))")
                 continue
             }
-            seen.insert(key)
-            if !allowed.contains(key) {
-                let keyPath = join(path, key)
-                if let suggestion = closest(to: key, in: allowed) {
-                    report(keyNode, keyPath, "unknown key '\(key)'", fix: "did you mean '\(suggestion)'?")
-                } else {
-                    report(
-                        keyNode, keyPath, "unknown key '\(key)'",
-                        fix: "valid keys here: \(allowed.joined(separator: ", "))")
-                }
+            guard !allowed.contains(key) else { continue }
+            let keyPath = join(path, key)
+            if let suggestion = closest(to: key, in: allowed) {
+                // A misspelt required key is one problem, not two.
+                explained.insert(suggestion)
+                report(keyNode, keyPath, "unknown key '\(key)'", fix: "did you mean '\(suggestion)'?")
+            } else {
+                report(
+                    keyNode, keyPath, "unknown key '\(key)'",
+                    fix: "valid keys here: \(allowed.joined(separator: ", "))")
             }
         }
-        for key in required where !seen.contains(key) {
+        for key in missing where !explained.contains(key) {
             report(node, join(path, key), "missing required key '\(key)'", fix: "add '\(key): …' to this mapping")
         }
         return MapView(reader: self, mapping: mapping, node: node, path: path)
