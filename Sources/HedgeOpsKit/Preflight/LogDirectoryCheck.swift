@@ -37,7 +37,7 @@ enum LogDirectoryCheck {
             return .fail("\(shown): cannot read free space: \(String(cString: strerror(errno)))", fix: "check the filesystem")
         }
         let freeMB = Double(fs.f_bavail) * Double(fs.f_frsize) / 1_048_576
-        let detail = "\(shown)\(created ? " created," : ""), writable, \(formatMegabytes(freeMB)) free"
+        let detail = "\(shown)\(created ? " created" : ""), writable, \(formatMegabytes(freeMB)) free"
         if freeMB < spec.minFreeMB {
             return .fail(
                 detail + " (needs \(formatMegabytes(spec.minFreeMB)))",

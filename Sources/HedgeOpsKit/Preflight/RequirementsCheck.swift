@@ -3,8 +3,8 @@ import Foundation
 /// Every line of requirements.txt is installed at a matching version in the
 /// active virtual environment, as that environment's interpreter sees it.
 enum RequirementsCheck {
-    /// Asked of the venv's interpreter: reads requirement strings as JSON on
-    /// stdin, answers one verdict each. Uses `packaging` (or pip's vendored
+    /// Asked of the venv's interpreter for lines Swift cannot judge (markers,
+    /// URLs): reads requirement strings as JSON on stdin, answers one verdict each. Uses `packaging` (or pip's vendored
     /// copy) for PEP 440 specifiers and markers.
     static let script = #"""
         import json, sys
@@ -64,15 +64,26 @@ enum RequirementsCheck {
             return .fail("cannot check \(file): no virtual environment is active", fix: "source .venv/bin/activate, then \(fix)")
         }
         if lines.isEmpty { return .pass("\(file) lists no requirements") }
-        let input = (try? JSONEncoder().encode(lines)) ?? Data("[]".utf8)
-        let outcome = ProcessRunner.run(
-            [python, "-c", script], environment: context.environment, workingDirectory: context.workingDirectory,
-            stdin: input, timeout: 20)
-        if outcome.timedOut { return .fail("\(python) did not answer within 20 s", fix: "check the interpreter by hand") }
-        if let launchError = outcome.launchError { return .fail(launchError, fix: fix) }
-        guard outcome.exitCode == 0, let verdicts = try? JSONDecoder().decode([Verdict].self, from: outcome.stdout) else {
-            let reason = outcome.stderrText.split(separator: "\n").last.map(String.init) ?? "exit \(outcome.exitCode)"
-            return .fail("\(python) could not check the requirements: \(reason)", fix: "check the interpreter by hand")
+        let installed: InstalledDistributions
+        switch InstalledDistributions.probe(python: python, context: context) {
+        case .success(let value): installed = value
+        case .failure(let error): return .fail(error.message, fix: "check the interpreter by hand")
+        }
+        // Judge plain lines here; only markers and URLs cost a full Python import.
+        var verdicts: [Verdict] = []
+        var undecided: [String] = []
+        for line in lines {
+            if let requirement = SimpleRequirement(line), case .some(let why) = requirement.verdict(installed: installed) {
+                verdicts.append(Verdict(line: line, ok: why == nil, version: nil, why: why))
+            } else {
+                undecided.append(line)
+            }
+        }
+        if !undecided.isEmpty {
+            switch askInterpreter(python, undecided, context: context) {
+            case .success(let answers): verdicts += answers
+            case .failure(let error): return .fail(error.message, fix: "check the interpreter by hand")
+            }
         }
         let bad = verdicts.filter { !$0.ok }
         if bad.isEmpty {
@@ -81,6 +92,23 @@ enum RequirementsCheck {
         let listed = bad.prefix(5).map { "\($0.line) (\($0.why ?? "mismatch"))" }.joined(separator: ", ")
         let more = bad.count > 5 ? " and \(bad.count - 5) more" : ""
         return .fail("\(bad.count) of \(verdicts.count) not met: \(listed)\(more)", fix: fix)
+    }
+
+    /// The full answer from the interpreter, for lines with markers or URLs.
+    private static func askInterpreter(
+        _ python: String, _ lines: [String], context: PreflightContext
+    ) -> Result<[Verdict], InstalledDistributions.ProbeError> {
+        let input = (try? JSONEncoder().encode(lines)) ?? Data("[]".utf8)
+        let outcome = ProcessRunner.run(
+            [python, "-c", script], environment: context.environment, workingDirectory: context.workingDirectory,
+            stdin: input, timeout: 20)
+        if outcome.timedOut { return .failure(.init(message: "\(python) did not answer within 20 s")) }
+        if let launchError = outcome.launchError { return .failure(.init(message: launchError)) }
+        guard outcome.exitCode == 0, let verdicts = try? JSONDecoder().decode([Verdict].self, from: outcome.stdout) else {
+            let reason = outcome.stderrText.split(separator: "\n").last.map(String.init) ?? "exit \(outcome.exitCode)"
+            return .failure(.init(message: "\(python) could not check the requirements: \(reason)"))
+        }
+        return .success(verdicts)
     }
 
     struct FileProblem: Error, CustomStringConvertible {
