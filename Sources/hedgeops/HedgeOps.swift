@@ -7,7 +7,8 @@ import HedgeOpsKit
 struct HedgeOps: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hedgeops",
-        abstract: "Run the 8-hour TESTNET load test of the Bitunix HEDGE executor as a guided, verified, signed workflow.",
+        abstract:
+            "Run the 8-hour TESTNET load test of the Bitunix HEDGE executor as a guided, verified, signed workflow.",
         discussion: """
             Pre-flight checks, a supervised run with memory and CPU sampling, hourly checkpoints, \
             a verdict against the checklist's pass criteria, and signed results for the reviewer.

@@ -38,7 +38,9 @@ struct VerifyEnvCommand: ParsableCommand {
     @Flag(help: "Skip network items (they are reported as not run and never count as passed).")
     var offline = false
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a run parameter, e.g. --set log_level=INFO.", valueName: "NAME=VALUE"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Override a run parameter, e.g. --set log_level=INFO.", valueName: "NAME=VALUE"))
     var assignments: [ParameterAssignment] = []
 
     func run() throws {

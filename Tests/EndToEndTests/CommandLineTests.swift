@@ -6,14 +6,21 @@ struct CommandLineTests {
     @Test func lintAcceptsTheShippedChecklist() throws {
         let result = try Binary.run(["checklist", "lint", Binary.shippedChecklist])
         #expect(result.exitCode == 0)
-        #expect(result.stdout.contains("ok: 10 pre-flight items, 5 parameters, 5 hourly items, 6 checkpoints, 6 pass criteria"))
+        #expect(
+            result.stdout.contains(
+                "ok: 10 pre-flight items, 5 parameters, 5 hourly items, 6 checkpoints, 6 pass criteria"))
     }
 
     @Test func lintListsEveryErrorWithFileLineColumnAndExitsTwo() throws {
-        let fixture = Binary.repositoryRoot.appendingPathComponent("Tests/HedgeOpsKitTests/Fixtures/malformed/09-unknown-metric.yaml").path
+        let fixture = Binary.repositoryRoot.appendingPathComponent(
+            "Tests/HedgeOpsKitTests/Fixtures/malformed/09-unknown-metric.yaml"
+        ).path
         let result = try Binary.run(["checklist", "lint", fixture])
         #expect(result.exitCode == 2)
-        #expect(result.stderr.contains("\(fixture):45:40: error: criteria.items[0].metric: unknown metric 'memory_ration'; did you mean 'memory_ratio'?"))
+        #expect(
+            result.stderr.contains(
+                "\(fixture):45:40: error: criteria.items[0].metric: unknown metric 'memory_ration'; did you mean 'memory_ratio'?"
+            ))
         #expect(result.stderr.contains("1 error"))
     }
 
@@ -45,7 +52,9 @@ struct CommandLineTests {
         func underPty(_ extraEnv: String) throws -> String {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            process.arguments = ["-qec", "\(extraEnv) '\(Binary.path)' verify-env --checklist '\(Binary.shippedChecklist)'", "/dev/null"]
+            process.arguments = [
+                "-qec", "\(extraEnv) '\(Binary.path)' verify-env --checklist '\(Binary.shippedChecklist)'", "/dev/null",
+            ]
             let out = Pipe()
             process.standardOutput = out
             process.standardInput = FileHandle.nullDevice

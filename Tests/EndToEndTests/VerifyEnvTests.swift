@@ -54,7 +54,8 @@ struct VerifyEnvTests {
         env["BITUNIX_REST_URL"] = "http://127.0.0.1:1"
         env["BITUNIX_WS_URL"] = "ws://127.0.0.1:1"
         let workspace = try Workspace()
-        let result = try Binary.run(["verify-env", "--json", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--json", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
         let document = try json(result.stdout)
         #expect((document["testnet_gate"] as? [String: Any])?["status"] as? String == "pass")
         #expect(item("testnet-flag", in: document)?["status"] as? String == "pass")
@@ -68,7 +69,8 @@ struct VerifyEnvTests {
         let workspace = try Self.readyWorkspace()
         var env = Self.readyEnvironment(venv: venv)
         env["BITUNIX_USE_TESTNET"] = value
-        let result = try Binary.run(["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
         #expect(result.exitCode == 3, "\(result.all)")
         #expect(result.stdout.contains("TESTNET gate: REFUSED"))
         #expect(result.stdout.contains(value == nil ? "BITUNIX_USE_TESTNET is not set" : "does not read as true"))
@@ -79,7 +81,9 @@ struct VerifyEnvTests {
         let workspace = try Self.readyWorkspace()
         var env = Self.readyEnvironment(venv: venv)
         env["BITUNIX_REST_URL"] = "https://fapi.bitunix.com"
-        let result = try Binary.run(["verify-env", "--offline", "--json", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--json", "--checklist", Binary.shippedChecklist], environment: env,
+            in: workspace.path)
         #expect(result.exitCode == 3)
         let document = try json(result.stdout)
         let failed = (document["items"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "fail" }
@@ -95,7 +99,8 @@ struct VerifyEnvTests {
         var env = Binary.baseEnvironment
         env["BITUNIX_USE_TESTNET"] = "true"
         let workspace = try Workspace()
-        let result = try Binary.run(["verify-env", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
         #expect(result.exitCode == 3)
         #expect(result.stdout.contains("BITUNIX_REST_URL not set, the executor's default"))
         // No network check is attempted past a refused gate.
@@ -107,13 +112,17 @@ struct VerifyEnvTests {
         let workspace = try Self.readyWorkspace()
         var env = Self.readyEnvironment(venv: venv)
         env["BITUNIX_API_SECRET"] = " " + Self.secret  // a warning must not print it either
-        for arguments in [["verify-env"], ["verify-env", "--json"], ["verify-env", "--quiet"], ["verify-env", "--fix", "--offline"]] {
-            let result = try Binary.run(arguments + ["--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        for arguments in [
+            ["verify-env"], ["verify-env", "--json"], ["verify-env", "--quiet"], ["verify-env", "--fix", "--offline"],
+        ] {
+            let result = try Binary.run(
+                arguments + ["--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
             #expect(!result.all.contains(Self.secret), "secret leaked by \(arguments)")
             #expect(!result.all.contains(Self.apiKey), "API key leaked by \(arguments)")
             #expect(!result.all.contains(String(Self.secret.prefix(12))), "part of the secret leaked by \(arguments)")
         }
-        let result = try Binary.run(["verify-env", "--json", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--json", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
         let detail = try #require(item("env-vars", in: try json(result.stdout))?["detail"] as? String)
         #expect(detail.contains("BITUNIX_API_SECRET set, \(Self.secret.count + 1) chars, sha256:"))
         #expect(item("env-vars", in: try json(result.stdout))?["status"] as? String == "warn")
@@ -124,7 +133,8 @@ struct VerifyEnvTests {
         let workspace = try Self.readyWorkspace()
         var env = Self.readyEnvironment(venv: venv)
         env["BITUNIX_API_SECRET"] = nil
-        let result = try Binary.run(["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
         #expect(result.exitCode == 1)
         #expect(result.stdout.contains("BITUNIX_API_SECRET not set"))
         #expect(result.stdout.contains("fix: export BITUNIX_API_KEY"))
@@ -137,11 +147,14 @@ struct VerifyEnvTests {
         let workspace = try Self.readyWorkspace()
         try FileManager.default.removeItem(atPath: workspace.path + "/data/load_test")
         let env = Self.readyEnvironment(venv: venv)
-        let before = try Binary.run(["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let before = try Binary.run(
+            ["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
         #expect(before.exitCode == 1)
         #expect(before.stdout.contains("data/load_test does not exist"))
         #expect(!workspace.exists("data/load_test"))
-        let fixed = try Binary.run(["verify-env", "--offline", "--fix", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let fixed = try Binary.run(
+            ["verify-env", "--offline", "--fix", "--checklist", Binary.shippedChecklist], environment: env,
+            in: workspace.path)
         #expect(fixed.exitCode == 0, "\(fixed.all)")
         #expect(fixed.stdout.contains("data/load_test created, writable"))
         #expect(workspace.exists("data/load_test"))
@@ -152,7 +165,9 @@ struct VerifyEnvTests {
         let workspace = try Self.readyWorkspace()
         try FileManager.default.removeItem(atPath: workspace.path + "/data/load_test")
         try workspace.write("data/load_test", "not a directory")
-        let result = try Binary.run(["verify-env", "--offline", "--fix", "--checklist", Binary.shippedChecklist], environment: Self.readyEnvironment(venv: venv), in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--fix", "--checklist", Binary.shippedChecklist],
+            environment: Self.readyEnvironment(venv: venv), in: workspace.path)
         #expect(result.exitCode == 1)
         #expect(result.stdout.contains("data/load_test exists but is not a directory"))
     }
@@ -169,7 +184,9 @@ struct VerifyEnvTests {
             try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: logDir)
         }
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: logDir) }
-        let result = try Binary.run(["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: Self.readyEnvironment(venv: venv), in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--checklist", Binary.shippedChecklist],
+            environment: Self.readyEnvironment(venv: venv), in: workspace.path)
         #expect(result.exitCode == 1)
         #expect(result.stdout.contains("data/load_test is not writable"))
     }
@@ -181,7 +198,9 @@ struct VerifyEnvTests {
         let workspace = try Self.readyWorkspace()
         var env = Self.readyEnvironment(venv: venv)
         env["VIRTUAL_ENV"] = nil
-        let result = try Binary.run(["verify-env", "--offline", "--json", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--json", "--checklist", Binary.shippedChecklist], environment: env,
+            in: workspace.path)
         #expect(result.exitCode == 1)
         let document = try json(result.stdout)
         #expect(item("venv", in: document)?["status"] as? String == "fail")
@@ -193,7 +212,8 @@ struct VerifyEnvTests {
         let workspace = try Self.readyWorkspace()
         var env = Self.readyEnvironment(venv: venv)
         env["PATH"] = Binary.baseEnvironment["PATH"]
-        let result = try Binary.run(["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
         #expect(result.stdout.contains("outside \(venv)"))
     }
 
@@ -201,8 +221,11 @@ struct VerifyEnvTests {
         let venv = try #require(SharedVenv.path)
         let workspace = try Self.readyWorkspace()
         try workspace.write(
-            "requirements.txt", "pip>=20\nhedgeops-no-such-package==1.0\npip<1  # too old\n--index-url https://example.invalid\n")
-        let result = try Binary.run(["verify-env", "--offline", "--json", "--checklist", Binary.shippedChecklist], environment: Self.readyEnvironment(venv: venv), in: workspace.path)
+            "requirements.txt",
+            "pip>=20\nhedgeops-no-such-package==1.0\npip<1  # too old\n--index-url https://example.invalid\n")
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--json", "--checklist", Binary.shippedChecklist],
+            environment: Self.readyEnvironment(venv: venv), in: workspace.path)
         #expect(result.exitCode == 1)
         let detail = try #require(item("requirements", in: try json(result.stdout))?["detail"] as? String)
         #expect(detail.contains("2 of 3 not met"))
@@ -215,8 +238,11 @@ struct VerifyEnvTests {
         let workspace = try Self.readyWorkspace()
         try workspace.write(
             "requirements.txt",
-            "pip>=20 ; python_version >= \"3\"\nhedgeops-windows-only==1 ; sys_platform == \"win32\"\nhedgeops-missing>=1 ; python_version >= \"3\"\n")
-        let result = try Binary.run(["verify-env", "--offline", "--json", "--checklist", Binary.shippedChecklist], environment: Self.readyEnvironment(venv: venv), in: workspace.path)
+            "pip>=20 ; python_version >= \"3\"\nhedgeops-windows-only==1 ; sys_platform == \"win32\"\nhedgeops-missing>=1 ; python_version >= \"3\"\n"
+        )
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--json", "--checklist", Binary.shippedChecklist],
+            environment: Self.readyEnvironment(venv: venv), in: workspace.path)
         let detail = try #require(item("requirements", in: try json(result.stdout))?["detail"] as? String)
         #expect(detail == "1 of 3 not met: hedgeops-missing>=1 ; python_version >= \"3\" (not installed)")
     }
@@ -225,7 +251,9 @@ struct VerifyEnvTests {
         let venv = try #require(SharedVenv.path)
         let workspace = try Self.readyWorkspace()
         try FileManager.default.removeItem(atPath: workspace.path + "/requirements.txt")
-        let result = try Binary.run(["verify-env", "--offline", "--checklist", Binary.shippedChecklist], environment: Self.readyEnvironment(venv: venv), in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--checklist", Binary.shippedChecklist],
+            environment: Self.readyEnvironment(venv: venv), in: workspace.path)
         #expect(result.exitCode == 1)
         #expect(result.stdout.contains("requirements.txt not found"))
     }
@@ -235,41 +263,49 @@ struct VerifyEnvTests {
     @Test func aDebugLogLevelFailsTheInfoItem() throws {
         let venv = try #require(SharedVenv.path)
         let workspace = try Self.readyWorkspace()
-        let result = try Binary.run(["verify-env", "--offline", "--set", "log_level=DEBUG", "--checklist", Binary.shippedChecklist], environment: Self.readyEnvironment(venv: venv), in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--offline", "--set", "log_level=DEBUG", "--checklist", Binary.shippedChecklist],
+            environment: Self.readyEnvironment(venv: venv), in: workspace.path)
         #expect(result.exitCode == 1)
         #expect(result.stdout.contains("log_level is DEBUG, the checklist requires INFO"))
     }
 
     @Test func anUnknownOrInvalidParameterIsAUsageError() throws {
         let workspace = try Workspace()
-        let unknown = try Binary.run(["verify-env", "--set", "symbl=ETHUSDT", "--checklist", Binary.shippedChecklist], in: workspace.path)
+        let unknown = try Binary.run(
+            ["verify-env", "--set", "symbl=ETHUSDT", "--checklist", Binary.shippedChecklist], in: workspace.path)
         #expect(unknown.exitCode == 2)
         #expect(unknown.stderr.contains("did you mean 'symbol'?"))
-        let invalid = try Binary.run(["verify-env", "--set", "offset=0.5", "--checklist", Binary.shippedChecklist], in: workspace.path)
+        let invalid = try Binary.run(
+            ["verify-env", "--set", "offset=0.5", "--checklist", Binary.shippedChecklist], in: workspace.path)
         #expect(invalid.exitCode == 2)
         #expect(invalid.stderr.contains("must be at most 0.01"))
     }
 
     @Test func commandItemsAreRunWithATimeout() throws {
         let workspace = try Workspace()
-        let minimal = try String(contentsOf: Binary.repositoryRoot.appendingPathComponent("Tests/HedgeOpsKitTests/Fixtures/minimal.yaml"), encoding: .utf8)
-        let withCommands = minimal.replacingOccurrences(of: "      - id: keys\n", with: """
-                  - id: quick
-                    kind: command
-                    title: A command that succeeds
-                    run: [sh, -c, "exit 0"]
-                  - id: slow
-                    kind: command
-                    title: A command that hangs
-                    run: [sleep, "30"]
-                    timeout: 500ms
-                  - id: wrong
-                    kind: command
-                    title: A command that fails
-                    run: [sh, -c, "echo broken >&2; exit 3"]
-                  - id: keys
+        let minimal = try String(
+            contentsOf: Binary.repositoryRoot.appendingPathComponent("Tests/HedgeOpsKitTests/Fixtures/minimal.yaml"),
+            encoding: .utf8)
+        let withCommands = minimal.replacingOccurrences(
+            of: "      - id: keys\n",
+            with: """
+                      - id: quick
+                        kind: command
+                        title: A command that succeeds
+                        run: [sh, -c, "exit 0"]
+                      - id: slow
+                        kind: command
+                        title: A command that hangs
+                        run: [sleep, "30"]
+                        timeout: 500ms
+                      - id: wrong
+                        kind: command
+                        title: A command that fails
+                        run: [sh, -c, "echo broken >&2; exit 3"]
+                      - id: keys
 
-            """)
+                """)
         try workspace.write("checklist.yaml", withCommands)
         let started = Date()
         let result = try Binary.run(["verify-env", "--json", "--checklist", "checklist.yaml"], in: workspace.path)
@@ -282,12 +318,17 @@ struct VerifyEnvTests {
 
     @Test func theJSONShapeIsStable() throws {
         let workspace = try Workspace()
-        let result = try Binary.run(["verify-env", "--json", "--checklist", Binary.shippedChecklist], in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--json", "--checklist", Binary.shippedChecklist], in: workspace.path)
         let document = try json(result.stdout)
-        #expect(Set(document.keys) == ["schema", "checklist", "ok", "exit_code", "testnet_gate", "items", "summary", "duration_ms"])
+        #expect(
+            Set(document.keys) == [
+                "schema", "checklist", "ok", "exit_code", "testnet_gate", "items", "summary", "duration_ms",
+            ])
         #expect(document["schema"] as? String == "hedgeops.verify-env/1")
         for entry in document["items"] as? [[String: Any]] ?? [] {
-            #expect(Set(entry.keys).isSuperset(of: ["id", "title", "kind", "required", "status", "detail", "duration_ms"]))
+            #expect(
+                Set(entry.keys).isSuperset(of: ["id", "title", "kind", "required", "status", "detail", "duration_ms"]))
             #expect(["pass", "fail", "warn", "skip"].contains(entry["status"] as? String ?? ""))
             if entry["status"] as? String == "fail" { #expect(entry["fix"] is String) }
         }

@@ -49,7 +49,8 @@ struct MalformedChecklistTests {
             }
             #expect(
                 match != nil,
-                "expected \(expected.line):\(expected.column) \(expected.path) '\(expected.fragment)', got:\n\(error.description)")
+                "expected \(expected.line):\(expected.column) \(expected.path) '\(expected.fragment)', got:\n\(error.description)"
+            )
             #expect(error.diagnostics.allSatisfy { $0.file == expected.file })
         }
     }

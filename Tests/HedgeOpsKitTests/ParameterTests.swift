@@ -3,7 +3,8 @@ import Testing
 @testable import HedgeOpsKit
 
 struct ParameterTests {
-    func parameter(_ kind: Parameter.Kind, choices: [String] = [], min: Double? = nil, max: Double? = nil) -> Parameter {
+    func parameter(_ kind: Parameter.Kind, choices: [String] = [], min: Double? = nil, max: Double? = nil) -> Parameter
+    {
         Parameter(
             name: "p", title: "P", kind: kind, defaultValue: "", choices: choices, min: min, max: max, env: nil,
             expect: nil, line: 1, column: 1)

@@ -43,13 +43,20 @@ struct ShippedChecklistTests {
             + checklist.criteria.items.map(\.title)
         var cursor = 0
         for box in boxes {
-            guard let found = titles[cursor...].firstIndex(where: { normalise($0).hasPrefix(box) || normalise($0).contains(box) }) else {
+            guard
+                let found = titles[cursor...].firstIndex(where: {
+                    normalise($0).hasPrefix(box) || normalise($0).contains(box)
+                })
+            else {
                 Issue.record("seed item not found in order: \(box)")
                 continue
             }
             cursor = found + 1
         }
-        for label in ["Memory Baseline (Hour 0)", "Memory Hour 1", "Memory Hour 2", "Memory Hour 4", "Memory Hour 6", "Memory Hour 8"] {
+        for label in [
+            "Memory Baseline (Hour 0)", "Memory Hour 1", "Memory Hour 2", "Memory Hour 4", "Memory Hour 6",
+            "Memory Hour 8",
+        ] {
             #expect(checklist.monitoring.checkpoints.contains { $0.label == label } && seed.contains(label))
         }
         for expected in checklist.monitoring.expectedBehavior { #expect(seed.contains(expected)) }

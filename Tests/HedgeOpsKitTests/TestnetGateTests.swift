@@ -12,7 +12,9 @@ struct TestnetGateTests {
             Endpoint(id: "ws", title: "WS", env: "BITUNIX_WS_URL", defaultURL: "wss://fapi.bitunix.com/public/"),
         ])
 
-    func environment(flag: String?, rest: String = "http://127.0.0.1:8080", ws: String = "ws://127.0.0.1:8080/ws") -> [String: String] {
+    func environment(flag: String?, rest: String = "http://127.0.0.1:8080", ws: String = "ws://127.0.0.1:8080/ws")
+        -> [String: String]
+    {
         var env = ["BITUNIX_REST_URL": rest, "BITUNIX_WS_URL": ws]
         env["BITUNIX_USE_TESTNET"] = flag
         return env
@@ -47,7 +49,9 @@ struct TestnetGateTests {
         #expect(decision.refusals.allSatisfy { $0.contains("not set, the executor's default") })
     }
 
-    @Test(arguments: ["fapi.bitunix.com", "openapi.bitunix.com", "anything.bitunix.com", "bitunix.com", "FAPI.Bitunix.com"])
+    @Test(arguments: [
+        "fapi.bitunix.com", "openapi.bitunix.com", "anything.bitunix.com", "bitunix.com", "FAPI.Bitunix.com",
+    ])
     func everyLiveHostIsRefusedAsLive(_ host: String) {
         #expect(gate.refusal(forHost: host)?.contains("LIVE") == true)
     }

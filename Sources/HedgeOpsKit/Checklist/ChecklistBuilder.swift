@@ -22,7 +22,9 @@ struct ChecklistBuilder {
         guard
             let top = reader.mapping(
                 root, "", allowed: Self.topKeys,
-                required: ["schema", "id", "title", "testnet", "endpoints", "preflight", "run", "monitoring", "criteria"])
+                required: [
+                    "schema", "id", "title", "testnet", "endpoints", "preflight", "run", "monitoring", "criteria",
+                ])
         else { return nil }
         let schema = top.int("schema", default: 1) ?? 1
         if schema != 1, let node = top.child("schema") {
@@ -139,7 +141,8 @@ struct ChecklistBuilder {
             } else {
                 let given = kindNode.scalar?.string ?? reader.describe(kindNode)
                 let kinds = Self.kindKeys.keys.sorted()
-                let fix = closest(to: given, in: kinds).map { "did you mean '\($0)'?" }
+                let fix =
+                    closest(to: given, in: kinds).map { "did you mean '\($0)'?" }
                     ?? "use one of: \(kinds.joined(separator: ", "))"
                 reader.report(kindNode, "\(path).kind", "unknown item kind '\(given)'", fix: fix)
                 return nil
@@ -160,7 +163,8 @@ struct ChecklistBuilder {
             kind = .testnetGate
         case "log_dir":
             kind = .logDir(
-                LogDirSpec(path: map.requiredString("path"), minFreeMB: map.number("min_free_mb", default: 0, min: 0) ?? 0))
+                LogDirSpec(
+                    path: map.requiredString("path"), minFreeMB: map.number("min_free_mb", default: 0, min: 0) ?? 0))
         case "venv":
             kind = .venv
         case "requirements":
@@ -168,7 +172,8 @@ struct ChecklistBuilder {
         case "command":
             let argv = map.stringList("run")
             if argv.isEmpty, let runNode = map.child("run") {
-                reader.report(runNode, map.keyPath("run"), "the command is empty", fix: "write it as a list: [program, arg, …]")
+                reader.report(
+                    runNode, map.keyPath("run"), "the command is empty", fix: "write it as a list: [program, arg, …]")
             }
             kind = .command(
                 CommandSpec(
@@ -188,7 +193,8 @@ struct ChecklistBuilder {
                     timeout: map.duration("timeout", default: 10, positive: true) ?? 10,
                     positionMode: map.string("position_mode")))
         case "manual":
-            kind = .manual(ManualSpec(prompt: map.string("prompt"), noteRequired: map.bool("note_required", default: false)))
+            kind = .manual(
+                ManualSpec(prompt: map.string("prompt"), noteRequired: map.bool("note_required", default: false)))
         default:
             kind = .params(parameters(map))
         }
@@ -200,7 +206,8 @@ struct ChecklistBuilder {
     private func endpointRef(_ map: MapView, _ endpointIds: [String]) -> String {
         let id = map.requiredString("endpoint")
         if !id.isEmpty, !endpointIds.contains(id), let node = map.child("endpoint") {
-            let fix = closest(to: id, in: endpointIds).map { "did you mean '\($0)'?" }
+            let fix =
+                closest(to: id, in: endpointIds).map { "did you mean '\($0)'?" }
                 ?? "declare it under endpoints, or use one of: \(endpointIds.joined(separator: ", "))"
             reader.report(node, map.keyPath("endpoint"), "unknown endpoint '\(id)'", fix: fix)
         }
@@ -230,7 +237,8 @@ struct ChecklistBuilder {
             let kinds = Parameter.Kind.allCases.map(\.rawValue)
             guard let kind = Parameter.Kind(rawValue: typeName) else {
                 if let typeNode = p.child("type") {
-                    let fix = closest(to: typeName, in: kinds).map { "did you mean '\($0)'?" }
+                    let fix =
+                        closest(to: typeName, in: kinds).map { "did you mean '\($0)'?" }
                         ?? "use one of: \(kinds.joined(separator: ", "))"
                     reader.report(typeNode, p.keyPath("type"), "unknown parameter type '\(typeName)'", fix: fix)
                 }
@@ -272,7 +280,9 @@ struct ChecklistBuilder {
         }
         let argv = map.stringList("command")
         if argv.isEmpty, let node = map.child("command") {
-            reader.report(node, map.keyPath("command"), "the run command is empty", fix: "write it as a list: [python, tests/load/load_test_8h.py]")
+            reader.report(
+                node, map.keyPath("command"), "the run command is empty",
+                fix: "write it as a list: [python, tests/load/load_test_8h.py]")
         }
         return RunSpec(
             title: map.string("title", default: "Test Execution Script") ?? "",
@@ -321,7 +331,8 @@ struct ChecklistBuilder {
         let hourly: [HourlyItem] = map.list("every_hour").compactMap { node, path in
             guard
                 let item = reader.mapping(
-                    node, path, allowed: ["id", "title", "measure", "expect", "max"], required: ["id", "title", "measure"])
+                    node, path, allowed: ["id", "title", "measure", "expect", "max"],
+                    required: ["id", "title", "measure"])
             else { return nil }
             let id = item.requiredString("id")
             ids.claim(id, node: item.child("id"), path: item.keyPath("id"), reader: reader)
@@ -337,13 +348,17 @@ struct ChecklistBuilder {
             else { return nil }
             if hour <= lastHour, let hourNode = item.child("hour") {
                 reader.report(
-                    hourNode, item.keyPath("hour"), "checkpoints must be in increasing order of hour, got \(formatNumber(hour)) after \(formatNumber(lastHour))")
+                    hourNode, item.keyPath("hour"),
+                    "checkpoints must be in increasing order of hour, got \(formatNumber(hour)) after \(formatNumber(lastHour))"
+                )
             }
             lastHour = max(lastHour, hour)
-            return Checkpoint(hour: hour, label: item.string("label", default: "Memory Hour \(formatNumber(hour))") ?? "")
+            return Checkpoint(
+                hour: hour, label: item.string("label", default: "Memory Hour \(formatNumber(hour))") ?? "")
         }
         if checkpoints.isEmpty, let node = map.child("checkpoints") {
-            reader.report(node, map.keyPath("checkpoints"), "at least one checkpoint is needed (hour 0 is the baseline)")
+            reader.report(
+                node, map.keyPath("checkpoints"), "at least one checkpoint is needed (hour 0 is the baseline)")
         } else if let first = checkpoints.first, first.hour != 0, let node = map.child("checkpoints") {
             reader.report(node, map.keyPath("checkpoints"), "the first checkpoint must be hour 0, the baseline")
         }
@@ -380,12 +395,17 @@ struct ChecklistBuilder {
             if let node = item.child("threshold") { checkThreshold(metric, threshold, node, item.keyPath("threshold")) }
             let operations = item.stringList("operations")
             for (index, op) in operations.enumerated() where !patternIds.contains(op) {
-                let fix = closest(to: op, in: patternIds).map { "did you mean '\($0)'?" }
+                let fix =
+                    closest(to: op, in: patternIds).map { "did you mean '\($0)'?" }
                     ?? "name a log pattern id: \(patternIds.joined(separator: ", "))"
-                reader.report(item.list("operations")[index].node, "\(item.keyPath("operations"))[\(index)]", "unknown log pattern '\(op)'", fix: fix)
+                reader.report(
+                    item.list("operations")[index].node, "\(item.keyPath("operations"))[\(index)]",
+                    "unknown log pattern '\(op)'", fix: fix)
             }
             if metric == .errorRate && operations.isEmpty, let node = item.child("metric") {
-                reader.report(node, item.keyPath("operations"), "error_rate needs the log patterns that count as operations", fix: "add operations: [orders_placed, orders_modified]")
+                reader.report(
+                    node, item.keyPath("operations"), "error_rate needs the log patterns that count as operations",
+                    fix: "add operations: [orders_placed, orders_modified]")
             }
             return Criterion(
                 id: id, title: item.requiredString("title"), metric: metric, comparison: comparison,
@@ -400,15 +420,19 @@ struct ChecklistBuilder {
         case .memoryRatio where value <= 1:
             reader.report(node, path, "a memory ratio threshold must be above 1 (e.g. 1.5), got \(formatNumber(value))")
         case .errorRate where value < 0 || value > 1:
-            reader.report(node, path, "an error rate is a fraction between 0 and 1 (0.1 % is 0.001), got \(formatNumber(value))")
+            reader.report(
+                node, path, "an error rate is a fraction between 0 and 1 (0.1 % is 0.001), got \(formatNumber(value))")
         case .cpuAverage where value <= 0:
             reader.report(node, path, "a CPU threshold is a percentage above 0, got \(formatNumber(value))")
         case .wsReconnects, .errorLock:
             if value < 0 || value != value.rounded() {
-                reader.report(node, path, "a count threshold is a whole number of at least 0, got \(formatNumber(value))")
+                reader.report(
+                    node, path, "a count threshold is a whole number of at least 0, got \(formatNumber(value))")
             }
         case .fullDuration where value != 1:
-            reader.report(node, path, "full_duration is 1 (ran the full duration) or nothing, got \(formatNumber(value))", fix: "write threshold: 1 with op: ==")
+            reader.report(
+                node, path, "full_duration is 1 (ran the full duration) or nothing, got \(formatNumber(value))",
+                fix: "write threshold: 1 with op: ==")
         default:
             break
         }
@@ -428,13 +452,17 @@ struct ChecklistBuilder {
             return ResultsSheet(title: "Results Documentation", summary: [])
         }
         let lines: [SummaryLine] = map.list("summary").compactMap { node, path in
-            guard let line = reader.mapping(node, path, allowed: ["label", "criteria"], required: ["label", "criteria"])
+            guard
+                let line = reader.mapping(node, path, allowed: ["label", "criteria"], required: ["label", "criteria"])
             else { return nil }
             let refs = line.stringList("criteria")
             for (index, ref) in refs.enumerated() where !criterionIds.contains(ref) {
-                let fix = closest(to: ref, in: criterionIds).map { "did you mean '\($0)'?" }
+                let fix =
+                    closest(to: ref, in: criterionIds).map { "did you mean '\($0)'?" }
                     ?? "name a criterion id: \(criterionIds.joined(separator: ", "))"
-                reader.report(line.list("criteria")[index].node, "\(line.keyPath("criteria"))[\(index)]", "unknown criterion '\(ref)'", fix: fix)
+                reader.report(
+                    line.list("criteria")[index].node, "\(line.keyPath("criteria"))[\(index)]",
+                    "unknown criterion '\(ref)'", fix: fix)
             }
             return SummaryLine(label: line.requiredString("label"), criteria: refs)
         }
@@ -457,7 +485,9 @@ struct ChecklistBuilder {
         if let value = E(rawValue: raw) { return value }
         if let node = map.child(key) {
             let names = E.allCases.map(\.rawValue)
-            let fix = closest(to: raw, in: names).map { "did you mean '\($0)'?" } ?? "use one of: \(names.joined(separator: ", "))"
+            let fix =
+                closest(to: raw, in: names).map { "did you mean '\($0)'?" }
+                ?? "use one of: \(names.joined(separator: ", "))"
             reader.report(node, map.keyPath(key), "unknown \(key) '\(raw)'", fix: fix)
         }
         return nil
@@ -468,12 +498,14 @@ struct ChecklistBuilder {
         let gates = checklist.items.filter { if case .testnetGate = $0.kind { return true } else { return false } }
         if gates.isEmpty {
             reader.report(
-                top.child("preflight") ?? top.node, "preflight", "no testnet_gate item: every checklist must check the TESTNET gate",
+                top.child("preflight") ?? top.node, "preflight",
+                "no testnet_gate item: every checklist must check the TESTNET gate",
                 fix: "add an item with kind: testnet_gate")
         }
         for gate in gates where !gate.required {
             reader.report(
-                top.child("preflight") ?? top.node, "preflight", "the testnet_gate item '\(gate.id)' cannot be optional",
+                top.child("preflight") ?? top.node, "preflight",
+                "the testnet_gate item '\(gate.id)' cannot be optional",
                 fix: "remove 'required: false' from it")
         }
     }
@@ -499,7 +531,8 @@ private final class IdRegistry {
         let line = node?.mark?.line ?? 0
         if let first = firstSeen[id] {
             let shown = id.hasPrefix("param:") ? String(id.dropFirst(6)) : id
-            reader.report(node, path, "duplicate id '\(shown)' (first used on line \(first))", fix: "give each one its own id")
+            reader.report(
+                node, path, "duplicate id '\(shown)' (first used on line \(first))", fix: "give each one its own id")
         } else {
             firstSeen[id] = line
         }

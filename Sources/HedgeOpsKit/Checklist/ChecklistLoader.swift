@@ -11,7 +11,8 @@ public enum ChecklistLoader {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let message =
-                !exists ? "no such file" : isDirectory.boolValue ? "is a directory, not a checklist file" : "cannot be read"
+                !exists
+                ? "no such file" : isDirectory.boolValue ? "is a directory, not a checklist file" : "cannot be read"
             throw ChecklistErrors([
                 ChecklistDiagnostic(
                     file: path, line: 1, column: 1, path: "", message: message,
@@ -76,7 +77,8 @@ public enum ChecklistLoader {
 
     /// Yams marks the first of two duplicate keys; the operator wants the one
     /// they just added. Looks for the same key at the same column further down.
-    private static func secondOccurrence(of key: String, after mark: Mark, in text: String) -> (line: Int, column: Int)? {
+    private static func secondOccurrence(of key: String, after mark: Mark, in text: String) -> (line: Int, column: Int)?
+    {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let indent = String(repeating: " ", count: max(mark.column - 1, 0))
         guard mark.line < lines.count else { return nil }

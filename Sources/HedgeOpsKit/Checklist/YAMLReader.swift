@@ -101,7 +101,9 @@ struct MapView {
         string(key) ?? ""
     }
 
-    func number(_ key: String, default fallback: Double? = nil, min: Double? = nil, exclusiveMin: Bool = false) -> Double? {
+    func number(_ key: String, default fallback: Double? = nil, min: Double? = nil, exclusiveMin: Bool = false)
+        -> Double?
+    {
         guard let value = mapping[key] else { return fallback }
         guard case .scalar(let scalar) = value, let number = Double(scalar.string), number.isFinite else {
             reader.report(value, keyPath(key), "expected a number, got \(reader.describe(value))")

@@ -13,7 +13,9 @@ enum CommandCheck {
             return .fail("\(shown): \(launchError)", fix: fix ?? "install it or fix the command in the checklist")
         }
         if outcome.timedOut {
-            return .fail("\(shown): no answer within \(formatNumber(spec.timeout)) s, stopped", fix: fix ?? "run it by hand to see why it hangs")
+            return .fail(
+                "\(shown): no answer within \(formatNumber(spec.timeout)) s, stopped",
+                fix: fix ?? "run it by hand to see why it hangs")
         }
         guard outcome.exitCode == spec.expectExit else {
             let last = (outcome.stderrText + outcome.stdoutText).split(separator: "\n").last.map { ": \($0)" } ?? ""

@@ -19,7 +19,9 @@ enum EnvironmentCheck {
         }
         let detail = parts.joined(separator: "; ")
         if !missing.isEmpty {
-            return .fail(detail, fix: fix ?? "export \(missing.map { "\($0)=…" }.joined(separator: " ")) before running hedgeops")
+            return .fail(
+                detail, fix: fix ?? "export \(missing.map { "\($0)=…" }.joined(separator: " ")) before running hedgeops"
+            )
         }
         if !padded.isEmpty {
             return .warn(

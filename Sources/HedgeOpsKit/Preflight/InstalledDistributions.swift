@@ -74,7 +74,8 @@ struct SimpleRequirement {
         if line.contains(";") || line.contains("@") || line.contains("://") { return nil }
         let operators = ["===", "~=", "==", "!=", ">=", "<=", ">", "<"]
         var text = Substring(line.replacingOccurrences(of: " ", with: ""))
-        let nameEnd = text.firstIndex { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") } ?? text.endIndex
+        let nameEnd =
+            text.firstIndex { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") } ?? text.endIndex
         name = String(text[..<nameEnd])
         guard !name.isEmpty else { return nil }
         text = text[nameEnd...]
@@ -93,7 +94,9 @@ struct SimpleRequirement {
 
     /// nil: installed; otherwise why not. Returns `.none` inside when undecidable.
     func verdict(installed: InstalledDistributions) -> String?? {
-        guard let versionText = installed.versions[InstalledDistributions.normalise(name)] else { return "not installed" }
+        guard let versionText = installed.versions[InstalledDistributions.normalise(name)] else {
+            return "not installed"
+        }
         guard let version = PythonVersion(versionText) else { return .none }
         for clause in clauses {
             guard let ok = version.satisfies(clause.op, clause.version) else { return .none }

@@ -34,7 +34,8 @@ enum LogDirectoryCheck {
         }
         var fs = statvfs()
         guard statvfs(path, &fs) == 0 else {
-            return .fail("\(shown): cannot read free space: \(String(cString: strerror(errno)))", fix: "check the filesystem")
+            return .fail(
+                "\(shown): cannot read free space: \(String(cString: strerror(errno)))", fix: "check the filesystem")
         }
         let freeMB = Double(fs.f_bavail) * Double(fs.f_frsize) / 1_048_576
         let detail = "\(shown)\(created ? " created" : ""), writable, \(formatMegabytes(freeMB)) free"

@@ -21,7 +21,9 @@ struct PythonVersion: Comparable, CustomStringConvertible {
         }
         // Release: digits and dots.
         var releaseEnd = s.startIndex
-        while releaseEnd < s.endIndex, s[releaseEnd].isNumber || s[releaseEnd] == "." { releaseEnd = s.index(after: releaseEnd) }
+        while releaseEnd < s.endIndex, s[releaseEnd].isNumber || s[releaseEnd] == "." {
+            releaseEnd = s.index(after: releaseEnd)
+        }
         var releaseText = s[..<releaseEnd]
         while releaseText.hasSuffix(".") { releaseText = releaseText.dropLast() }
         release = releaseText.split(separator: ".").compactMap { Int($0) }
@@ -51,7 +53,13 @@ struct PythonVersion: Comparable, CustomStringConvertible {
         var release = self.release
         while release.count > 1 && release.last == 0 { release.removeLast() }
         var k = [Double(epoch)] + release.map(Double.init) + [-1]
-        if let pre { k += [Double(pre.0), Double(pre.1)] } else if post == nil, dev != nil { k += [-1, 0] } else { k += [9, 0] }
+        if let pre {
+            k += [Double(pre.0), Double(pre.1)]
+        } else if post == nil, dev != nil {
+            k += [-1, 0]
+        } else {
+            k += [9, 0]
+        }
         k += [post.map(Double.init) ?? -1]
         k += [dev.map(Double.init) ?? Double.infinity]
         return k
@@ -68,7 +76,8 @@ struct PythonVersion: Comparable, CustomStringConvertible {
         if op == "===" { return description == target }
         if target.hasSuffix(".*") {
             guard op == "==" || op == "!=", let prefix = PythonVersion(String(target.dropLast(2))) else { return nil }
-            let matches = epoch == prefix.epoch && release.count >= prefix.release.count
+            let matches =
+                epoch == prefix.epoch && release.count >= prefix.release.count
                 && Array(release.prefix(prefix.release.count)) == prefix.release
             return op == "==" ? matches : !matches
         }

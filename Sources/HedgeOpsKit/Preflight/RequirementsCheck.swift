@@ -61,7 +61,8 @@ enum RequirementsCheck {
             return .fail("\(error)", fix: "run hedgeops from the executor's repository, where \(file) lives")
         }
         guard let python = VirtualEnvCheck.interpreter(context: context) else {
-            return .fail("cannot check \(file): no virtual environment is active", fix: "source .venv/bin/activate, then \(fix)")
+            return .fail(
+                "cannot check \(file): no virtual environment is active", fix: "source .venv/bin/activate, then \(fix)")
         }
         if lines.isEmpty { return .pass("\(file) lists no requirements") }
         let installed: InstalledDistributions
@@ -73,7 +74,9 @@ enum RequirementsCheck {
         var verdicts: [Verdict] = []
         var undecided: [String] = []
         for line in lines {
-            if let requirement = SimpleRequirement(line), case .some(let why) = requirement.verdict(installed: installed) {
+            if let requirement = SimpleRequirement(line),
+                case .some(let why) = requirement.verdict(installed: installed)
+            {
                 verdicts.append(Verdict(line: line, ok: why == nil, version: nil, why: why))
             } else {
                 undecided.append(line)
@@ -104,7 +107,8 @@ enum RequirementsCheck {
             stdin: input, timeout: 20)
         if outcome.timedOut { return .failure(.init(message: "\(python) did not answer within 20 s")) }
         if let launchError = outcome.launchError { return .failure(.init(message: launchError)) }
-        guard outcome.exitCode == 0, let verdicts = try? JSONDecoder().decode([Verdict].self, from: outcome.stdout) else {
+        guard outcome.exitCode == 0, let verdicts = try? JSONDecoder().decode([Verdict].self, from: outcome.stdout)
+        else {
             let reason = outcome.stderrText.split(separator: "\n").last.map(String.init) ?? "exit \(outcome.exitCode)"
             return .failure(.init(message: "\(python) could not check the requirements: \(reason)"))
         }

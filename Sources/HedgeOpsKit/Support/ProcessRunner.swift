@@ -20,7 +20,8 @@ enum ProcessRunner {
         timeout: Double
     ) -> ProcessOutcome {
         guard let program = argv.first else {
-            return ProcessOutcome(exitCode: -1, stdout: Data(), stderr: Data(), timedOut: false, launchError: "empty command")
+            return ProcessOutcome(
+                exitCode: -1, stdout: Data(), stderr: Data(), timedOut: false, launchError: "empty command")
         }
         guard let executable = resolveExecutable(program, environment: environment, workingDirectory: workingDirectory)
         else {
@@ -73,7 +74,8 @@ enum ProcessRunner {
     }
 
     /// `program` as a path, or looked up on the given environment's PATH.
-    static func resolveExecutable(_ program: String, environment: [String: String], workingDirectory: String) -> String? {
+    static func resolveExecutable(_ program: String, environment: [String: String], workingDirectory: String) -> String?
+    {
         if program.contains("/") {
             let path = program.hasPrefix("/") ? program : workingDirectory + "/" + program
             return FileManager.default.isExecutableFile(atPath: path) ? path : nil

@@ -24,7 +24,8 @@ public enum Secrets {
         var result = text
         var changed = false
         // Longest first, so a secret containing another is replaced whole.
-        for secret in secrets.filter({ $0.count >= 4 }).sorted(by: { $0.count > $1.count }) where result.contains(secret) {
+        for secret in secrets.filter({ $0.count >= 4 }).sorted(by: { $0.count > $1.count })
+        where result.contains(secret) {
             result = result.replacingOccurrences(of: secret, with: "[redacted]")
             changed = true
         }

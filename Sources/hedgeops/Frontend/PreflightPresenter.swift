@@ -24,7 +24,8 @@ struct PreflightPresenter {
         lines.append("")
         lines.append(summary())
         if !report.gate.allowed {
-            lines.append(terminal.paint("TESTNET gate: REFUSED. No run may start; see the testnet item above.", .boldRed))
+            lines.append(
+                terminal.paint("TESTNET gate: REFUSED. No run may start; see the testnet item above.", .boldRed))
         }
         return lines.joined(separator: "\n")
     }
@@ -39,7 +40,9 @@ struct PreflightPresenter {
 
     /// `--quiet`: one line per failure, nothing else.
     func failures() -> [String] {
-        report.items.filter { $0.status == .fail }.map { "FAIL \($0.id): \($0.detail)" + ($0.fix.map { " (fix: \($0))" } ?? "") }
+        report.items.filter { $0.status == .fail }.map {
+            "FAIL \($0.id): \($0.detail)" + ($0.fix.map { " (fix: \($0))" } ?? "")
+        }
     }
 
     func json() throws -> String {

@@ -1,0 +1,45 @@
+# The two Quick start commands (README): `make demo` and `make test`.
+# Each installs what is missing first, so either works first on a fresh machine.
+
+APT_PACKAGES := libedit-dev libcurl4-openssl-dev openssh-client python3-venv pkg-config
+SWIFT ?= swift
+
+.PHONY: deps build demo test bench lint
+
+deps:
+	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "error: swift not found: install the Swift 6.x toolchain first" >&2; exit 1; }
+	@missing=""; \
+	if command -v dpkg >/dev/null 2>&1; then \
+	  for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
+	    echo "installing:$$missing"; \
+	    $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  fi; \
+	else \
+	  echo "warning: no dpkg here; make sure these are installed: $(APT_PACKAGES)" >&2; \
+	fi
+
+build: deps
+	$(SWIFT) build --product hedgeops
+
+# Until `hedgeops demo` exists: lint the shipped checklist and run its
+# pre-flight as a fresh shell sees it. The executor's default hosts are the
+# live exchange, so the TESTNET gate must refuse (exit 3) — that is the point.
+demo: build
+	.build/debug/hedgeops checklist lint checklists/load-test-8h.yaml
+	@echo
+	@rc=0; .build/debug/hedgeops verify-env --offline || rc=$$?; \
+	echo; \
+	if [ $$rc -eq 3 ]; then echo "demo: the TESTNET gate refused the live default hosts (exit 3), as it must."; \
+	else echo "demo: expected the TESTNET gate to refuse (exit 3), got exit $$rc" >&2; exit 1; fi
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	.ci/bench-verify-env
+
+lint: build
+	.build/debug/hedgeops checklist lint checklists/load-test-8h.yaml
