@@ -12,12 +12,14 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "hedgeops", targets: ["hedgeops"]),
+        .executable(name: "hedge-sim", targets: ["hedge-sim"]),
         .library(name: "HedgeOpsKit", targets: ["HedgeOpsKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
     ],
     targets: [
         // libedit, for the REPL's line editing (apt: libedit-dev).
@@ -49,6 +51,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The embedded default: a simulated executor and a mock TESTNET API.
+        .executableTarget(
+            name: "hedge-sim",
+            dependencies: [
+                "HedgeOpsKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HedgeOpsKitTests",
             dependencies: ["HedgeOpsKit", "CEditLine", "CCurl"],
@@ -57,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["hedgeops"],
+            dependencies: ["hedgeops", "hedge-sim"],
             swiftSettings: strict
         ),
     ]

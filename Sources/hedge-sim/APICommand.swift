@@ -1,0 +1,136 @@
+import ArgumentParser
+import FlyingFox
+import FlyingSocks
+import Foundation
+
+/// `hedge-sim api`: the mock Bitunix futures API on loopback.
+struct APICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "Serve a mock Bitunix futures API (TESTNET stand-in) on loopback only.",
+        discussion: """
+            GET /api/v1/futures/market/tickers?symbols=BTCUSDT
+            GET /api/v1/futures/account?marginCoin=USDT   (signed: api-key, nonce, timestamp, sign)
+            Bitunix's envelope {"code":0,"data":…,"msg":"Success"}, a real Date header, code 10003 for a
+            missing or unknown key, 10007 for a bad signature, 10006 (HTTP 429) past --rate-limit.
+            Prints 'listening on http://HOST:PORT' on stdout once ready. Never binds a non-loopback address.
+
+            Examples:
+              hedge-sim api --port 0 --api-key demo-key --api-secret demo-secret
+              hedge-sim api --port 18080 --position-mode ONE_WAY --clock-skew-ms 5000
+            """
+    )
+
+    @Option(help: "Port to listen on; 0 picks a free one.")
+    var port: UInt16 = 0
+
+    @Option(help: "Loopback address to bind (127.0.0.0/8, ::1 or localhost).")
+    var host = "127.0.0.1"
+
+    @Option(help: "API key the signed endpoint accepts (default $BITUNIX_API_KEY).")
+    var apiKey: String?
+
+    @Option(help: "Secret the signature is checked with (default $BITUNIX_API_SECRET).")
+    var apiSecret: String?
+
+    @Option(help: "positionMode the account reports: HEDGE or ONE_WAY.")
+    var positionMode = "HEDGE"
+
+    @Option(help: "Delay before every answer, in milliseconds.")
+    var latencyMs = 0
+
+    @Option(help: "Fraction of requests answered with HTTP 500 (0 to 1).")
+    var failRate = 0.0
+
+    @Option(help: "Requests per second allowed before code 10006 (HTTP 429).")
+    var rateLimit: Int?
+
+    @Option(help: "Shift of the Date header, in milliseconds.")
+    var clockSkewMs = 0
+
+    @Option(help: "Seed for the injected faults.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard LoopbackAddress.resolve(host) != nil else {
+            throw ValidationError(
+                "refusing to bind '\(host)': the mock TESTNET API serves loopback only (127.0.0.0/8, ::1, localhost)")
+        }
+        guard ["HEDGE", "ONE_WAY"].contains(positionMode) else {
+            throw ValidationError("--position-mode must be HEDGE or ONE_WAY, got '\(positionMode)'")
+        }
+        guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate is a fraction from 0 to 1") }
+        guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
+        if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let exchange = MockExchange(
+            configuration: .init(
+                apiKey: apiKey ?? environment["BITUNIX_API_KEY"], apiSecret: apiSecret ?? environment["BITUNIX_API_SECRET"],
+                positionMode: positionMode, latencyMS: latencyMs, failRate: failRate, rateLimit: rateLimit,
+                clockSkewMS: clockSkewMs, seed: seed))
+        if exchange.configuration.apiKey == nil || exchange.configuration.apiSecret == nil {
+            writeStandardError("hedge-sim api: no --api-key/--api-secret: the signed endpoint answers 10003\n")
+        }
+        let bindHost = LoopbackAddress.resolve(host) ?? "127.0.0.1"
+        let server: HTTPServer
+        if bindHost.contains(":") {
+            server = HTTPServer(address: try sockaddr_in6.inet6(ip6: bindHost, port: port), logger: .disabled)
+        } else {
+            server = HTTPServer(address: try sockaddr_in.inet(ip4: bindHost, port: port), logger: .disabled)
+        }
+        await server.appendRoute("*") { request in
+            let started = Date()
+            let answer = await exchange.handle(
+                MockExchange.Request(
+                    method: request.method.rawValue, path: request.path,
+                    query: request.query.map { ($0.name, $0.value) },
+                    headers: Dictionary(
+                        request.headers.map { ($0.key.rawValue, $0.value) }, uniquingKeysWith: { first, _ in first }),
+                    body: String(decoding: try await request.bodyData, as: UTF8.self)))
+            // Access log without headers: the api-key and sign never reach a log.
+            let ms = Int(Date().timeIntervalSince(started) * 1000)
+            writeStandardError("\(request.method.rawValue) \(request.path) -> \(answer.status) code=\(answer.code) \(ms)ms\n")
+            var headers = HTTPHeaders()
+            for (name, value) in answer.headers { headers[HTTPHeader(name)] = value }
+            return HTTPResponse(
+                statusCode: HTTPStatusCode(answer.status, phrase: answer.status == 200 ? "OK" : "Error"),
+                headers: headers, body: Data(answer.body.utf8))
+        }
+        let serving = Task { try await server.run() }
+        try await server.waitUntilListening()
+        guard case .ip4(let address, let boundPort)? = await server.listeningAddress ?? nil else {
+            if case .ip6(let address, let boundPort)? = await server.listeningAddress {
+                announce("http://[\(address)]:\(boundPort)")
+            }
+            try await serving.value
+            return
+        }
+        announce("http://\(address):\(boundPort)")
+        installStopHandlers(server: server)
+        try await serving.value
+    }
+
+    private func announce(_ url: String) {
+        FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+    }
+
+    /// SIGINT and SIGTERM stop the server and exit 0.
+    private func installStopHandlers(server: HTTPServer) {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
+            source.setEventHandler { Foundation.exit(0) }
+            source.resume()
+            StopSources.keep(source)
+        }
+    }
+}
+
+/// Keeps the signal sources alive for the life of the process.
+private enum StopSources {
+    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import HedgeOpsKit
+
+/// The mock Bitunix futures API: Bitunix's envelope and error codes, its
+/// signature checked exactly as Bitunix does, and faults on demand. Knows
+/// nothing of sockets; `APICommand` serves it over HTTP.
+actor MockExchange {
+    struct Configuration: Sendable {
+        var apiKey: String?
+        var apiSecret: String?
+        var positionMode = "HEDGE"
+        var latencyMS = 0
+        var failRate = 0.0
+        /// Requests allowed per second before code 10006.
+        var rateLimit: Int?
+        var clockSkewMS = 0
+        var seed: UInt64 = 1
+    }
+
+    struct Request: Sendable {
+        var method: String
+        var path: String
+        var query: [(name: String, value: String)]
+        var headers: [String: String]
+        var body: String
+    }
+
+    struct Response: Sendable {
+        var status: Int
+        var headers: [String: String]
+        var body: String
+        /// Bitunix's `code`, for the access log.
+        var code: Int
+    }
+
+    nonisolated let configuration: Configuration
+    private var random: SeededRandom
+    private var windowSecond = 0
+    private var windowCount = 0
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+        random = SeededRandom(seed: configuration.seed)
+    }
+
+    func handle(_ request: Request) async -> Response {
+        if configuration.latencyMS > 0 {
+            try? await Task.sleep(nanoseconds: UInt64(configuration.latencyMS) * 1_000_000)
+        }
+        if let limit = configuration.rateLimit, overLimit(limit) {
+            return envelope(status: 429, code: 10006, message: "Too many requests", data: nil)
+        }
+        if configuration.failRate > 0, random.chance(configuration.failRate) {
+            return envelope(status: 500, code: 500, message: "Internal Server Error (injected fault)", data: nil)
+        }
+        switch (request.method, request.path) {
+        case ("GET", "/api/v1/futures/market/tickers"):
+            return tickers(request)
+        case ("GET", "/api/v1/futures/account"):
+            return account(request)
+        default:
+            return envelope(status: 404, code: 404, message: "Not Found: \(request.method) \(request.path)", data: nil)
+        }
+    }
+
+    private func overLimit(_ limit: Int) -> Bool {
+        let second = Int(Date().timeIntervalSince1970)
+        if second != windowSecond {
+            windowSecond = second
+            windowCount = 0
+        }
+        windowCount += 1
+        return windowCount > limit
+    }
+
+    private func tickers(_ request: Request) -> Response {
+        let requested = request.query.first { $0.name == "symbols" }?.value
+        let symbols = requested.map { $0.split(separator: ",").map(String.init) } ?? ["BTCUSDT", "ETHUSDT"]
+        let data = symbols.map { symbol -> String in
+            let last = symbol.hasPrefix("BTC") ? 95000.0 + random.uniform(-50, 50) : 3500 + random.uniform(-5, 5)
+            let price = String(format: "%.1f", last)
+            return #"{"symbol":"\#(symbol)","markPrice":"\#(price)","lastPrice":"\#(price)","open":"\#(price)","#
+                + #""high":"\#(price)","low":"\#(price)","quoteVol":"1250000.5","baseVol":"13.2"}"#
+        }
+        return envelope(status: 200, code: 0, message: "Success", data: "[" + data.joined(separator: ",") + "]")
+    }
+
+    /// The signed read-only account call: 10003 without a key, 10007 when the
+    /// signature does not match, else the account with its position mode.
+    private func account(_ request: Request) -> Response {
+        let headers = Dictionary(uniqueKeysWithValues: request.headers.map { ($0.key.lowercased(), $0.value) })
+        guard let apiKey = headers["api-key"], !apiKey.isEmpty else {
+            return envelope(status: 200, code: 10003, message: "api-key can not be empty", data: nil)
+        }
+        guard let expectedKey = configuration.apiKey, let secret = configuration.apiSecret, apiKey == expectedKey else {
+            return envelope(status: 200, code: 10003, message: "Invalid api-key", data: nil)
+        }
+        guard let nonce = headers["nonce"], let timestamp = headers["timestamp"], let sign = headers["sign"] else {
+            return envelope(status: 200, code: 10007, message: "Signature Error: nonce, timestamp and sign are required", data: nil)
+        }
+        let parameters = Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        let expected = BitunixSignature.sign(
+            nonce: nonce, timestamp: timestamp, apiKey: apiKey, secretKey: secret,
+            queryString: BitunixSignature.queryString(parameters), body: request.body)
+        guard sign == expected else {
+            return envelope(status: 200, code: 10007, message: "Signature Error", data: nil)
+        }
+        let coin = parameters["marginCoin"] ?? "USDT"
+        let data =
+            #"{"marginCoin":"\#(coin)","available":"10000.00","frozen":"0","margin":"0","transfer":"10000.00","#
+            + #""positionMode":"\#(configuration.positionMode)","crossUnrealizedPNL":"0","isolationUnrealizedPNL":"0","bonus":"0"}"#
+        return envelope(status: 200, code: 0, message: "Success", data: data)
+    }
+
+    private func envelope(status: Int, code: Int, message: String, data: String?) -> Response {
+        let body = #"{"code":\#(code),"data":\#(data ?? "null"),"msg":"\#(message)"}"#
+        return Response(
+            status: status,
+            headers: ["Content-Type": "application/json", "Date": Self.httpDate(skewMS: configuration.clockSkewMS)],
+            body: body, code: code)
+    }
+
+    /// RFC 7231 IMF-fixdate, shifted by the configured clock skew.
+    static func httpDate(skewMS: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: Date().addingTimeInterval(Double(skewMS) / 1000))
+    }
+}
+
+/// Loopback only: the mock is a TESTNET stand-in and must never be reachable
+/// from the network.
+enum LoopbackAddress {
+    /// The address to bind, or nil when `host` is not loopback.
+    static func resolve(_ host: String) -> String? {
+        if host == "localhost" { return "127.0.0.1" }
+        if host == "::1" || host == "[::1]" { return "::1" }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+        guard octets.count == 4, octets.allSatisfy({ $0 != nil && (0...255).contains($0!) }), octets[0] == 127 else {
+            return nil
+        }
+        return host
+    }
+}

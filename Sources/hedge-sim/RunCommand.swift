@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import HedgeOpsKit
+
+/// `hedge-sim run`: behaves like `python tests/load/load_test_8h.py`.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the simulated 8-hour load test (executor log format, hourly report blocks, real memory).",
+        discussion: """
+            Writes DIR/load_test_%Y%m%d_%H%M%S.log in the executor's Python logging format and the same \
+            records to stderr. SIGINT logs the final report and then dies by SIGINT, as the seed's script \
+            does; the end of the run exits 0. Parameters also come from the environment hedgeops sets: \
+            LOAD_TEST_SYMBOL, LOAD_TEST_OFFSET, LOAD_TEST_TICK_SECONDS, LOG_LEVEL, BITUNIX_WS_URL, \
+            HEDGEOPS_TIME_SCALE and HEDGE_SIM_SCENARIO.
+
+            Examples:
+              hedge-sim run --scenario healthy --time-scale 3600
+              HEDGEOPS_TIME_SCALE=720 hedge-sim run --scenario crash
+            """
+    )
+
+    @Option(help: "One of: \(Scenario.all.map(\.name).joined(separator: ", ")) (default $HEDGE_SIM_SCENARIO, else healthy).")
+    var scenario: String?
+
+    @Option(help: "Length of the run in simulated hours.")
+    var hours: Double = 8
+
+    @Option(help: "Simulated seconds per real second (default $HEDGEOPS_TIME_SCALE, else 1).")
+    var timeScale: Double?
+
+    @Option(help: "Where the log file is written; it must exist.")
+    var logDir: String = "data/load_test"
+
+    @Option(help: "Seed for reproducible runs.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Memory held at the start, in MB (RSS is this plus the runtime).")
+    var baseMb: Double = 40
+
+    func validate() throws {
+        if let name = effectiveScenario, Scenario.named(name) == nil {
+            throw ValidationError(
+                "unknown scenario '\(name)'; use one of: \(Scenario.all.map(\.name).joined(separator: ", "))")
+        }
+        guard hours > 0 else { throw ValidationError("--hours must be above 0") }
+        if let scale = try? effectiveTimeScale(), scale <= 0 { throw ValidationError("--time-scale must be above 0") }
+        _ = try effectiveTimeScale()
+    }
+
+    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    private var effectiveScenario: String? { scenario ?? environment["HEDGE_SIM_SCENARIO"] }
+
+    private func effectiveTimeScale() throws -> Double {
+        if let timeScale { return timeScale }
+        guard let text = environment["HEDGEOPS_TIME_SCALE"], !text.isEmpty else { return 1 }
+        guard let value = Double(text), value > 0 else {
+            throw ValidationError("HEDGEOPS_TIME_SCALE='\(text)' is not a number above 0")
+        }
+        return value
+    }
+
+    func run() throws {
+        let settings = Simulator.Settings(
+            scenario: Scenario.named(effectiveScenario ?? "healthy") ?? Scenario.all[0],
+            hours: hours,
+            timeScale: try effectiveTimeScale(),
+            tickSeconds: environment["LOAD_TEST_TICK_SECONDS"].flatMap(parseDuration) ?? 5,
+            symbol: environment["LOAD_TEST_SYMBOL"] ?? "BTCUSDT",
+            offset: environment["LOAD_TEST_OFFSET"].flatMap(Double.init) ?? 0.0005,
+            baseMB: baseMb,
+            seed: seed,
+            wsURL: environment["BITUNIX_WS_URL"] ?? "wss://fapi.bitunix.com/public/",
+            debug: environment["LOG_LEVEL"] == "DEBUG")
+        signal(SIGINT) { _ in interruptRequested = 1 }
+        let simulator: Simulator
+        do {
+            simulator = try Simulator(settings: settings, logDirectory: logDir)
+        } catch {
+            FileHandle.standardError.write(Data("hedge-sim: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if simulator.run() == .interrupted {
+            // As Python: KeyboardInterrupt re-raised after `finally:`, death by SIGINT.
+            FileHandle.standardError.write(Data("Traceback (most recent call last):\nKeyboardInterrupt\n".utf8))
+            dieBy(SIGINT)
+        }
+    }
+}
+
+/// Dies by `signal` with its default action. The signal is sent to the
+/// process, not this thread: a pool thread may block it, and `raise` would
+/// leave it pending while the process exits 0.
+func dieBy(_ signalNumber: Int32) -> Never {
+    signal(signalNumber, SIG_DFL)
+    kill(getpid(), signalNumber)
+    // Delivery is asynchronous; do not fall through to a normal exit.
+    for _ in 0..<50 { usleep(20_000) }
+    exit(128 + signalNumber)
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import HedgeOpsKit
+
+/// The shared vectors in ../shared/bitunix-sign-vectors.json, computed from
+/// Bitunix's documented algorithm, reproduced exactly.
+struct BitunixSignatureTests {
+    struct Vector: Decodable, Sendable, CustomTestStringConvertible {
+        var nonce: String
+        var timestamp: String
+        var apiKey: String
+        var secretKey: String
+        var queryParams: [String: String]
+        var body: String
+        var queryString: String
+        var digest: String
+        var sign: String
+        var testDescription: String { "\(apiKey) \(queryString)" }
+    }
+
+    static let path = Fixture.repositoryRoot.deletingLastPathComponent()
+        .appendingPathComponent("shared/bitunix-sign-vectors.json").path
+
+    static let vectors: [Vector] = {
+        struct File: Decodable { var vectors: [Vector] }
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return (try? JSONDecoder().decode(File.self, from: data).vectors) ?? []
+    }()
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: path)))
+    func theSharedVectorsAreAllPresent() {
+        #expect(Self.vectors.count == 4)
+    }
+
+    @Test(arguments: vectors)
+    func everySharedVectorIsReproduced(_ vector: Vector) {
+        let query = BitunixSignature.queryString(vector.queryParams)
+        #expect(query == vector.queryString)
+        #expect(
+            BitunixSignature.digest(
+                nonce: vector.nonce, timestamp: vector.timestamp, apiKey: vector.apiKey, queryString: query,
+                body: vector.body) == vector.digest)
+        #expect(
+            BitunixSignature.sign(
+                nonce: vector.nonce, timestamp: vector.timestamp, apiKey: vector.apiKey, secretKey: vector.secretKey,
+                queryString: query, body: vector.body) == vector.sign)
+    }
+
+    @Test func noncesAreThirtyTwoRandomCharacters() {
+        let a = BitunixSignature.makeNonce(), b = BitunixSignature.makeNonce()
+        #expect(a.count == 32 && b.count == 32 && a != b)
+    }
+}
