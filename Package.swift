@@ -35,9 +35,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // posix_spawn's chdir action, which Swift cannot see in glibc's headers.
+        .target(name: "CSpawnShim"),
         .target(
             name: "HedgeOpsKit",
             dependencies: [
+                "CSpawnShim",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -69,7 +72,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["hedgeops", "hedge-sim"],
+            dependencies: ["hedgeops", "hedge-sim", "HedgeOpsKit"],
             swiftSettings: strict
         ),
     ]

@@ -68,7 +68,8 @@ struct APICommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let exchange = MockExchange(
             configuration: .init(
-                apiKey: apiKey ?? environment["BITUNIX_API_KEY"], apiSecret: apiSecret ?? environment["BITUNIX_API_SECRET"],
+                apiKey: apiKey ?? environment["BITUNIX_API_KEY"],
+                apiSecret: apiSecret ?? environment["BITUNIX_API_SECRET"],
                 positionMode: positionMode, latencyMS: latencyMs, failRate: failRate, rateLimit: rateLimit,
                 clockSkewMS: clockSkewMs, seed: seed))
         if exchange.configuration.apiKey == nil || exchange.configuration.apiSecret == nil {
@@ -92,7 +93,8 @@ struct APICommand: AsyncParsableCommand {
                     body: String(decoding: try await request.bodyData, as: UTF8.self)))
             // Access log without headers: the api-key and sign never reach a log.
             let ms = Int(Date().timeIntervalSince(started) * 1000)
-            writeStandardError("\(request.method.rawValue) \(request.path) -> \(answer.status) code=\(answer.code) \(ms)ms\n")
+            writeStandardError(
+                "\(request.method.rawValue) \(request.path) -> \(answer.status) code=\(answer.code) \(ms)ms\n")
             var headers = HTTPHeaders()
             for (name, value) in answer.headers { headers[HTTPHeader(name)] = value }
             return HTTPResponse(

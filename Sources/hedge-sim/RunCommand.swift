@@ -20,7 +20,9 @@ struct RunCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "One of: \(Scenario.all.map(\.name).joined(separator: ", ")) (default $HEDGE_SIM_SCENARIO, else healthy).")
+    @Option(
+        help: "One of: \(Scenario.all.map(\.name).joined(separator: ", ")) (default $HEDGE_SIM_SCENARIO, else healthy)."
+    )
     var scenario: String?
 
     @Option(help: "Length of the run in simulated hours.")
@@ -73,7 +75,15 @@ struct RunCommand: ParsableCommand {
             seed: seed,
             wsURL: environment["BITUNIX_WS_URL"] ?? "wss://fapi.bitunix.com/public/",
             debug: environment["LOG_LEVEL"] == "DEBUG")
-        signal(SIGINT) { _ in interruptRequested = 1 }
+        // Python keeps an inherited ignored SIGINT ignored (REFERENCE): so does
+        // the simulator, so a launcher that forgets to reset it is caught.
+        var inherited = sigaction()
+        sigaction(SIGINT, nil, &inherited)
+        let ignoredHandler = unsafeBitCast(SIG_IGN, to: Int.self)
+        let inheritedHandler = inherited.__sigaction_handler.sa_handler.map { unsafeBitCast($0, to: Int.self) } ?? 0
+        if inheritedHandler != ignoredHandler {
+            signal(SIGINT) { _ in interruptRequested = 1 }
+        }
         let simulator: Simulator
         do {
             simulator = try Simulator(settings: settings, logDirectory: logDir)

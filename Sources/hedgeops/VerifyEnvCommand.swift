@@ -55,7 +55,7 @@ struct VerifyEnvCommand: ParsableCommand {
         let context = PreflightContext(
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath, fix: fix, offline: offline,
-            parameterOverrides: overrides)
+            parameterOverrides: overrides, toolDirectories: [ToolLocation.directory])
         let report = Preflight(checklist: checklist, context: context).run()
         let presenter = PreflightPresenter(report: report, terminal: terminal)
         if json {

@@ -7,7 +7,7 @@ enum CommandCheck {
         let started = Date()
         let outcome = ProcessRunner.run(
             spec.argv, environment: context.environment, workingDirectory: context.workingDirectory,
-            timeout: spec.timeout)
+            timeout: spec.timeout, toolDirectories: context.toolDirectories)
         let ms = Int(Date().timeIntervalSince(started) * 1000)
         if let launchError = outcome.launchError {
             return .fail("\(shown): \(launchError)", fix: fix ?? "install it or fix the command in the checklist")

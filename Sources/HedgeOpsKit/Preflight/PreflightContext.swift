@@ -10,16 +10,20 @@ public struct PreflightContext: Sendable {
     public var offline: Bool
     /// `--set NAME=VALUE` overrides of run parameters.
     public var parameterOverrides: [String: String]
+    /// Directories searched after PATH for commands: the directory of the
+    /// hedgeops binary, so `hedge-sim` beside it is found.
+    public var toolDirectories: [String]
 
     public init(
         environment: [String: String], workingDirectory: String, fix: Bool = false, offline: Bool = false,
-        parameterOverrides: [String: String] = [:]
+        parameterOverrides: [String: String] = [:], toolDirectories: [String] = []
     ) {
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.fix = fix
         self.offline = offline
         self.parameterOverrides = parameterOverrides
+        self.toolDirectories = toolDirectories
     }
 
     /// A checklist path made absolute against the working directory.

@@ -14,16 +14,18 @@ public struct ProcessOutcome: Sendable {
 
 /// Runs a short-lived command with a hard timeout, so no check can hang.
 /// For checks only; the supervised run has its own launcher.
-enum ProcessRunner {
+public enum ProcessRunner {
     static func run(
         _ argv: [String], environment: [String: String], workingDirectory: String, stdin: Data? = nil,
-        timeout: Double
+        timeout: Double, toolDirectories: [String] = []
     ) -> ProcessOutcome {
         guard let program = argv.first else {
             return ProcessOutcome(
                 exitCode: -1, stdout: Data(), stderr: Data(), timedOut: false, launchError: "empty command")
         }
-        guard let executable = resolveExecutable(program, environment: environment, workingDirectory: workingDirectory)
+        guard
+            let executable = resolveExecutable(
+                program, environment: environment, workingDirectory: workingDirectory, toolDirectories: toolDirectories)
         else {
             return ProcessOutcome(
                 exitCode: -1, stdout: Data(), stderr: Data(), timedOut: false,
@@ -73,14 +75,17 @@ enum ProcessRunner {
             launchError: nil)
     }
 
-    /// `program` as a path, or looked up on the given environment's PATH.
-    static func resolveExecutable(_ program: String, environment: [String: String], workingDirectory: String) -> String?
-    {
+    /// `program` as a path, or looked up on the given environment's PATH,
+    /// then in `toolDirectories`.
+    public static func resolveExecutable(
+        _ program: String, environment: [String: String], workingDirectory: String, toolDirectories: [String] = []
+    ) -> String? {
         if program.contains("/") {
             let path = program.hasPrefix("/") ? program : workingDirectory + "/" + program
             return FileManager.default.isExecutableFile(atPath: path) ? path : nil
         }
-        for directory in (environment["PATH"] ?? "").split(separator: ":") where !directory.isEmpty {
+        let path = (environment["PATH"] ?? "").split(separator: ":").map(String.init) + toolDirectories
+        for directory in path where !directory.isEmpty {
             let candidate = "\(directory)/\(program)"
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,

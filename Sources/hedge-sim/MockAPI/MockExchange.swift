@@ -96,7 +96,8 @@ actor MockExchange {
             return envelope(status: 200, code: 10003, message: "Invalid api-key", data: nil)
         }
         guard let nonce = headers["nonce"], let timestamp = headers["timestamp"], let sign = headers["sign"] else {
-            return envelope(status: 200, code: 10007, message: "Signature Error: nonce, timestamp and sign are required", data: nil)
+            return envelope(
+                status: 200, code: 10007, message: "Signature Error: nonce, timestamp and sign are required", data: nil)
         }
         let parameters = Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
         let expected = BitunixSignature.sign(

@@ -104,7 +104,8 @@ final class Simulator {
         if let at = scenario.errorLockAt, crossed(at) {
             log.log(
                 .critical, executorLogger,
-                "State transition: \(state) -> ERROR_LOCK: exchange reported an unknown order state; manual unlock required")
+                "State transition: \(state) -> ERROR_LOCK: exchange reported an unknown order state; manual unlock required"
+            )
             state = "ERROR_LOCK"
         } else if state == "ERROR_LOCK", Int(from) != Int(to) {
             log.log(.critical, executorLogger, "Executor in ERROR_LOCK; manual unlock required")
