@@ -57,7 +57,18 @@ actor MockExchange {
         case ("GET", "/api/v1/futures/market/tickers"):
             return tickers(request)
         case ("GET", "/api/v1/futures/account"):
-            return account(request)
+            return signedCall(request) { parameters in
+                let coin = parameters["marginCoin"] ?? "USDT"
+                return
+                    #"{"marginCoin":"\#(coin)","available":"10000.00","frozen":"0","margin":"0","transfer":"10000.00","#
+                    + #""positionMode":"\#(self.configuration.positionMode)","crossUnrealizedPNL":"0","#
+                    + #""isolationUnrealizedPNL":"0","bonus":"0"}"#
+            }
+        case ("POST", "/api/v1/futures/trade/place_order"):
+            // Test mode places orders that never fill: an id, nothing more.
+            return signedCall(request) { _ in
+                #"{"orderId":"SIM-\#(Int(Date().timeIntervalSince1970 * 1000))","clientId":null}"#
+            }
         default:
             return envelope(status: 404, code: 404, message: "Not Found: \(request.method) \(request.path)", data: nil)
         }
@@ -85,10 +96,11 @@ actor MockExchange {
         return envelope(status: 200, code: 0, message: "Success", data: "[" + data.joined(separator: ",") + "]")
     }
 
-    /// The signed read-only account call: 10003 without a key, 10007 when the
-    /// signature does not match, else the account with its position mode.
-    private func account(_ request: Request) -> Response {
-        let headers = Dictionary(uniqueKeysWithValues: request.headers.map { ($0.key.lowercased(), $0.value) })
+    /// A signed call: 10003 without a key or with an unknown one, 10007 when
+    /// the signature does not match; otherwise `data` of the parameters.
+    private func signedCall(_ request: Request, data: ([String: String]) -> String) -> Response {
+        let headers = Dictionary(
+            request.headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         guard let apiKey = headers["api-key"], !apiKey.isEmpty else {
             return envelope(status: 200, code: 10003, message: "api-key can not be empty", data: nil)
         }
@@ -106,11 +118,7 @@ actor MockExchange {
         guard sign == expected else {
             return envelope(status: 200, code: 10007, message: "Signature Error", data: nil)
         }
-        let coin = parameters["marginCoin"] ?? "USDT"
-        let data =
-            #"{"marginCoin":"\#(coin)","available":"10000.00","frozen":"0","margin":"0","transfer":"10000.00","#
-            + #""positionMode":"\#(configuration.positionMode)","crossUnrealizedPNL":"0","isolationUnrealizedPNL":"0","bonus":"0"}"#
-        return envelope(status: 200, code: 0, message: "Success", data: data)
+        return envelope(status: 200, code: 0, message: "Success", data: data(parameters))
     }
 
     private func envelope(status: Int, code: Int, message: String, data: String?) -> Response {
@@ -128,20 +136,5 @@ actor MockExchange {
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         return formatter.string(from: Date().addingTimeInterval(Double(skewMS) / 1000))
-    }
-}
-
-/// Loopback only: the mock is a TESTNET stand-in and must never be reachable
-/// from the network.
-enum LoopbackAddress {
-    /// The address to bind, or nil when `host` is not loopback.
-    static func resolve(_ host: String) -> String? {
-        if host == "localhost" { return "127.0.0.1" }
-        if host == "::1" || host == "[::1]" { return "::1" }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
-        guard octets.count == 4, octets.allSatisfy({ $0 != nil && (0...255).contains($0!) }), octets[0] == 127 else {
-            return nil
-        }
-        return host
     }
 }

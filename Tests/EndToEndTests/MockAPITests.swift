@@ -1,0 +1,203 @@
+import Foundation
+import HedgeOpsKit
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `hedge-sim api` over real HTTP on 127.0.0.1.
+struct MockAPITests {
+    /// A running mock; stopped with SIGINT when the test is done.
+    final class Server {
+        let process: ChildProcess
+        let baseURL: String
+        let workspace: Workspace
+
+        init(_ arguments: [String]) throws {
+            workspace = try Workspace()
+            let out = workspace.path + "/stdout.txt"
+            process = try ChildProcess.spawn(
+                [SimBinary.path, "api", "--port", "0"] + arguments, environment: Binary.baseEnvironment,
+                workingDirectory: workspace.path, stdoutPath: out, stderrPath: workspace.path + "/stderr.txt")
+            var announced = ""
+            for _ in 0..<500 where !announced.contains("\n") {
+                announced = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+                if !process.isRunning { break }
+                usleep(10_000)
+            }
+            guard let line = announced.split(separator: "\n").first, line.hasPrefix("listening on http://127.0.0.1:")
+            else {
+                process.signalGroup(SIGKILL)
+                throw ServerError(message: "no 'listening on' line: \(announced)")
+            }
+            baseURL = String(line.dropFirst("listening on ".count))
+        }
+
+        deinit {
+            process.signalGroup(SIGINT)
+            _ = process.wait(timeout: 5)
+        }
+
+        var accessLog: String { (try? String(contentsOfFile: workspace.path + "/stderr.txt", encoding: .utf8)) ?? "" }
+    }
+
+    struct ServerError: Error { var message: String }
+
+    struct Answer {
+        var status: Int
+        var json: [String: Any]
+        var date: String?
+        var seconds: Double
+    }
+
+    func request(_ url: String, method: String = "GET", headers: [String: String] = [:], body: String? = nil)
+        async throws -> Answer
+    {
+        var request = URLRequest(url: try #require(URL(string: url)))
+        request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body { request.httpBody = Data(body.utf8) }
+        let started = Date()
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return Answer(
+            status: http.statusCode, json: json, date: http.value(forHTTPHeaderField: "Date"),
+            seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Headers as the executor signs them (SPEC §8).
+    func signed(key: String, secret: String, nonce: String, timestamp: String, query: [String: String], body: String)
+        -> [String: String]
+    {
+        [
+            "api-key": key, "nonce": nonce, "timestamp": timestamp,
+            "sign": BitunixSignature.sign(
+                nonce: nonce, timestamp: timestamp, apiKey: key, secretKey: secret,
+                queryString: BitunixSignature.queryString(query), body: body),
+        ]
+    }
+
+    func query(_ parameters: [String: String]) -> String {
+        parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+    }
+
+    @Test func tickersAnswerInBitunixsEnvelopeWithARealDate() async throws {
+        let server = try Server([])
+        let answer = try await request(server.baseURL + "/api/v1/futures/market/tickers?symbols=BTCUSDT")
+        #expect(answer.status == 200)
+        #expect(answer.json["code"] as? Int == 0)
+        #expect(answer.json["msg"] as? String == "Success")
+        let data = try #require(answer.json["data"] as? [[String: Any]])
+        #expect(data.first?["symbol"] as? String == "BTCUSDT")
+        let date = try #require(answer.date)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        let served = try #require(formatter.date(from: date))
+        #expect(abs(served.timeIntervalSinceNow) < 5)
+    }
+
+    /// Every shared vector's signature is accepted; one changed character is 10007.
+    @Test(arguments: BitunixVectors.all)
+    func theSharedSigningVectorsAreAcceptedAndATamperedOneIsNot(_ vector: BitunixVectors.Vector) async throws {
+        let server = try Server(["--api-key", vector.apiKey, "--api-secret", vector.secretKey])
+        let isOrder = !vector.body.isEmpty
+        let path = isOrder ? "/api/v1/futures/trade/place_order" : "/api/v1/futures/account"
+        let url = server.baseURL + path + (vector.queryParams.isEmpty ? "" : "?" + query(vector.queryParams))
+        var headers = [
+            "api-key": vector.apiKey, "nonce": vector.nonce, "timestamp": vector.timestamp, "sign": vector.sign,
+        ]
+        let good = try await request(
+            url, method: isOrder ? "POST" : "GET", headers: headers, body: isOrder ? vector.body : nil)
+        #expect(good.json["code"] as? Int == 0, "\(good.json)")
+        // Flip one hex digit of the signature.
+        let flipped = (vector.sign.first == "0" ? "1" : "0") + vector.sign.dropFirst()
+        headers["sign"] = flipped
+        let bad = try await request(
+            url, method: isOrder ? "POST" : "GET", headers: headers, body: isOrder ? vector.body : nil)
+        #expect(bad.json["code"] as? Int == 10007)
+    }
+
+    @Test func theAccountNeedsAKeyAndReportsThePositionMode() async throws {
+        let server = try Server(["--api-key", "k1", "--api-secret", "s1", "--position-mode", "ONE_WAY"])
+        let url = server.baseURL + "/api/v1/futures/account?marginCoin=USDT"
+        let missing = try await request(url)
+        #expect(missing.json["code"] as? Int == 10003)
+        let headers = signed(
+            key: "k1", secret: "s1", nonce: BitunixSignature.makeNonce(),
+            timestamp: String(Int(Date().timeIntervalSince1970 * 1000)), query: ["marginCoin": "USDT"], body: "")
+        let answer = try await request(url, headers: headers)
+        #expect(answer.json["code"] as? Int == 0)
+        #expect((answer.json["data"] as? [String: Any])?["positionMode"] as? String == "ONE_WAY")
+        let wrongSecret = signed(
+            key: "k1", secret: "s2", nonce: BitunixSignature.makeNonce(), timestamp: "1", query: ["marginCoin": "USDT"],
+            body: "")
+        #expect(try await request(url, headers: wrongSecret).json["code"] as? Int == 10007)
+        // The access log never holds the key or the signature.
+        #expect(!server.accessLog.contains(try #require(headers["sign"])))
+        #expect(server.accessLog.contains("GET /api/v1/futures/account -> 200 code=10003"))
+    }
+
+    @Test func faultsOnDemand() async throws {
+        let skewed = try Server(["--clock-skew-ms", "5000"])
+        let skewAnswer = try await request(skewed.baseURL + "/api/v1/futures/market/tickers")
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        let skewDate = try #require(skewAnswer.date)
+        let served = try #require(formatter.date(from: skewDate))
+        #expect(served.timeIntervalSinceNow > 3.5 && served.timeIntervalSinceNow < 6.5)
+
+        let slow = try Server(["--latency-ms", "300"])
+        #expect(try await request(slow.baseURL + "/api/v1/futures/market/tickers").seconds >= 0.3)
+
+        let failing = try Server(["--fail-rate", "1"])
+        #expect(try await request(failing.baseURL + "/api/v1/futures/market/tickers").status == 500)
+
+        let limited = try Server(["--rate-limit", "2"])
+        var codes: [Int] = []
+        for _ in 0..<5 {
+            codes.append(
+                try await request(limited.baseURL + "/api/v1/futures/market/tickers").json["code"] as? Int ?? -1)
+        }
+        #expect(codes.contains(10006))
+        #expect(codes.filter { $0 == 0 }.count <= 4)
+    }
+
+    @Test(arguments: ["0.0.0.0", "192.168.1.10", "10.0.0.1", "example.org"])
+    func theServerRefusesToBindANonLoopbackAddress(_ host: String) throws {
+        let workspace = try Workspace()
+        let process = try ChildProcess.spawn(
+            [SimBinary.path, "api", "--host", host], environment: Binary.baseEnvironment,
+            workingDirectory: workspace.path, stdoutPath: workspace.path + "/out", stderrPath: workspace.path + "/err")
+        #expect(process.wait(timeout: 10) == .exited(2))
+        let err = try String(contentsOfFile: workspace.path + "/err", encoding: .utf8)
+        #expect(err.contains("refusing to bind '\(host)'"))
+        #expect((try String(contentsOfFile: workspace.path + "/out", encoding: .utf8)).isEmpty)
+    }
+}
+
+/// ../shared/bitunix-sign-vectors.json.
+enum BitunixVectors {
+    struct Vector: Decodable, Sendable, CustomTestStringConvertible {
+        var nonce: String
+        var timestamp: String
+        var apiKey: String
+        var secretKey: String
+        var queryParams: [String: String]
+        var body: String
+        var sign: String
+        var testDescription: String { apiKey }
+    }
+
+    static let all: [Vector] = {
+        struct File: Decodable { var vectors: [Vector] }
+        let path = Binary.repositoryRoot.deletingLastPathComponent().appendingPathComponent(
+            "shared/bitunix-sign-vectors.json"
+        ).path
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return (try? JSONDecoder().decode(File.self, from: data).vectors) ?? []
+    }()
+}
