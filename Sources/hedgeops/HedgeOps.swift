@@ -23,7 +23,7 @@ struct HedgeOps: AsyncParsableCommand {
               3 TESTNET gate refused, 4 aborted by the operator.
             """,
         version: "0.1.0",
-        subcommands: [VerifyEnvCommand.self, ChecklistCommand.self]
+        subcommands: [VerifyEnvCommand.self, RunCommand.self, ChecklistCommand.self]
     )
 }
 

@@ -34,6 +34,8 @@ public final class LogFollower {
     private var inode: UInt64 = 0
     private var partial = Data()
     private var reportLines: [String]?
+    /// Files that matched before launch: an earlier run's, never this one's.
+    private var preexisting: Set<String> = []
 
     /// - Parameters:
     ///   - glob: e.g. `data/load_test/load_test_*.log`, relative to `workingDirectory`.
@@ -52,7 +54,22 @@ public final class LogFollower {
         }
         self.journalled = journalled
         counts = Dictionary(uniqueKeysWithValues: patterns.map { ($0.id, 0) })
+        preexisting = Set(matchingFiles().map { "\($0.path)#\($0.inode)" })
     }
+
+    /// Skips the files that existed at launch (used when resuming, to
+    /// continue in the run's own file).
+    public func resume(file: String, offset: UInt64, counts: [String: Int]) {
+        var info = stat()
+        guard stat(file, &info) == 0 else { return }
+        preexisting.remove("\(file)#\(UInt64(info.st_ino))")
+        currentFile = file
+        inode = UInt64(info.st_ino)
+        self.offset = offset
+        self.counts.merge(counts) { $1 }
+    }
+
+    public var currentOffset: UInt64 { offset }
 
     /// Reads what was appended since the last call; returns journal-worthy events.
     public func poll(monotonic: Double) -> [Event] {
@@ -126,26 +143,29 @@ public final class LogFollower {
         }
     }
 
-    /// The newest matching file modified since launch.
-    private func newestFile() -> String? {
+    /// Matching files with their modification time and inode.
+    private func matchingFiles() -> [(path: String, modified: Double, inode: UInt64)] {
         let pattern = (glob as NSString).lastPathComponent
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
-        var best: (path: String, modified: Double)?
-        for name in names where fnmatch(pattern, name, 0) == 0 {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.filter { fnmatch(pattern, $0, 0) == 0 }.compactMap { name in
             let path = directory + "/" + name
             var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-            guard modified >= notBefore.timeIntervalSince1970 - 1 else { continue }
-            if let current = best, modified < current.modified || (modified == current.modified && path <= current.path) {
-                continue
-            }
-            best = (path, modified)
+            guard stat(path, &info) == 0 else { return nil }
+            return (path, Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9, UInt64(info.st_ino))
         }
+    }
+
+    /// The newest matching file that appeared after launch.
+    private func newestFile() -> String? {
+        let candidates = matchingFiles().filter {
+            !preexisting.contains("\($0.path)#\($0.inode)") && $0.modified >= notBefore.timeIntervalSince1970 - 1
+        }
+        let best = candidates.max { ($0.modified, $0.path) < ($1.modified, $1.path) }
         // Stay on the current file while it is still being written.
-        if let current = currentFile, let best, best.path != current, FileManager.default.fileExists(atPath: current) {
-            var info = stat()
-            if stat(current, &info) == 0, Double(info.st_mtim.tv_sec) >= best.modified - 1 { return current }
+        if let current = currentFile, let best, best.path != current,
+            let still = candidates.first(where: { $0.path == current }), still.modified >= best.modified - 1
+        {
+            return current
         }
         return best?.path
     }

@@ -120,7 +120,7 @@ public final class ProcessSampler {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let value = parts[1].split(separator: " ").first.flatMap { Double($0) }
+            let value = parts[1].split(whereSeparator: \.isWhitespace).first.flatMap { Double($0) }
             if let value { fields[String(parts[0])] = value }
         }
         return fields

@@ -1,0 +1,32 @@
+/// Memory and state at one hour mark (SPEC §6). A checkpoint that could not
+/// be taken on time is `missed`, with the nearest later value if any.
+public struct CheckpointRecord: Sendable {
+    public var hour: Double
+    public var label: String
+    public var at: String
+    public var rssMB: Double?
+    public var pssMB: Double?
+    /// Samples in the median window.
+    public var samples: Int
+    public var windowSeconds: Double
+    public var cpuPercent: Double?
+    public var threads: Int?
+    public var openFiles: Int?
+    public var counts: [String: Int]
+    public var wsState: String?
+    public var errorLockSeen: Bool
+    public var trend: LeakTrend?
+    public var missed: Bool
+    public var note: String?
+
+    public var json: JSONValue {
+        [
+            "hour": .double(hour), "label": .string(label), "at": .string(at), "rss_mb": .from(rssMB),
+            "pss_mb": .from(pssMB), "samples": .int(samples), "window_s": .double(windowSeconds),
+            "cpu_pct": .from(cpuPercent), "threads": .from(threads), "open_files": .from(openFiles),
+            "counts": .object(counts.mapValues { .int($0) }), "ws_state": .from(wsState),
+            "error_lock": .bool(errorLockSeen), "trend": trend?.json ?? .null, "missed": .bool(missed),
+            "note": .from(note),
+        ]
+    }
+}

@@ -1,0 +1,470 @@
+import Foundation
+
+/// What the operator is told while the run goes on.
+public enum RunEvent: Sendable {
+    case started(runID: String, folder: String, pid: Int32, command: String)
+    case checkpoint(CheckpointRecord, baselineMB: Double?, leakRatio: Double)
+    case warning(String)
+    case ended(String)
+    case finished(verdict: String, criteria: [CriterionResult], resultsPath: String)
+}
+
+/// How a run ended.
+public enum RunEnd: String, Sendable {
+    case normal, crashed, aborted, childEndedEarly = "ended_early"
+}
+
+/// Launches the checklist's run and supervises it to a verdict: samples the
+/// process tree on a fixed monotonic schedule, follows the log, records
+/// checkpoints, stops the child gracefully at the end, judges the criteria.
+/// Every fact goes to the journal before it is shown (SPEC §4.3).
+public final class RunSupervisor: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var checklist: Checklist
+        public var context: PreflightContext
+        public var dataDirectory: String
+        public var timeScale: Double
+        /// Manual items answered up front (`--yes` / `--answers`).
+        public var answers: [String: String]
+
+        public init(
+            checklist: Checklist, context: PreflightContext, dataDirectory: String, timeScale: Double,
+            answers: [String: String] = [:]
+        ) {
+            self.checklist = checklist
+            self.context = context
+            self.dataDirectory = dataDirectory
+            self.timeScale = timeScale
+            self.answers = answers
+        }
+    }
+
+    /// The smallest real interval between samples, however large the time scale.
+    public static let minimumSampleInterval = 0.025
+
+    let options: Options
+    let onEvent: @Sendable (RunEvent) -> Void
+    public private(set) var runID = ""
+    public private(set) var folder = ""
+    private var journal: Journal?
+    private var child: ChildProcess?
+    private var childPID: Int32 = 0
+    private var childStart: UInt64 = 0
+    private var sampler: ProcessSampler?
+    private var follower: LogFollower?
+    private var series: MemorySeries
+    private var launchMonotonic = 0.0
+    private var launchWall = Date()
+    private var checkpoints: [Double: CheckpointRecord] = [:]
+    private var lastSample: ProcessSample?
+    private var cpuSum = 0.0
+    private var cpuCount = 0
+    private var silent = false
+    private var silences = 0
+    private var samplesFile: FileHandle?
+    private let stopLock = NSLock()
+    private var stopRequest: String?
+
+    public init(options: Options, onEvent: @escaping @Sendable (RunEvent) -> Void) {
+        self.options = options
+        self.onEvent = onEvent
+        let tick = max(options.checklist.run.sampleInterval / options.timeScale, Self.minimumSampleInterval)
+        checkpointWindow = max(options.checklist.run.checkpointWindow, 3 * tick * options.timeScale)
+        series = MemorySeries(recentHours: checkpointWindow / 3600)
+    }
+
+    /// Warm-up in simulated seconds: the checklist's, but at least 0.2 s of
+    /// real time, since a process's start-up does not compress with the scale.
+    var warmup: Double { max(run.warmup, 0.2 * scale) }
+
+    /// The median window in simulated seconds: the checklist's, widened to
+    /// three samples when the time scale spaces samples further apart.
+    let checkpointWindow: Double
+
+    var run: RunSpec { options.checklist.run }
+    var scale: Double { options.timeScale }
+
+    /// Asks the loop to stop the run gracefully (first SIGINT/SIGTERM).
+    public func requestStop(_ reason: String) {
+        stopLock.lock()
+        if stopRequest == nil { stopRequest = reason }
+        stopLock.unlock()
+    }
+
+    private var stopRequested: String? {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        return stopRequest
+    }
+
+    /// Kills the run at once (second signal); the journal says so.
+    public func killNow(_ reason: String) {
+        child?.signalGroup(SIGKILL)
+        if childPID > 0 { kill(-childPID, SIGKILL) }
+        appendEvent("aborted", ["reason": .string(reason), "immediate": true], durable: true)
+    }
+
+    /// Records what is not a measurement (SIGHUP, notes).
+    public func record(_ type: String, _ fields: [String: JSONValue]) {
+        appendEvent(type, fields, durable: true)
+    }
+
+    private var journalFailed = false
+
+    /// Appends to the journal; a failure (disk full, I/O error) is told to
+    /// the operator at once, never swallowed.
+    private func appendEvent(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) {
+        do {
+            try journal?.append(type, fields, durable: durable)
+        } catch {
+            if !journalFailed {
+                onEvent(.warning("JOURNAL WRITE FAILED: \(error); measurements are not being recorded"))
+            }
+            journalFailed = true
+        }
+    }
+
+    // MARK: Launch
+
+    /// Creates the run folder and journal, records the pre-flight, launches the child.
+    public func launch(preflight: PreflightReport) throws {
+        let stamp = Timestamp.rfc3339(Date()).prefix(19).replacingOccurrences(of: ":", with: "")
+            .replacingOccurrences(of: "-", with: "")
+        runID = "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
+        folder = options.dataDirectory + "/runs/" + runID
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let journal = try Journal(creating: folder + "/journal.jsonl")
+        self.journal = journal
+        let checklist = options.checklist
+        try? FileManager.default.copyItem(atPath: checklist.file, toPath: folder + "/checklist.yaml")
+        try journal.append(
+            "session",
+            [
+                "run_id": .string(runID), "checklist": .string(checklist.file),
+                "checklist_sha256": .string(checklist.sha256),
+                "checklist_id": .string(checklist.id), "time_scale": .double(scale),
+                "hedgeops_pid": .int(Int(getpid())),
+                "user": .from(options.context.environment["USER"]),
+                "host": .string(ProcessInfo.processInfo.hostName),
+            ], durable: true)
+        for item in preflight.items {
+            try journal.append(
+                "check",
+                [
+                    "id": .string(item.id), "kind": .string(item.kind), "status": .string(item.status.rawValue),
+                    "detail": .string(item.detail), "required": .bool(item.required),
+                ])
+        }
+        try journal.append(
+            "testnet_gate",
+            [
+                "allowed": .bool(preflight.gate.allowed),
+                "hosts": .object(preflight.gate.hosts.mapValues { .string($0) }),
+                "flag": .string(checklist.testnet.flag),
+            ], durable: true)
+        for item in checklist.items where item.kind.isManual {
+            let answer = options.answers[item.id]
+            try journal.append(
+                "answer",
+                [
+                    "id": .string(item.id), "answer": .string(answer ?? "not confirmed by operator"),
+                    "source": .string(answer == nil ? "none" : "answers given at launch"),
+                ], durable: true)
+        }
+        try journal.append("parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
+
+        _ = FileManager.default.createFile(atPath: folder + "/samples.csv", contents: nil)
+        samplesFile = FileHandle(forWritingAtPath: folder + "/samples.csv")
+        samplesFile?.write(Data("hour,at,rss_mb,rss_anon_mb,swap_mb,cpu_pct,threads,open_files,processes\n".utf8))
+
+        launchWall = Date()
+        let child = try ChildProcess.spawn(
+            run.argv, environment: childEnvironment, workingDirectory: options.context.resolve(run.workdir),
+            stdoutPath: folder + "/executor.stdout", stderrPath: folder + "/executor.stderr",
+            toolDirectories: options.context.toolDirectories)
+        launchMonotonic = RunClock.monotonic()
+        self.child = child
+        childPID = child.pid
+        childStart = ProcessSampler.startTime(of: child.pid) ?? 0
+        sampler = ProcessSampler(rootPID: child.pid)
+        follower = LogFollower(
+            glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
+            patterns: checklist.logPatterns)
+        try journal.append(
+            "launch",
+            [
+                "pid": .int(Int(child.pid)), "start_time": .int(Int(childStart)),
+                "argv": .array(run.argv.map { .string($0) }),
+                "monotonic": .double(launchMonotonic), "planned_duration_s": .double(run.duration),
+                "time_scale": .double(scale),
+            ], durable: true)
+        onEvent(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
+    }
+
+    /// Parameter values in force (`--set` over defaults).
+    var parameterValues: [String: String] {
+        Dictionary(
+            uniqueKeysWithValues: options.checklist.parameters.map {
+                ($0.name, options.context.parameterOverrides[$0.name] ?? $0.defaultValue)
+            })
+    }
+
+    /// The child's environment: the operator's, the parameters, the time scale.
+    var childEnvironment: [String: String] {
+        var environment = options.context.environment
+        for parameter in options.checklist.parameters {
+            guard let name = parameter.env, let value = parameterValues[parameter.name] else { continue }
+            // Durations go to the child in seconds.
+            environment[name] = parameter.kind == .duration ? formatNumber(parseDuration(value) ?? 0) : value
+        }
+        environment["HEDGEOPS_TIME_SCALE"] = formatNumber(scale)
+        environment["HEDGEOPS_RUN_ID"] = runID
+        return environment
+    }
+
+    // MARK: Supervision
+
+    /// Supervises until the end; returns the results written to results.json.
+    public func supervise() -> RunResultsDocument {
+        let tick = max(run.sampleInterval / scale, Self.minimumSampleInterval)
+        let end = launchMonotonic + run.duration / scale
+        let plan = options.checklist.monitoring.checkpoints.map { checkpoint in
+            (checkpoint, launchMonotonic + (checkpoint.hour == 0 ? warmup : checkpoint.hour * 3600) / scale)
+        }
+        var nextSample = launchMonotonic
+        var ending: (RunEnd, String)?
+        while ending == nil {
+            let now = RunClock.monotonic()
+            if let reason = stopRequested {
+                stopChild()
+                ending = (.aborted, "aborted by operator (\(reason))")
+                break
+            }
+            if now >= nextSample {
+                takeSample(now)
+                nextSample = launchMonotonic + ((now - launchMonotonic) / tick).rounded(.down) * tick + tick
+            }
+            for (checkpoint, due) in plan where checkpoints[checkpoint.hour] == nil && now >= due {
+                recordCheckpoint(checkpoint, missed: childGone, note: childGone ? "the executor had ended" : nil)
+            }
+            if let termination = child?.poll() {
+                ending = classify(termination, at: now, end: end, stoppedByUs: false)
+                break
+            }
+            checkSilence(now)
+            if now >= end {
+                takeSample(now)
+                for (checkpoint, _) in plan
+                where checkpoints[checkpoint.hour] == nil && checkpoint.hour * 3600 <= run.duration {
+                    recordCheckpoint(checkpoint, missed: false, note: nil)
+                }
+                let termination = stopChild()
+                ending = classify(termination, at: now, end: end, stoppedByUs: true)
+                break
+            }
+            let wake = min(nextSample, plan.map(\.1).filter { $0 > now }.min() ?? end, end, now + 0.2)
+            RunClock.sleep(until: wake)
+        }
+        // Checkpoints the run never reached are missed, not faked.
+        for (checkpoint, _) in plan where checkpoints[checkpoint.hour] == nil {
+            recordCheckpoint(checkpoint, missed: true, note: "not reached: \(ending?.1 ?? "run ended")")
+        }
+        return finish(ending ?? (.crashed, "unknown end"))
+    }
+
+    private var childGone: Bool { child.map { !$0.isRunning } ?? true }
+
+    private func takeSample(_ now: Double) {
+        guard let sampler, let sample = sampler.sample(monotonic: now) else { return }
+        lastSample = sample
+        let hour = (now - launchMonotonic) * scale / 3600
+        let afterWarmup = hour * 3600 >= warmup
+        series.add(hour: hour, mb: sample.rssMB, afterWarmup: afterWarmup)
+        if afterWarmup, let cpu = sample.cpuPercent {
+            cpuSum += cpu
+            cpuCount += 1
+        }
+        let events = follower?.poll(monotonic: now) ?? []
+        appendEvent(
+            "sample",
+            [
+                "hour": .double(hour), "rss_mb": .double(sample.rssMB), "rss_anon_mb": .double(sample.rssAnonMB),
+                "swap_mb": .double(sample.swapMB), "cpu_pct": .from(sample.cpuPercent), "threads": .int(sample.threads),
+                "open_files": .int(sample.openFiles), "processes": .int(sample.processes),
+                "counts": .object((follower?.counts ?? [:]).mapValues { .int($0) }),
+                "log_file": .from(follower?.currentFile), "log_bytes": .int(follower?.bytesRead ?? 0),
+            ])
+        for event in events {
+            appendEvent("log", ["pattern": .string(event.pattern), "line": .string(String(event.line.prefix(500)))])
+        }
+        let cpu = sample.cpuPercent.map { String(format: "%.2f", $0) } ?? ""
+        samplesFile?.write(
+            Data(
+                String(
+                    format: "%.4f,%@,%.2f,%.2f,%.2f,%@,%d,%d,%d\n", hour, Timestamp.rfc3339(Date()), sample.rssMB,
+                    sample.rssAnonMB, sample.swapMB, cpu, sample.threads, sample.openFiles, sample.processes
+                ).utf8))
+    }
+
+    private func recordCheckpoint(_ checkpoint: Checkpoint, missed: Bool, note: String?) {
+        let windowHours = checkpointWindow / 3600
+        let now = RunClock.monotonic()
+        let hour = (now - launchMonotonic) * scale / 3600
+        let median = missed ? nil : series.median(endingAt: hour, windowHours: windowHours, notBefore: warmup / 3600)
+        let baseline = checkpoints[0]?.rssMB ?? (checkpoint.hour == 0 ? median?.mb : nil)
+        var record = CheckpointRecord(
+            hour: checkpoint.hour, label: checkpoint.label, at: Timestamp.rfc3339(Date()), rssMB: median?.mb,
+            pssMB: missed ? nil : sampler?.pssMB(), samples: median?.count ?? 0, windowSeconds: checkpointWindow,
+            cpuPercent: cpuCount > 0 ? cpuSum / Double(cpuCount) : lastSample?.cpuPercent,
+            threads: missed ? nil : lastSample?.threads, openFiles: missed ? nil : lastSample?.openFiles,
+            counts: follower?.counts ?? [:], wsState: follower?.lastWSState,
+            errorLockSeen: (follower?.counts[CriteriaEvaluator.errorLockPattern] ?? 0) > 0,
+            trend: series.trend(endHour: run.duration / 3600, baseline: baseline), missed: missed, note: note)
+        if missed { record.trend = nil }
+        checkpoints[checkpoint.hour] = record
+        appendEvent("checkpoint", ["checkpoint": record.json], durable: true)
+        writeResults(partial(end: nil))
+        onEvent(
+            .checkpoint(record, baselineMB: checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
+        if let ratio = record.trend?.projectedRatio, ratio >= options.checklist.monitoring.leakRatio,
+            checkpoint.hour > 0
+        {
+            let warning = String(
+                format: "memory projected to %.2f× hour 0 at hour %@: the leak criterion (< %.2f×) will fail", ratio,
+                formatNumber(run.duration / 3600), options.checklist.monitoring.leakRatio)
+            appendEvent("warning", ["message": .string(warning)], durable: true)
+            onEvent(.warning(warning))
+        }
+    }
+
+    private func checkSilence(_ now: Double) {
+        let last = follower?.lastLineAt ?? launchMonotonic
+        // At least a second of real time: a quiet second is not a hang.
+        let quiet = now - last > max(run.silenceLimit / scale, 1.0)
+        if quiet && !silent {
+            silent = true
+            silences += 1
+            let hour = (now - launchMonotonic) * scale / 3600
+            let message = String(
+                format: "the executor's log has been silent for more than %@ (hour %.2f): is it hung?",
+                formatNumber(run.silenceLimit / 60) + " min", hour)
+            appendEvent("silence", ["hour": .double(hour), "message": .string(message)], durable: true)
+            onEvent(.warning(message))
+        } else if !quiet && silent {
+            silent = false
+            appendEvent("log_resumed", [:], durable: true)
+        }
+    }
+
+    /// SIGINT to the group (the seed's script writes its final report), then
+    /// SIGTERM, then SIGKILL.
+    @discardableResult
+    private func stopChild() -> ChildProcess.Termination? {
+        guard let child else { return nil }
+        if let done = child.poll() { return done }
+        appendEvent("stop", ["signal": "SIGINT"], durable: true)
+        child.signalGroup(SIGINT)
+        if let done = child.wait(timeout: run.stopGrace) { return done }
+        appendEvent("stop", ["signal": "SIGTERM"], durable: true)
+        child.signalGroup(SIGTERM)
+        if let done = child.wait(timeout: 10) { return done }
+        appendEvent("stop", ["signal": "SIGKILL"], durable: true)
+        child.signalGroup(SIGKILL)
+        return child.wait()
+    }
+
+    /// REFERENCE: death by our own SIGINT at the end, or exit 0 near the end, is normal.
+    private func classify(_ termination: ChildProcess.Termination?, at now: Double, end: Double, stoppedByUs: Bool)
+        -> (RunEnd, String)
+    {
+        let hours = (now - launchMonotonic) * scale / 3600
+        let description = termination?.description ?? "ended"
+        appendEvent(
+            "exit",
+            ["termination": .string(description), "hour": .double(hours), "stopped_by_hedgeops": .bool(stoppedByUs)],
+            durable: true)
+        if stoppedByUs {
+            return (
+                .normal,
+                String(
+                    format: "ran the full %@ h; stopped at the planned end (%@)", formatNumber(run.duration / 3600),
+                    description)
+            )
+        }
+        let nearEnd =
+            end - now
+            <= max(2 * max(run.sampleInterval / scale, Self.minimumSampleInterval), 0.01 * run.duration / scale)
+        if termination == .exited(0) && nearEnd {
+            return (.normal, "ended by itself at the planned end (exit 0)")
+        }
+        if termination == .exited(0) {
+            return (.childEndedEarly, String(format: "ended early at hour %.2f (exit 0)", hours))
+        }
+        return (.crashed, String(format: "crashed at hour %.2f: %@", hours, description))
+    }
+
+    private func partial(end: (RunEnd, String)?) -> RunResultsDocument {
+        let facts = RunFacts(
+            baselineMB: checkpoints[0]?.rssMB,
+            finalMB: checkpoints.filter { !$0.value.missed }.max { $0.key < $1.key }.flatMap {
+                $0.key > 0 ? $0.value.rssMB : nil
+            },
+            counts: follower?.counts ?? [:], fullDuration: end?.0 == .normal,
+            endDetail: end?.1 ?? "still running", cpuAverage: cpuCount > 0 ? cpuSum / Double(cpuCount) : nil,
+            silences: silences)
+        let criteria = CriteriaEvaluator.evaluate(options.checklist.criteria.items, facts: facts)
+        return RunResultsDocument(
+            runID: runID, checklist: options.checklist, startedAt: launchWall, endedAt: end == nil ? nil : Date(),
+            durationSeconds: RunClock.monotonic() - launchMonotonic, timeScale: scale, parameters: parameterValues,
+            testnetHosts: [:], checkpoints: checkpoints.values.sorted { $0.hour < $1.hour }, criteria: criteria,
+            end: end, counts: follower?.counts ?? [:], journalSHA256: journal.flatMap { Journal.fileSHA256($0.path) },
+            logFile: follower?.currentFile)
+    }
+
+    private func finish(_ end: (RunEnd, String)) -> RunResultsDocument {
+        onEvent(.ended(end.1))
+        let document = partial(end: end)
+        appendEvent(
+            "verdict",
+            [
+                "verdict": .string(document.verdict), "end": .string(end.0.rawValue), "detail": .string(end.1),
+                "criteria": .array(document.criteria.map(\.json)),
+            ], durable: true)
+        journal?.sync()
+        // The digest covers the journal as it stands with its verdict.
+        var final = document
+        final.journalSHA256 = journal.flatMap { Journal.fileSHA256($0.path) }
+        writeResults(final)
+        try? samplesFile?.close()
+        onEvent(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
+        return final
+    }
+
+    /// results.json is rewritten at every checkpoint, atomically, so a crash still leaves results.
+    private func writeResults(_ document: RunResultsDocument) {
+        let path = folder + "/results.json"
+        let temporary = path + ".tmp"
+        let text = document.json.serialized + "\n"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else { return }
+        let fd = open(temporary, O_RDONLY)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+        rename(temporary, path)
+    }
+}
+
+/// The monotonic clock runs are measured on.
+public enum RunClock {
+    public static func monotonic() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    public static func sleep(until deadline: Double) {
+        let delay = deadline - monotonic()
+        if delay > 0 { usleep(UInt32(min(delay, 1) * 1_000_000)) }
+    }
+}

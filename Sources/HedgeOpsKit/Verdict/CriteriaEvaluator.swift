@@ -1,0 +1,102 @@
+/// What the run measured, as the criteria need it.
+public struct RunFacts: Sendable {
+    public var baselineMB: Double?
+    public var finalMB: Double?
+    /// Counts per log pattern id.
+    public var counts: [String: Int]
+    /// Ran the planned duration and ended normally.
+    public var fullDuration: Bool
+    /// Why not, when it did not (crash, aborted, hang…).
+    public var endDetail: String
+    public var cpuAverage: Double?
+    /// Times the log went silent past the checklist's limit (a stuck executor).
+    public var silences: Int
+
+    public init(
+        baselineMB: Double?, finalMB: Double?, counts: [String: Int], fullDuration: Bool, endDetail: String,
+        cpuAverage: Double?, silences: Int = 0
+    ) {
+        self.silences = silences
+        self.baselineMB = baselineMB
+        self.finalMB = finalMB
+        self.counts = counts
+        self.fullDuration = fullDuration
+        self.endDetail = endDetail
+        self.cpuAverage = cpuAverage
+    }
+}
+
+/// One pass criterion, judged.
+public struct CriterionResult: Sendable {
+    public var id: String
+    public var title: String
+    public var metric: String
+    public var value: Double?
+    public var comparison: String
+    public var threshold: Double
+    public var passed: Bool
+    public var detail: String
+
+    public var json: JSONValue {
+        [
+            "id": .string(id), "title": .string(title), "metric": .string(metric), "value": .from(value),
+            "op": .string(comparison), "threshold": .double(threshold), "passed": .bool(passed),
+            "detail": .string(detail),
+        ]
+    }
+}
+
+/// Judges the checklist's pass criteria. A criterion that cannot be
+/// measured fails and says why; it never passes by default.
+public enum CriteriaEvaluator {
+    /// The log pattern ids the metrics read.
+    public static let errorsPattern = "errors"
+    public static let reconnectsPattern = "ws_reconnects"
+    public static let errorLockPattern = "error_lock"
+
+    public static func evaluate(_ criteria: [Criterion], facts: RunFacts) -> [CriterionResult] {
+        criteria.map { criterion in
+            let (value, detail) = measure(criterion, facts)
+            let passed = value.map { criterion.comparison.holds($0, criterion.threshold) } ?? false
+            return CriterionResult(
+                id: criterion.id, title: criterion.title, metric: criterion.metric.rawValue, value: value,
+                comparison: criterion.comparison.rawValue, threshold: criterion.threshold, passed: passed,
+                detail: detail)
+        }
+    }
+
+    private static func measure(_ criterion: Criterion, _ facts: RunFacts) -> (Double?, String) {
+        switch criterion.metric {
+        case .memoryRatio:
+            guard let baseline = facts.baselineMB, baseline > 0 else { return (nil, "no hour-0 baseline was recorded") }
+            guard let final = facts.finalMB else { return (nil, "no final memory was recorded") }
+            let ratio = final / baseline
+            return (ratio, String(format: "final %.1f MB / hour 0 %.1f MB = %.2f×", final, baseline, ratio))
+        case .wsReconnects:
+            let count = facts.counts[reconnectsPattern] ?? 0
+            return (Double(count), "\(count) reconnects counted in the executor's log")
+        case .errorRate:
+            let errors = facts.counts[errorsPattern] ?? 0
+            let operations = criterion.operations.reduce(0) { $0 + (facts.counts[$1] ?? 0) }
+            guard operations > 0 else {
+                return (
+                    nil,
+                    "no operations counted (\(criterion.operations.joined(separator: " + "))): the error rate cannot be judged"
+                )
+            }
+            let rate = Double(errors) / Double(operations)
+            return (rate, String(format: "%d errors / %d operations = %.3f %%", errors, operations, rate * 100))
+        case .fullDuration:
+            return (facts.fullDuration ? 1 : 0, facts.endDetail)
+        case .errorLock:
+            // The seed: "No ERROR_LOCK or stuck states"; a silent log is a stuck executor.
+            let count = facts.counts[errorLockPattern] ?? 0
+            var detail = count == 0 ? "no ERROR_LOCK in the log" : "\(count) ERROR_LOCK lines in the log"
+            if facts.silences > 0 { detail += "; the log went silent \(facts.silences) time(s): stuck" }
+            return (Double(count + facts.silences), detail)
+        case .cpuAverage:
+            guard let cpu = facts.cpuAverage else { return (nil, "no CPU samples after warm-up") }
+            return (cpu, String(format: "%.1f %% of one core on average", cpu))
+        }
+    }
+}

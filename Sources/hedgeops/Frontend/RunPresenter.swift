@@ -1,0 +1,82 @@
+import Foundation
+import HedgeOpsKit
+
+/// What `hedgeops run` prints as the run goes: one line per checkpoint, a
+/// warning as soon as a projection crosses the threshold, the verdict.
+final class RunPresenter: @unchecked Sendable {
+    let terminal: Terminal
+    let timeScale: Double
+    let durationHours: Double
+
+    init(terminal: Terminal, timeScale: Double, durationHours: Double) {
+        self.terminal = terminal
+        self.timeScale = timeScale
+        self.durationHours = durationHours
+    }
+
+    func preflight(_ report: PreflightReport) {
+        let presenter = PreflightPresenter(report: report, terminal: terminal)
+        if report.ok {
+            terminal.out("pre-flight: " + presenter.summary())
+        } else {
+            terminal.out(presenter.table(title: "pre-flight"))
+        }
+    }
+
+    func show(_ event: RunEvent) {
+        switch event {
+        case .started(let runID, let folder, let pid, let command):
+            terminal.out("run \(runID) started: \(folder)")
+            terminal.out("  executor pid \(pid): \(command)")
+            if timeScale != 1 {
+                terminal.out(
+                    String(
+                        format: "  time scale %@: one hour lasts %.1f s; planned %@ h", formatted(timeScale),
+                        3600 / timeScale, formatted(durationHours)))
+            }
+        case .checkpoint(let record, let baseline, let ratio):
+            terminal.out(line(record, baseline: baseline, leakRatio: ratio))
+        case .warning(let message):
+            terminal.error(terminal.paint("warning: \(message)", .yellow))
+        case .ended(let detail):
+            terminal.out("ended: \(detail)")
+        case .finished(let verdict, let criteria, let path):
+            terminal.out("pass criteria:")
+            for criterion in criteria {
+                let mark = criterion.passed ? terminal.paint("PASS", .green) : terminal.paint("FAIL", .red)
+                terminal.out(
+                    "  \(mark)  \(criterion.id.padding(toLength: 14, withPad: " ", startingAt: 0)) \(criterion.detail)")
+            }
+            let painted = verdict == "PASS" ? terminal.paint(verdict, .green) : terminal.paint(verdict, .boldRed)
+            terminal.out("VERDICT: \(painted)")
+            terminal.out("results: \(path)")
+        }
+    }
+
+    private func line(_ record: CheckpointRecord, baseline: Double?, leakRatio: Double) -> String {
+        let hour = "h\(formatted(record.hour))".padding(toLength: 4, withPad: " ", startingAt: 0)
+        guard !record.missed, let rss = record.rssMB else {
+            return "\(hour) \(record.label): MISSED (\(record.note ?? "no sample"))"
+        }
+        var text = String(format: "%@ rss %7.1f MB", hour, rss)
+        if let baseline, record.hour > 0 { text += String(format: " (%+.1f %%)", (rss / baseline - 1) * 100) }
+        if let cpu = record.cpuPercent { text += String(format: "  cpu %5.1f %%", cpu) }
+        text += "  reconnects \(record.counts["ws_reconnects"] ?? 0)  errors \(record.counts["errors"] ?? 0)"
+        if let ws = record.wsState { text += "  ws \(ws)" }
+        if record.errorLockSeen { text += "  " + terminal.paint("ERROR_LOCK", .boldRed) }
+        if let trend = record.trend, record.hour > 0 {
+            text += String(
+                format: "  trend %+.1f MB/h -> h%@ %.1f MB", trend.slopeMBPerHour, formatted(durationHours),
+                trend.projectedFinalMB)
+            if let ratio = trend.projectedRatio {
+                let shown = String(format: " (%.2fx)", ratio)
+                text += ratio >= leakRatio ? terminal.paint(shown, .red) : shown
+            }
+        }
+        return text
+    }
+
+    private func formatted(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    }
+}

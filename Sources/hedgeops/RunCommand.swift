@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import HedgeOpsKit
+
+/// `hedgeops run`: pre-flight, launch, supervise, verdict, without the REPL.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the load test under supervision: pre-flight, launch, sampling, checkpoints, verdict.",
+        discussion: """
+            Runs the pre-flight (as verify-env); a failed required check or a refused TESTNET gate stops \
+            it before anything starts. Then launches the checklist's run command in its own process group, \
+            samples its process tree from /proc, follows its log, records checkpoints (hours 0/1/2/4/6/8) \
+            and judges the pass criteria. Everything goes to data/runs/<run-id>/journal.jsonl first; \
+            results.json is rewritten at every checkpoint.
+
+            The first Ctrl-C (or SIGTERM) stops the run gracefully and records "aborted by operator" \
+            (exit 4); a second one kills it at once. SIGHUP is recorded and ignored: close the terminal \
+            and `hedgeops resume` later.
+
+            Examples:
+              hedgeops run --yes
+              hedgeops run --checklist checklists/demo.yaml --time-scale 3600 --set scenario=leak --yes
+              hedgeops run --answers answers.yaml
+
+            Exit codes: 0 PASS, 1 FAIL (or a required check failed), 2 usage, 3 TESTNET gate refused,
+            4 aborted by the operator.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Simulated seconds per real second, for rehearsals (default $HEDGEOPS_TIME_SCALE, else 1).")
+    var timeScale: Double?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a run parameter.", valueName: "NAME=VALUE"))
+    var assignments: [ParameterAssignment] = []
+
+    @Option(help: ArgumentHelp("Answers to the manual items (YAML: id: yes|no|skip).", valueName: "file"))
+    var answers: String?
+
+    @Flag(help: "Answer yes to every manual item.")
+    var yes = false
+
+    func validate() throws {
+        if answers != nil && yes { throw ValidationError("use --answers FILE or --yes, not both") }
+        if let timeScale, !(timeScale > 0) { throw ValidationError("--time-scale must be above 0") }
+    }
+
+    func run() throws {
+        let terminal = Terminal()
+        let checklist = try global.loadChecklist(terminal: Terminal(forStdout: false))
+        let overrides = Dictionary(assignments.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        let problems = Preflight.overrideProblems(overrides, checklist: checklist)
+        guard problems.isEmpty else {
+            problems.forEach { terminal.error("error: \($0)") }
+            throw ExitCode(ExitCode.usage)
+        }
+        let scale = try effectiveTimeScale()
+        let manualAnswers = try collectAnswers(checklist, terminal: terminal)
+        let context = PreflightContext(
+            environment: ProcessInfo.processInfo.environment,
+            workingDirectory: FileManager.default.currentDirectoryPath, parameterOverrides: overrides,
+            toolDirectories: [ToolLocation.directory])
+        let preflight = Preflight(checklist: checklist, context: context).run()
+        let presenter = RunPresenter(terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600)
+        presenter.preflight(preflight)
+        guard preflight.ok else { throw ExitCode(preflight.exitCode) }
+        let refused = checklist.items.filter { item in
+            item.required && item.kind.isManual && (manualAnswers[item.id] ?? "").hasPrefix("no")
+        }
+        guard refused.isEmpty else {
+            terminal.error("error: required manual items answered no: \(refused.map(\.id).joined(separator: ", "))")
+            throw ExitCode(ExitCode.failed)
+        }
+
+        let lock: RunLock
+        do {
+            lock = try RunLock(dataDirectory: global.dataDir)
+        } catch {
+            terminal.error("error: \(error)")
+            throw ExitCode(ExitCode.usage)
+        }
+        let supervisor = RunSupervisor(
+            options: .init(
+                checklist: checklist, context: context, dataDirectory: global.dataDir, timeScale: scale,
+                answers: manualAnswers),
+            onEvent: { presenter.show($0) })
+        do {
+            try supervisor.launch(preflight: preflight)
+        } catch {
+            terminal.error("error: could not launch the run: \(error)")
+            throw ExitCode(ExitCode.failed)
+        }
+        let signals = SignalHandling(supervisor: supervisor, terminal: terminal)
+        let results = supervisor.supervise()
+        withExtendedLifetime((lock, signals)) {}
+        if results.end?.0 == .aborted { throw ExitCode(ExitCode.aborted) }
+        if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
+    }
+
+    private func effectiveTimeScale() throws -> Double {
+        if let timeScale { return timeScale }
+        guard let text = ProcessInfo.processInfo.environment["HEDGEOPS_TIME_SCALE"], !text.isEmpty else { return 1 }
+        guard let value = Double(text), value > 0 else {
+            throw ValidationError("HEDGEOPS_TIME_SCALE='\(text)' is not a number above 0")
+        }
+        return value
+    }
+
+    private func collectAnswers(_ checklist: Checklist, terminal: Terminal) throws -> [String: String] {
+        let manual = checklist.items.filter(\.kind.isManual)
+        if yes { return Dictionary(uniqueKeysWithValues: manual.map { ($0.id, "yes") }) }
+        var given: [String: String] = [:]
+        if let answers {
+            do {
+                given = try ManualAnswers.load(path: answers, checklist: checklist)
+            } catch {
+                terminal.error(error.description)
+                throw ExitCode(ExitCode.usage)
+            }
+        }
+        let missing = manual.filter { $0.required && given[$0.id] == nil }
+        guard missing.isEmpty else {
+            terminal.error(
+                "error: required manual items need an answer: \(missing.map(\.id).joined(separator: ", ")); "
+                    + "pass --answers FILE or --yes (or use the guided session)")
+            throw ExitCode(ExitCode.usage)
+        }
+        return given
+    }
+}
+
+/// First SIGINT/SIGTERM: graceful stop, "aborted by operator". Second: at
+/// once. SIGHUP: recorded and ignored, the run goes on.
+final class SignalHandling {
+    private var sources: [any DispatchSourceSignal] = []
+    private var count = 0
+    private let lock = NSLock()
+
+    init(supervisor: RunSupervisor, terminal: Terminal) {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                if number == SIGHUP {
+                    supervisor.record("signal", ["signal": "SIGHUP", "action": "ignored; the run goes on"])
+                    return
+                }
+                self.lock.lock()
+                self.count += 1
+                let count = self.count
+                self.lock.unlock()
+                let name = number == SIGINT ? "SIGINT" : "SIGTERM"
+                if count == 1 {
+                    terminal.error("\(name): stopping the run gracefully (again to stop at once)…")
+                    supervisor.requestStop("\(name) to hedgeops")
+                } else {
+                    terminal.error("\(name) again: stopping at once")
+                    supervisor.killNow("second \(name)")
+                    Foundation.exit(ExitCode.aborted)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
