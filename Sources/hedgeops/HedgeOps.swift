@@ -23,7 +23,9 @@ struct HedgeOps: AsyncParsableCommand {
               3 TESTNET gate refused, 4 aborted by the operator.
             """,
         version: "0.1.0",
-        subcommands: [VerifyEnvCommand.self, RunCommand.self, ChecklistCommand.self]
+        subcommands: [
+            VerifyEnvCommand.self, RunCommand.self, StatusCommand.self, ResumeCommand.self, ChecklistCommand.self,
+        ]
     )
 }
 
@@ -31,6 +33,8 @@ struct HedgeOps: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        // The run must outlive a closed terminal or pipe; children get SIGPIPE back (ChildProcess).
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try HedgeOps.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -42,7 +46,7 @@ enum Main {
             let code = HedgeOps.exitCode(for: error)
             if code == .validationFailure {
                 let message = HedgeOps.fullMessage(for: error)
-                FileHandle.standardError.write(Data((message + "\n").utf8))
+                try? FileHandle.standardError.write(contentsOf: Data((message + "\n").utf8))
                 exit(ExitCode.usage)
             }
             HedgeOps.exit(withError: error)

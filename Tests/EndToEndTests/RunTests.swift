@@ -160,7 +160,8 @@ struct RunTests {
         try workspace.mkdir("data/load_test")
         let script =
             "'\(Binary.path)' run --checklist '\(Self.demoChecklist)' --time-scale 3600 --yes > out.txt 2>&1 & wait $!"
-        let shell = try ChildProcess.spawn(["/bin/sh", "-c", script], environment: Self.environment, workingDirectory: workspace.path)
+        let shell = try ChildProcess.spawn(
+            ["/bin/sh", "-c", script], environment: Self.environment, workingDirectory: workspace.path)
         #expect(shell.wait(timeout: 60) == .exited(0))
         let folder = try #require(try Self.runFolder(workspace))
         let data = try #require(FileManager.default.contents(atPath: folder + "/results.json"))

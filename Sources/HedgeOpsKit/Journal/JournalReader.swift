@@ -17,6 +17,8 @@ public struct JournalReader {
     public var tornTail: (line: Int, text: String)?
     /// Hash of the last good line, to continue the chain.
     public var lastLineHash = Journal.genesis
+    /// Bytes of the complete, chained lines (where a torn tail begins).
+    public var validByteCount = 0
 
     public var isValid: Bool { problem == nil }
     public var lastSequence: Int { events.last?["seq"] as? Int ?? 0 }
@@ -57,6 +59,7 @@ public struct JournalReader {
             }
             expected = Journal.sha256Hex(Data(line))
             events.append(object)
+            validByteCount += line.count + 1
         }
         lastLineHash = expected
         if let torn {

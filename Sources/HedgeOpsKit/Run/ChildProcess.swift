@@ -6,16 +6,19 @@ import Foundation
 /// as a tree; with default signal dispositions and an empty signal mask, so
 /// an inherited ignored or blocked SIGINT cannot silently defeat the
 /// graceful stop. Foundation's Process offers no control over either.
-public final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: SupervisedProcess, @unchecked Sendable {
     /// How a child ended.
     public enum Termination: Sendable, Equatable, CustomStringConvertible {
         case exited(Int32)
         case signaled(Int32)
+        /// Ended while hedgeops was not its parent: the status cannot be known.
+        case vanished
 
         public var description: String {
             switch self {
             case .exited(let code): "exit \(code)"
             case .signaled(let signal): "killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+            case .vanished: "ended while unsupervised (exit status unknown)"
             }
         }
     }
@@ -114,8 +117,6 @@ public final class ChildProcess: @unchecked Sendable {
     public func signalGroup(_ signal: Int32) {
         kill(-pid, signal)
     }
-
-    public var isRunning: Bool { poll() == nil }
 
     private func result() -> Termination? {
         lock.lock()

@@ -45,9 +45,9 @@ public final class RunLock {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         let parts = text.split(whereSeparator: \.isWhitespace)
         guard let pid = parts.first.flatMap({ Int32($0) }) else { return nil }
-        let recorded = parts.dropFirst().first.flatMap { UInt64($0) }
-        guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
-        if let recorded, recorded != 0, ProcessSampler.startTime(of: pid) != recorded { return nil }
-        return pid
+        // Same PID and start time, and not a zombie: a killed hedgeops can
+        // linger as a zombie, and a PID can be reused by another process.
+        guard let recorded = parts.dropFirst().first.flatMap({ UInt64($0) }) else { return nil }
+        return AdoptedProcess(pid: pid, startTime: recorded) != nil ? pid : nil
     }
 }

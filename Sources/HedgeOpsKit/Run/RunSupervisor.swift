@@ -42,26 +42,26 @@ public final class RunSupervisor: @unchecked Sendable {
     /// The smallest real interval between samples, however large the time scale.
     public static let minimumSampleInterval = 0.025
 
-    let options: Options
+    var options: Options
     let onEvent: @Sendable (RunEvent) -> Void
-    public private(set) var runID = ""
-    public private(set) var folder = ""
-    private var journal: Journal?
-    private var child: ChildProcess?
-    private var childPID: Int32 = 0
-    private var childStart: UInt64 = 0
-    private var sampler: ProcessSampler?
-    private var follower: LogFollower?
-    private var series: MemorySeries
-    private var launchMonotonic = 0.0
-    private var launchWall = Date()
-    private var checkpoints: [Double: CheckpointRecord] = [:]
-    private var lastSample: ProcessSample?
-    private var cpuSum = 0.0
-    private var cpuCount = 0
-    private var silent = false
-    private var silences = 0
-    private var samplesFile: FileHandle?
+    public internal(set) var runID = ""
+    public internal(set) var folder = ""
+    var journal: Journal?
+    var child: (any SupervisedProcess)?
+    var childPID: Int32 = 0
+    var childStart: UInt64 = 0
+    var sampler: ProcessSampler?
+    var follower: LogFollower?
+    var series: MemorySeries
+    var launchMonotonic = 0.0
+    var launchWall = Date()
+    var checkpoints: [Double: CheckpointRecord] = [:]
+    var lastSample: ProcessSample?
+    var cpuSum = 0.0
+    var cpuCount = 0
+    var silent = false
+    var silences = 0
+    var samplesFile: FileHandle?
     private let stopLock = NSLock()
     private var stopRequest: String?
 
@@ -113,7 +113,7 @@ public final class RunSupervisor: @unchecked Sendable {
 
     /// Appends to the journal; a failure (disk full, I/O error) is told to
     /// the operator at once, never swallowed.
-    private func appendEvent(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) {
+    func appendEvent(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) {
         do {
             try journal?.append(type, fields, durable: durable)
         } catch {
@@ -247,7 +247,8 @@ public final class RunSupervisor: @unchecked Sendable {
             for (checkpoint, due) in plan where checkpoints[checkpoint.hour] == nil && now >= due {
                 recordCheckpoint(checkpoint, missed: childGone, note: childGone ? "the executor had ended" : nil)
             }
-            if let termination = child?.poll() {
+            // No child at all: `resume` found it gone.
+            if let termination = child?.poll() ?? (child == nil ? .vanished : nil) {
                 ending = classify(termination, at: now, end: end, stoppedByUs: false)
                 break
             }
@@ -274,7 +275,7 @@ public final class RunSupervisor: @unchecked Sendable {
 
     private var childGone: Bool { child.map { !$0.isRunning } ?? true }
 
-    private func takeSample(_ now: Double) {
+    func takeSample(_ now: Double) {
         guard let sampler, let sample = sampler.sample(monotonic: now) else { return }
         lastSample = sample
         let hour = (now - launchMonotonic) * scale / 3600
@@ -292,7 +293,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 "swap_mb": .double(sample.swapMB), "cpu_pct": .from(sample.cpuPercent), "threads": .int(sample.threads),
                 "open_files": .int(sample.openFiles), "processes": .int(sample.processes),
                 "counts": .object((follower?.counts ?? [:]).mapValues { .int($0) }),
-                "log_file": .from(follower?.currentFile), "log_bytes": .int(follower?.bytesRead ?? 0),
+                "log_file": .from(follower?.currentFile), "log_offset": .int(Int(follower?.currentOffset ?? 0)),
             ])
         for event in events {
             appendEvent("log", ["pattern": .string(event.pattern), "line": .string(String(event.line.prefix(500)))])
@@ -306,7 +307,8 @@ public final class RunSupervisor: @unchecked Sendable {
                 ).utf8))
     }
 
-    private func recordCheckpoint(_ checkpoint: Checkpoint, missed: Bool, note: String?) {
+    /// `gapValue`: for a checkpoint missed while unsupervised, the nearest later sample.
+    func recordCheckpoint(_ checkpoint: Checkpoint, missed: Bool, note: String?, gapValue: Double? = nil) {
         let windowHours = checkpointWindow / 3600
         let now = RunClock.monotonic()
         let hour = (now - launchMonotonic) * scale / 3600
@@ -321,6 +323,7 @@ public final class RunSupervisor: @unchecked Sendable {
             errorLockSeen: (follower?.counts[CriteriaEvaluator.errorLockPattern] ?? 0) > 0,
             trend: series.trend(endHour: run.duration / 3600, baseline: baseline), missed: missed, note: note)
         if missed { record.trend = nil }
+        if let gapValue { record.rssMB = gapValue }
         checkpoints[checkpoint.hour] = record
         appendEvent("checkpoint", ["checkpoint": record.json], durable: true)
         writeResults(partial(end: nil))
@@ -370,7 +373,7 @@ public final class RunSupervisor: @unchecked Sendable {
         if let done = child.wait(timeout: 10) { return done }
         appendEvent("stop", ["signal": "SIGKILL"], durable: true)
         child.signalGroup(SIGKILL)
-        return child.wait()
+        return child.wait(timeout: 10)
     }
 
     /// REFERENCE: death by our own SIGINT at the end, or exit 0 near the end, is normal.
@@ -396,6 +399,9 @@ public final class RunSupervisor: @unchecked Sendable {
             <= max(2 * max(run.sampleInterval / scale, Self.minimumSampleInterval), 0.01 * run.duration / scale)
         if termination == .exited(0) && nearEnd {
             return (.normal, "ended by itself at the planned end (exit 0)")
+        }
+        if termination == .vanished && (nearEnd || now >= end) {
+            return (.normal, "ended at or after the planned end while hedgeops was not running (exit status unknown)")
         }
         if termination == .exited(0) {
             return (.childEndedEarly, String(format: "ended early at hour %.2f (exit 0)", hours))

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import HedgeOpsKit
+
+/// `hedgeops resume [RUN]`: re-attach to a run whose hedgeops died.
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Re-attach to a run whose hedgeops process died or was detached; the run itself kept going.",
+        discussion: """
+            Checks the journal (a torn last line from a crash is reported and set aside, never dropped), \
+            finds the executor by PID and start time, records the gap, marks checkpoints that fell in it \
+            as missed (with the nearest later sample) and carries on to the verdict. Refuses if the \
+            checklist changed since launch unless --force (recorded).
+
+            Examples:
+              hedgeops resume
+              hedgeops resume 20261129T031500-3f2a --force
+
+            Exit codes: as hedgeops run.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("Run id or folder (default: the newest run).", valueName: "run"))
+    var target: String?
+
+    @Flag(help: "Resume even though the checklist changed since launch (recorded in the journal).")
+    var force = false
+
+    func run() throws {
+        let terminal = Terminal()
+        guard
+            let folder = target.map({ RunStatus.folder(for: $0, dataDirectory: global.dataDir) })
+                ?? RunStatus.newestRun(dataDirectory: global.dataDir)
+        else {
+            terminal.error("error: no runs in \(global.dataDir)/runs")
+            throw ExitCode(ExitCode.usage)
+        }
+        // The checklist the run was launched with, unless one is named.
+        let recorded = try? JournalReader(path: folder + "/journal.jsonl").events.first?["checklist"] as? String
+        let checklistPath = global.checklist ?? recorded ?? global.checklistPath
+        let checklist: Checklist
+        do {
+            checklist = try ChecklistLoader.load(path: checklistPath)
+        } catch {
+            error.diagnostics.forEach { terminal.error($0.description) }
+            throw ExitCode(ExitCode.usage)
+        }
+        let lock: RunLock
+        do {
+            lock = try RunLock(dataDirectory: global.dataDir)
+        } catch {
+            terminal.error("error: \(error)")
+            throw ExitCode(ExitCode.usage)
+        }
+        let presenter = RunPresenter(terminal: terminal, timeScale: 1, durationHours: checklist.run.duration / 3600)
+        let context = PreflightContext(
+            environment: ProcessInfo.processInfo.environment,
+            workingDirectory: FileManager.default.currentDirectoryPath, toolDirectories: [ToolLocation.directory])
+        let supervisor = RunSupervisor(
+            options: .init(checklist: checklist, context: context, dataDirectory: global.dataDir, timeScale: 1),
+            onEvent: { presenter.show($0) })
+        do {
+            let notes = try supervisor.adopt(folder: folder, force: force)
+            terminal.out("resumed run \(supervisor.runID): \(notes)")
+        } catch {
+            terminal.error("error: \(error.description)")
+            throw ExitCode(error.exitCode)
+        }
+        let signals = SignalHandling(supervisor: supervisor, terminal: terminal)
+        let results = supervisor.supervise()
+        withExtendedLifetime((lock, signals)) {}
+        if results.end?.0 == .aborted { throw ExitCode(ExitCode.aborted) }
+        if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
+    }
+}

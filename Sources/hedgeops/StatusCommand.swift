@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import HedgeOpsKit
+
+/// `hedgeops status [RUN]`: a run's progress from its journal.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show a run's progress from its journal (works from a second terminal while it runs).",
+        discussion: """
+            Phase, elapsed and remaining time, latest memory and CPU, counters, checkpoints so far and the \
+            projected verdict. Checks the journal's hash chain and names the first line that differs.
+
+            Examples:
+              hedgeops status                       # the newest run in data/runs
+              hedgeops status 20261129T031500-3f2a
+              hedgeops status --json | jq .phase
+
+            Exit codes: 0 shown, 1 the journal's chain is broken, 2 no such run.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("Run id or folder (default: the newest run).", valueName: "run"))
+    var target: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let terminal = Terminal()
+        guard
+            let folder = target.map({ RunStatus.folder(for: $0, dataDirectory: global.dataDir) })
+                ?? RunStatus.newestRun(dataDirectory: global.dataDir)
+        else {
+            terminal.error("error: no runs in \(global.dataDir)/runs; start one with hedgeops run")
+            throw ExitCode(ExitCode.usage)
+        }
+        let status: RunStatus
+        do {
+            let checklist = try? ChecklistLoader.load(path: folder + "/checklist.yaml")
+            status = try RunStatus(folder: folder, checklist: checklist)
+        } catch {
+            terminal.error("error: \(folder): \(error)")
+            throw ExitCode(ExitCode.usage)
+        }
+        if json {
+            terminal.out(document(status).serialized)
+        } else {
+            present(status, terminal)
+        }
+        if status.journalProblem != nil { throw ExitCode(ExitCode.failed) }
+    }
+
+    private func document(_ status: RunStatus) -> JSONValue {
+        [
+            "run_id": .string(status.runID), "folder": .string(status.folder), "phase": .string(status.phase.rawValue),
+            "verdict": .from(status.verdict), "elapsed_h": .from(status.elapsedHours),
+            "planned_h": .double(status.plannedHours),
+            "time_scale": .double(status.timeScale), "rss_mb": .from(status.rssMB), "cpu_pct": .from(status.cpuPercent),
+            "counts": .object(status.counts.mapValues { .int($0) }),
+            "checkpoints": .array(status.checkpoints.map(\.json)),
+            "projected_verdict": .from(status.projectedVerdict),
+            "projected_failures": .array(status.projectedFailures.map { .string($0) }),
+            "journal_problem": .from(status.journalProblem), "torn_line": .from(status.tornLine),
+            "warnings": .array(status.warnings.map { .string($0) }),
+        ]
+    }
+
+    private func present(_ status: RunStatus, _ terminal: Terminal) {
+        terminal.out("run \(status.runID): \(describe(status.phase))\(status.verdict.map { ", verdict \($0)" } ?? "")")
+        terminal.out("  folder \(status.folder)")
+        if let elapsed = status.elapsedHours {
+            terminal.out(
+                String(
+                    format: "  elapsed %.2f h of %.0f h, %.2f h remaining%@", elapsed, status.plannedHours,
+                    max(0, status.plannedHours - elapsed),
+                    status.timeScale == 1 ? "" : " (time scale \(status.timeScale))"))
+        }
+        if let rss = status.rssMB {
+            terminal.out(
+                String(
+                    format: "  latest: rss %.1f MB, cpu %@", rss,
+                    status.cpuPercent.map { String(format: "%.1f %%", $0) } ?? "-"))
+        }
+        let shown = ["orders_placed", "orders_modified", "errors", "ws_reconnects", "error_lock"]
+        terminal.out("  counts: " + shown.map { "\($0) \(status.counts[$0] ?? 0)" }.joined(separator: ", "))
+        for checkpoint in status.checkpoints {
+            let value = checkpoint.rssMB.map { String(format: "%.1f MB", $0) } ?? "-"
+            terminal.out(
+                "  h\(Int(checkpoint.hour)) \(checkpoint.label): \(value)\(checkpoint.missed ? " (missed)" : "")")
+        }
+        if let projected = status.projectedVerdict {
+            terminal.out(
+                "  projected verdict: \(projected)\(status.projectedFailures.isEmpty ? "" : " (\(status.projectedFailures.joined(separator: ", ")))")"
+            )
+        }
+        for warning in status.warnings.suffix(3) { terminal.out("  warning: \(warning)") }
+        if let problem = status.journalProblem {
+            terminal.error(terminal.paint("journal: \(problem)", .boldRed))
+        }
+        if let torn = status.tornLine {
+            terminal.out("  journal: line \(torn) is torn (a crash mid-write); resume sets it aside")
+        }
+    }
+
+    private func describe(_ phase: RunStatus.Phase) -> String {
+        switch phase {
+        case .running: "running"
+        case .unsupervised: "running UNSUPERVISED (hedgeops is not attached): hedgeops resume"
+        case .executorGone: "the executor is GONE and hedgeops is not attached: hedgeops resume to record it"
+        case .finished: "finished"
+        case .notLaunched: "not launched"
+        }
+    }
+}

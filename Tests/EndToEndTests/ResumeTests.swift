@@ -1,0 +1,128 @@
+import Foundation
+import HedgeOpsKit
+import Testing
+
+/// `hedgeops status` and `hedgeops resume` on real runs.
+struct ResumeTests {
+    /// Starts a run (1 hour = 2.5 s), SIGKILLs hedgeops at about hour 3.
+    func killedRun(extraWait: Double = 0) throws -> (Workspace, String, ChildProcess) {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        let process = try ChildProcess.spawn(
+            [Binary.path, "run", "--checklist", RunTests.demoChecklist, "--time-scale", "1440", "--yes"],
+            environment: RunTests.environment, workingDirectory: workspace.path,
+            stdoutPath: workspace.path + "/run.out", stderrPath: workspace.path + "/run.err")
+        Thread.sleep(forTimeInterval: 7.5 + extraWait)
+        kill(process.pid, SIGKILL)
+        #expect(process.wait(timeout: 5) == .signaled(SIGKILL))
+        let folder = try #require(try RunTests.runFolder(workspace))
+        return (workspace, folder, process)
+    }
+
+    func status(_ workspace: Workspace) throws -> [String: Any] {
+        let result = try Binary.run(["status", "--json"], environment: RunTests.environment, in: workspace.path)
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test func aKilledHedgeopsLeavesTheRunGoingAndResumeReachesTheVerdict() throws {
+        let (workspace, folder, _) = try killedRun()
+        // The run went on without hedgeops (its own process group).
+        let unsupervised = try status(workspace)
+        #expect(unsupervised["phase"] as? String == "unsupervised", "\(unsupervised)")
+        // A crash mid-write leaves a torn line; resume must set it aside.
+        let journalPath = folder + "/journal.jsonl"
+        let handle = try #require(FileHandle(forWritingAtPath: journalPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"type":"sample","hour":3.1"#.utf8))
+        try handle.close()
+
+        let resumed = try Binary.run(["resume"], environment: RunTests.environment, in: workspace.path)
+        #expect(resumed.exitCode == 0, "\(resumed.all)")
+        #expect(resumed.stdout.contains("a torn last line"))
+        #expect(resumed.stdout.contains("VERDICT: PASS"))
+        let journal = try JournalReader(path: journalPath)
+        #expect(journal.isValid, "\(String(describing: journal.problem))")
+        #expect(journal.tornTail == nil)
+        let types = journal.events.compactMap { $0["type"] as? String }
+        #expect(types.contains("resume") && types.contains("torn_line") && types.last == "verdict")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+            $0.hasPrefix("journal.torn-line-")
+        }
+        #expect(aside.count == 1)
+        let finished = try status(workspace)
+        #expect(finished["phase"] as? String == "finished")
+        #expect(finished["verdict"] as? String == "PASS")
+        let checkpoints = try #require(finished["checkpoints"] as? [[String: Any]])
+        #expect(checkpoints.compactMap { $0["hour"] as? Double } == [0, 1, 2, 4, 6, 8])
+        for checkpoint in checkpoints where (checkpoint["hour"] as? Double ?? 0) >= 4 {
+            #expect((checkpoint["rss_mb"] as? Double ?? 0) > 20)
+        }
+    }
+
+    @Test func checkpointsThatFellInTheGapAreMissedWithTheNearestLaterSample() throws {
+        let (workspace, folder, _) = try killedRun()
+        Thread.sleep(forTimeInterval: 3.5)  // hour 4 falls due while nobody watches
+        let resumed = try Binary.run(["resume"], environment: RunTests.environment, in: workspace.path)
+        #expect(resumed.exitCode == 0, "\(resumed.all)")
+        let data = try #require(FileManager.default.contents(atPath: folder + "/results.json"))
+        let results = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let hour4 = try #require((results["checkpoints"] as? [[String: Any]])?.first { $0["hour"] as? Double == 4 })
+        #expect(hour4["missed"] as? Bool == true)
+        #expect((hour4["rss_mb"] as? Double ?? 0) > 20)
+        #expect((hour4["note"] as? String ?? "").contains("nearest later sample"))
+    }
+
+    @Test func aChangedChecklistIsRefusedUnlessForced() throws {
+        let (workspace, folder, _) = try killedRun()
+        let copy = workspace.path + "/changed.yaml"
+        let text = try String(contentsOfFile: RunTests.demoChecklist, encoding: .utf8) + "\n# edited\n"
+        try text.write(toFile: copy, atomically: true, encoding: .utf8)
+        let refused = try Binary.run(
+            ["resume", "--checklist", copy], environment: RunTests.environment, in: workspace.path)
+        #expect(refused.exitCode == 2)
+        #expect(refused.stderr.contains("changed since launch"))
+        let forced = try Binary.run(
+            ["resume", "--checklist", copy, "--force"], environment: RunTests.environment, in: workspace.path)
+        #expect(forced.exitCode == 0, "\(forced.all)")
+        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let resume = try #require(journal.events.first { $0["type"] as? String == "resume" })
+        #expect(resume["forced"] as? Bool == true)
+    }
+
+    @Test func anExecutorThatDiedWhileUnsupervisedIsACrash() throws {
+        let (workspace, folder, _) = try killedRun()
+        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let pid = try #require(journal.events.first { $0["type"] as? String == "launch" }?["pid"] as? Int)
+        kill(-Int32(pid), SIGKILL)
+        Thread.sleep(forTimeInterval: 0.3)
+        let gone = try status(workspace)
+        #expect(gone["phase"] as? String == "executor_gone")
+        let resumed = try Binary.run(["resume"], environment: RunTests.environment, in: workspace.path)
+        #expect(resumed.exitCode == 1)
+        #expect(resumed.stdout.contains("ended while unsupervised"))
+        let data = try #require(FileManager.default.contents(atPath: folder + "/results.json"))
+        let results = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((results["end"] as? [String: Any])?["kind"] as? String == "crashed")
+    }
+
+    @Test func oneAlteredByteIsReportedAtItsLine() throws {
+        let (workspace, folder, _) = try killedRun()
+        let path = folder + "/journal.jsonl"
+        let launch = try JournalReader(path: path).events.first { $0["type"] as? String == "launch" }
+        let pid = try #require(launch?["pid"] as? Int)
+        // Nobody resumes a changed journal: stop the orphaned executor at the end.
+        defer { kill(-Int32(pid), SIGKILL) }
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        // Flip one byte inside line 7.
+        let offset = lines.prefix(6).reduce(0) { $0 + $1.count + 1 } + 20
+        bytes[offset] = bytes[offset] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let result = try Binary.run(["status"], environment: RunTests.environment, in: workspace.path)
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("line 8: prev does not match the SHA-256 of line 7: line 7 was changed"))
+        let refused = try Binary.run(["resume"], environment: RunTests.environment, in: workspace.path)
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr.contains("line 7 was changed"))
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+@testable import HedgeOpsKit
+
+struct JournalTests {
+    func scratch() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+    }
+
+    @Test func eachLineCarriesTheSHA256OfTheLineBefore() throws {
+        let path = scratch()
+        defer { unlink(path) }
+        let journal = try Journal(creating: path)
+        try journal.append("session", ["run_id": "r1"], durable: true)
+        try journal.append("sample", ["rss_mb": 68.5, "note": "quote \" and newline \n"])
+        try journal.append("verdict", ["verdict": "PASS"], durable: true)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        // The rule a reviewer checks with five lines of any language.
+        var previous = String(repeating: "0", count: 64)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["prev"] as? String == previous)
+            previous = Journal.sha256Hex(Data(line.utf8))
+        }
+        #expect(try JournalReader(path: path).isValid)
+    }
+
+    @Test func aJournalIsNeverOverwritten() throws {
+        let path = scratch()
+        defer { unlink(path) }
+        _ = try Journal(creating: path)
+        #expect(throws: JournalError.self) { try Journal(creating: path) }
+    }
+
+    @Test func serialisationIsCanonical() {
+        let value: JSONValue = ["b": 1, "a": [true, .null, 2.5], "c": "x"]
+        #expect(value.serialized == #"{"a":[true,null,2.5],"b":1,"c":"x"}"#)
+    }
+}
+
+struct LeakTrendTests {
+    @Test func aSteadyLeakIsSignificantAndProjected() throws {
+        var series = MemorySeries(recentHours: 0.1)
+        for step in 0...48 {
+            let hour = Double(step) / 12
+            series.add(hour: hour, mb: 100 + 10 * hour + (step % 2 == 0 ? 1 : -1), afterWarmup: true)
+        }
+        let trend = try #require(series.trend(endHour: 8, baseline: 100))
+        #expect(abs(trend.slopeMBPerHour - 10) < 0.5)
+        #expect(abs((trend.senSlopeMBPerHour ?? 0) - 10) < 1.5)
+        #expect(trend.rising)
+        #expect(abs(trend.projectedFinalMB - 180) < 3)
+        #expect(abs((trend.projectedRatio ?? 0) - 1.8) < 0.03)
+    }
+
+    @Test func flatNoiseIsNotATrend() throws {
+        var series = MemorySeries(recentHours: 0.1)
+        var random = SystemRandomNumberGenerator()
+        for step in 0...96 {
+            series.add(hour: Double(step) / 12, mb: 100 + Double.random(in: -3...3, using: &random), afterWarmup: true)
+        }
+        let trend = try #require(series.trend(endHour: 8, baseline: 100))
+        #expect(abs(trend.slopeMBPerHour) < 1)
+        #expect(abs(trend.projectedRatio ?? 0 - 1) < 1.1)
+    }
+
+    @Test func theCheckpointMedianIgnoresOneSpike() throws {
+        var series = MemorySeries(recentHours: 1)
+        for (index, mb) in [100.0, 101, 500, 99, 100].enumerated() {
+            series.add(hour: Double(index) / 100, mb: mb, afterWarmup: true)
+        }
+        #expect(series.median(endingAt: 0.04, windowHours: 0.05)?.mb == 100)
+    }
+}
