@@ -218,3 +218,41 @@ struct RunTests {
         #expect(second.stderr.contains("another hedgeops (pid \(first.pid)) holds"))
     }
 }
+
+/// `--answers FILE`: manual items answered up front, recorded in the journal.
+struct AnswersFileTests {
+    @Test func answersAreRecordedAndABadFileIsAUsageError() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        try workspace.write("bad.yaml", "venv: yes\nmemroy-profiling: yes\n")
+        let bad = try Binary.run(
+            ["run", "--checklist", RunTests.demoChecklist, "--answers", "bad.yaml"], environment: RunTests.environment,
+            in: workspace.path)
+        #expect(bad.exitCode == 2)
+        #expect(
+            bad.stderr.contains(
+                "bad.yaml:2:1: error: 'memroy-profiling' is not a manual item of the checklist; did you mean 'memory-profiling'?"
+            ))
+        try workspace.write("skip.yaml", "requirements: skip\n")
+        let noReason = try Binary.run(
+            ["run", "--checklist", RunTests.demoChecklist, "--answers", "skip.yaml"], environment: RunTests.environment,
+            in: workspace.path)
+        #expect(noReason.exitCode == 2)
+        #expect(noReason.stderr.contains("a skip needs a reason"))
+
+        try workspace.write(
+            "answers.yaml",
+            "venv: yes\nrequirements: {answer: skip, note: hedge-sim needs none}\nmemory-profiling: no\n")
+        let run = try Binary.run(
+            ["run", "--checklist", RunTests.demoChecklist, "--answers", "answers.yaml", "--time-scale", "7200"],
+            environment: RunTests.environment, in: workspace.path)
+        #expect(run.exitCode == 0 || run.exitCode == 1, "\(run.all)")
+        let folder = try #require(try RunTests.runFolder(workspace))
+        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let answers = Dictionary(
+            uniqueKeysWithValues: journal.events.filter { $0["type"] as? String == "answer" }.compactMap { event in
+                (event["id"] as? String).map { ($0, event["answer"] as? String ?? "") }
+            })
+        #expect(answers == ["venv": "yes", "requirements": "skip: hedge-sim needs none", "memory-profiling": "no"])
+    }
+}

@@ -12,7 +12,8 @@ extension CheckpointRecord {
             openFiles: object["open_files"] as? Int, counts: object["counts"] as? [String: Int] ?? [:],
             wsState: object["ws_state"] as? String, errorLockSeen: object["error_lock"] as? Bool ?? false,
             trend: (object["trend"] as? [String: Any]).flatMap(LeakTrend.init(journal:)),
-            missed: object["missed"] as? Bool ?? false, note: object["note"] as? String)
+            missed: object["missed"] as? Bool ?? false, note: object["note"] as? String,
+            threadsPerHour: number("threads_per_h"), openFilesPerHour: number("open_files_per_h"))
     }
 }
 

@@ -18,6 +18,9 @@ public struct CheckpointRecord: Sendable {
     public var trend: LeakTrend?
     public var missed: Bool
     public var note: String?
+    /// Threads and open files gained per hour: leaks are not only memory.
+    public var threadsPerHour: Double?
+    public var openFilesPerHour: Double?
 
     public var json: JSONValue {
         [
@@ -26,6 +29,7 @@ public struct CheckpointRecord: Sendable {
             "cpu_pct": .from(cpuPercent), "threads": .from(threads), "open_files": .from(openFiles),
             "counts": .object(counts.mapValues { .int($0) }), "ws_state": .from(wsState),
             "error_lock": .bool(errorLockSeen), "trend": trend?.json ?? .null, "missed": .bool(missed),
+            "threads_per_h": .from(threadsPerHour), "open_files_per_h": .from(openFilesPerHour),
             "note": .from(note),
         ]
     }

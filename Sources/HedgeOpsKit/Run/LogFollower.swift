@@ -33,6 +33,9 @@ public final class LogFollower {
     private var offset: UInt64 = 0
     private var inode: UInt64 = 0
     private var partial = Data()
+    /// The file's first bytes when first read: a truncate-and-rewrite that
+    /// reaches the old size is still noticed.
+    private var head = Data()
     private var reportLines: [String]?
     /// Files that matched before launch: an earlier run's, never this one's.
     private var preexisting: Set<String> = []
@@ -67,6 +70,10 @@ public final class LogFollower {
         inode = UInt64(info.st_ino)
         self.offset = offset
         self.counts.merge(counts) { $1 }
+        if let handle = FileHandle(forReadingAtPath: file) {
+            head = handle.readData(ofLength: 64)
+            try? handle.close()
+        }
     }
 
     public var currentOffset: UInt64 { offset }
@@ -82,15 +89,27 @@ public final class LogFollower {
             inode = UInt64(info.st_ino)
             offset = 0
             partial.removeAll()
+            head.removeAll()
         } else if UInt64(info.st_size) < offset {
             // Truncated in place.
             offset = 0
             partial.removeAll()
+            head.removeAll()
         }
-        guard UInt64(info.st_size) > offset, let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
         defer { try? handle.close() }
+        if !head.isEmpty {
+            try? handle.seek(toOffset: 0)
+            if handle.readData(ofLength: head.count) != head {
+                offset = 0
+                partial.removeAll()
+                head.removeAll()
+            }
+        }
+        guard UInt64(info.st_size) > offset else { return [] }
         try? handle.seek(toOffset: offset)
         let chunk = handle.readData(ofLength: Int(min(UInt64(info.st_size) - offset, 64 << 20)))
+        if head.count < 64 && offset == 0 { head = chunk.prefix(64) }
         offset += UInt64(chunk.count)
         bytesRead += chunk.count
         partial.append(chunk)

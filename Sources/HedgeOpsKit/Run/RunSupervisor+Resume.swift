@@ -91,6 +91,10 @@ extension RunSupervisor {
             let rss = sample["rss_mb"] as? Double ?? (sample["rss_mb"] as? Int).map(Double.init) ?? 0
             let afterWarmup = hour * 3600 >= warmup
             series.add(hour: hour, mb: rss, afterWarmup: afterWarmup)
+            if afterWarmup {
+                if let threads = sample["threads"] as? Int { threadFit.add(hour, Double(threads)) }
+                if let files = sample["open_files"] as? Int { fileFit.add(hour, Double(files)) }
+            }
             if afterWarmup, let cpu = sample["cpu_pct"] as? Double ?? (sample["cpu_pct"] as? Int).map(Double.init) {
                 cpuSum += cpu
                 cpuCount += 1

@@ -61,6 +61,8 @@ public final class RunSupervisor: @unchecked Sendable {
     var cpuCount = 0
     var silent = false
     var silences = 0
+    var threadFit = LinearFit()
+    var fileFit = LinearFit()
     var samplesFile: FileHandle?
     private let stopLock = NSLock()
     private var stopRequest: String?
@@ -281,6 +283,10 @@ public final class RunSupervisor: @unchecked Sendable {
         let hour = (now - launchMonotonic) * scale / 3600
         let afterWarmup = hour * 3600 >= warmup
         series.add(hour: hour, mb: sample.rssMB, afterWarmup: afterWarmup)
+        if afterWarmup {
+            threadFit.add(hour, Double(sample.threads))
+            fileFit.add(hour, Double(sample.openFiles))
+        }
         if afterWarmup, let cpu = sample.cpuPercent {
             cpuSum += cpu
             cpuCount += 1
@@ -321,7 +327,8 @@ public final class RunSupervisor: @unchecked Sendable {
             threads: missed ? nil : lastSample?.threads, openFiles: missed ? nil : lastSample?.openFiles,
             counts: follower?.counts ?? [:], wsState: follower?.lastWSState,
             errorLockSeen: (follower?.counts[CriteriaEvaluator.errorLockPattern] ?? 0) > 0,
-            trend: series.trend(endHour: run.duration / 3600, baseline: baseline), missed: missed, note: note)
+            trend: series.trend(endHour: run.duration / 3600, baseline: baseline), missed: missed, note: note,
+            threadsPerHour: threadFit.line?.slope, openFilesPerHour: fileFit.line?.slope)
         if missed { record.trend = nil }
         if let gapValue { record.rssMB = gapValue }
         checkpoints[checkpoint.hour] = record

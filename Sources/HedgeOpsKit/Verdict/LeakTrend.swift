@@ -26,6 +26,31 @@ public struct LeakTrend: Sendable {
     }
 }
 
+/// Least squares kept as running sums: constant space however long the run.
+public struct LinearFit: Sendable {
+    private var n = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0
+
+    public init() {}
+
+    public var count: Int { Int(n) }
+
+    public mutating func add(_ x: Double, _ y: Double) {
+        n += 1
+        sx += x
+        sy += y
+        sxx += x * x
+        sxy += x * y
+    }
+
+    /// Slope and intercept; nil with fewer than 2 points.
+    public var line: (slope: Double, intercept: Double)? {
+        guard n >= 2 else { return nil }
+        let denominator = n * sxx - sx * sx
+        let slope = denominator > 0 ? (n * sxy - sx * sy) / denominator : 0
+        return (slope, (sy - slope * sx) / n)
+    }
+}
+
 /// The memory series of a run kept in bounded space however long it lasts:
 /// running sums for least squares, one point per aggregation window for the
 /// robust trend, and the recent samples for the checkpoint window.
@@ -33,7 +58,7 @@ public struct MemorySeries: Sendable {
     /// Simulated hours per aggregation window (samples seconds apart are
     /// autocorrelated; REFERENCE suggests 5–15 minutes).
     public let windowHours: Double
-    private var n = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0
+    private var fit = LinearFit()
     /// (window start hour, minimum MB in the window).
     public private(set) var windowMinima: [(hour: Double, mb: Double)] = []
     private var recent: [(hour: Double, mb: Double)] = []
@@ -49,11 +74,7 @@ public struct MemorySeries: Sendable {
         recent.append((hour, mb))
         while let first = recent.first, first.hour < hour - recentHours * 2 { recent.removeFirst() }
         guard afterWarmup else { return }
-        n += 1
-        sx += hour
-        sy += mb
-        sxx += hour * hour
-        sxy += hour * mb
+        fit.add(hour, mb)
         let window = (hour / windowHours).rounded(.down) * windowHours
         if let last = windowMinima.last, last.hour == window {
             windowMinima[windowMinima.count - 1].mb = min(last.mb, mb)
@@ -78,10 +99,7 @@ public struct MemorySeries: Sendable {
 
     /// The trend so far, projected to `endHour` against `baseline`; nil with fewer than 2 samples.
     public func trend(endHour: Double, baseline: Double?) -> LeakTrend? {
-        guard n >= 2 else { return nil }
-        let denominator = n * sxx - sx * sx
-        let slope = denominator > 0 ? (n * sxy - sx * sy) / denominator : 0
-        let intercept = (sy - slope * sx) / n
+        guard let (slope, intercept) = fit.line else { return nil }
         let projected = intercept + slope * endHour
         let (sen, z) = Self.senAndMannKendall(windowMinima)
         return LeakTrend(

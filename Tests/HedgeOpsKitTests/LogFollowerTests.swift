@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+@testable import HedgeOpsKit
+
+/// The follower on real files: incremental reads, partial lines, truncation,
+/// rotation, and files of an earlier run.
+struct LogFollowerTests {
+    let directory: String
+    let patterns = [
+        LogPattern(id: "errors", title: "Errors", regex: " - ERROR - "),
+        LogPattern(id: "ws_reconnects", title: "WS", regex: "Reconnecting in [0-9.]+s"),
+        LogPattern(id: "ws_state", title: "WS state", regex: "WebSocket (Connected|Disconnected)"),
+    ]
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("follower-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func append(_ name: String, _ text: String) throws {
+        let path = directory + "/" + name
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+
+    func follower(since: Date = Date()) -> LogFollower {
+        LogFollower(glob: "load_test_*.log", workingDirectory: directory, notBefore: since, patterns: patterns)
+    }
+
+    @Test func countsIncrementallyAndWaitsForWholeLines() throws {
+        try append("old_unrelated.txt", "x - ERROR - y\n")
+        let follower = follower()
+        try append(
+            "load_test_1.log", "a - ERROR - boom\nb - WARNING - Reconnecting in 4s (attempt #1)...\nc - WebSocket Conn")
+        let events = follower.poll(monotonic: 1)
+        #expect(follower.counts["errors"] == 1)
+        #expect(follower.counts["ws_reconnects"] == 1)
+        #expect(events.map(\.pattern) == ["errors", "ws_reconnects"])
+        #expect(follower.lastWSState == nil, "a partial line is not read yet")
+        try append("load_test_1.log", "ected\n")
+        _ = follower.poll(monotonic: 2)
+        #expect(follower.lastWSState == "Connected")
+        #expect(follower.counts["errors"] == 1, "nothing is read twice")
+    }
+
+    @Test func survivesTruncationAndRotation() throws {
+        let follower = follower()
+        try append("load_test_1.log", "a - ERROR - one\n")
+        _ = follower.poll(monotonic: 1)
+        // Truncated in place, then written again.
+        try Data().write(to: URL(fileURLWithPath: directory + "/load_test_1.log"))
+        try append("load_test_1.log", "b - ERROR - two\n")
+        _ = follower.poll(monotonic: 2)
+        #expect(follower.counts["errors"] == 2)
+        // Rotated: the old file moved away, a new one created.
+        try FileManager.default.moveItem(atPath: directory + "/load_test_1.log", toPath: directory + "/rotated.1")
+        try append("load_test_1.log", "c - ERROR - three\n")
+        _ = follower.poll(monotonic: 3)
+        #expect(follower.counts["errors"] == 3)
+    }
+
+    @Test func anEarlierRunsFileIsNeverCounted() throws {
+        try append("load_test_0.log", "old - ERROR - from yesterday\n")
+        let follower = follower(since: Date().addingTimeInterval(-60))
+        _ = follower.poll(monotonic: 1)
+        #expect(follower.counts["errors"] == 0)
+        try append("load_test_0.log", "old - ERROR - still the old file\n")
+        try append("load_test_9.log", "new - ERROR - this run\n")
+        _ = follower.poll(monotonic: 2)
+        #expect(follower.counts["errors"] == 1)
+        #expect(follower.currentFile?.hasSuffix("load_test_9.log") == true)
+    }
+
+    @Test func parsesTheSeedsReportBlock() throws {
+        let follower = follower()
+        try append(
+            "load_test_1.log",
+            "t - __main__ - INFO - \n=== Load Test Report (After 2.00h) ===\nOrders Placed: 24\nOrders Modified: 1400\n"
+                + "WS Reconnects: 0\nErrors: 0\nMemory Usage:\n  Current: 70.1 MB\n  Peak: 71.0 MB\n  Average: 70.4 MB\n"
+                + "  Leak Check: PASS\n\n")
+        _ = follower.poll(monotonic: 1)
+        let report = try #require(follower.reports.first)
+        #expect(report.hours == 2)
+        #expect(report.fields["Orders Modified"] == "1400")
+        #expect(report.fields["Current"] == "70.1 MB")
+        #expect(report.fields["Leak Check"] == "PASS")
+    }
+}
+
+struct ProcessSamplerTests {
+    @Test func theWholeTreeIsSampledFromProc() throws {
+        let child = try ChildProcess.spawn(
+            ["sh", "-c", "sleep 5 & sleep 5 & wait"], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        defer {
+            child.signalGroup(SIGKILL)
+            child.wait()
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        let sampler = ProcessSampler(rootPID: child.pid)
+        let first = try #require(sampler.sample(monotonic: RunClock.monotonic()))
+        #expect(first.processes == 3)
+        #expect(first.threads >= 3)
+        #expect(first.rssMB > 0.5)
+        #expect(first.openFiles >= 3)
+        #expect(first.cpuPercent == nil, "no CPU figure without a previous sample")
+        Thread.sleep(forTimeInterval: 0.1)
+        let second = try #require(sampler.sample(monotonic: RunClock.monotonic()))
+        #expect(second.cpuPercent != nil)
+        #expect(ProcessSampler.startTime(of: child.pid) != nil)
+        child.signalGroup(SIGKILL)
+        child.wait()
+        #expect(sampler.sample(monotonic: RunClock.monotonic()) == nil)
+    }
+
+    @Test func statFieldsSurviveParenthesesInTheCommandName() {
+        let fields = ProcessSampler.statFields(
+            "42 (a (weird) name) S 1 42 42 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 12345 0 0")
+        #expect(fields?[0] == "S")
+        #expect(fields?[1] == "1")
+        #expect(fields?[11] == "7")
+        #expect(fields?[19] == "12345")
+    }
+}
