@@ -41,6 +41,7 @@ let package = Package(
             name: "HedgeOpsKit",
             dependencies: [
                 "CSpawnShim",
+                "CCurl",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

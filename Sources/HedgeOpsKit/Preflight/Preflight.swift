@@ -61,10 +61,14 @@ public struct Preflight: Sendable {
             return CommandCheck.check(spec, context: context, fix: item.fix)
         case .params(let parameters):
             return ParameterCheck.check(parameters, overrides: context.parameterOverrides, fix: item.fix)
-        case .http, .credentials:
+        case .http(let spec):
             if context.offline { return .skip("skipped: --offline (not checked, does not count as passed)") }
             if !gateAllowed { return .skip("not run: the TESTNET gate refused, no connection attempted") }
-            return .skip("not run: needs network checks (not built yet); does not count as passed")
+            return NetworkCheck.reachability(spec, checklist: checklist, context: context, gate: gate)
+        case .credentials(let spec):
+            if context.offline { return .skip("skipped: --offline (not checked, does not count as passed)") }
+            if !gateAllowed { return .skip("not run: the TESTNET gate refused, no connection attempted") }
+            return NetworkCheck.credentials(spec, checklist: checklist, context: context, gate: gate)
         case .manual:
             return .skip("manual: the operator confirms it in the guided session")
         }

@@ -1,0 +1,134 @@
+import Foundation
+
+/// The pre-flight's network items (SPEC §8): reachability with latency and
+/// clock skew, and a signed read-only credential check. Every URL passes the
+/// TESTNET gate before a connection is attempted.
+enum NetworkCheck {
+    /// The endpoint's base URL as the executor will use it.
+    static func baseURL(_ endpointID: String, checklist: Checklist, environment: [String: String]) -> String? {
+        guard let endpoint = checklist.endpoints.first(where: { $0.id == endpointID }) else { return nil }
+        let fromEnv = environment[endpoint.env].flatMap { $0.isEmpty ? nil : $0 }
+        return fromEnv ?? endpoint.defaultURL
+    }
+
+    /// `HEDGEOPS_RESOLVE` (`host:port:address`, comma-separated), curl's
+    /// --resolve: for tests and split-horizon DNS. Checked hosts still pass the gate.
+    static func resolveOverrides(_ environment: [String: String]) -> [String] {
+        (environment["HEDGEOPS_RESOLVE"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// The gate's refusal of `url`, if any, before any packet is sent.
+    static func refusal(_ url: String, gate: TestnetGate) -> String? {
+        guard let host = TestnetGate.host(of: url) else { return "'\(url)' is not a URL with a host" }
+        return gate.refusal(forHost: host).map { "\(host): \($0); no connection attempted" }
+    }
+
+    static func reachability(
+        _ spec: HTTPCheckSpec, checklist: Checklist, context: PreflightContext, gate: TestnetGate
+    ) -> Finding {
+        guard let base = baseURL(spec.endpoint, checklist: checklist, environment: context.environment) else {
+            return .fail("no endpoint '\(spec.endpoint)'", fix: "fix the checklist")
+        }
+        let url = join(base, spec.path)
+        if let refused = refusal(url, gate: gate) { return .fail(refused, fix: "point the executor at a TESTNET host") }
+        let request = HTTPRequest(
+            url: url, connectTimeout: min(5, spec.timeout), timeout: spec.timeout,
+            resolve: resolveOverrides(context.environment))
+        let (outcome, attempts) = RetryPolicy().perform(request)
+        let tries = attempts > 1 ? " after \(attempts) attempts" : ""
+        switch outcome {
+        case .failure(let failure):
+            let what = failure.kind == .timeout ? "no answer within \(formatNumber(spec.timeout)) s" : failure.reason
+            return .fail("\(failure.host): \(what)\(tries)", fix: "check the host, the network, the proxy variables and the firewall")
+        case .success(let response):
+            guard response.status == 200, let envelope = BitunixEnvelope(response.body) else {
+                return .fail(
+                    "\(url): HTTP \(response.status)\(tries), not Bitunix's envelope",
+                    fix: "check BITUNIX_REST_URL: it must be the TESTNET REST base URL")
+            }
+            guard envelope.code == 0 else {
+                let (meaning, fix) = BitunixEnvelope.explain(envelope.code)
+                return .fail("code \(envelope.code) (\(meaning)): \(envelope.message)\(tries)", fix: fix)
+            }
+            let latencyMS = response.seconds * 1000
+            var detail = String(format: "HTTP 200, code 0 in %.0f ms%@", latencyMS, tries)
+            guard let served = response.headers["date"].flatMap(httpDate) else {
+                return .fail(detail + "; no Date header, clock skew unknown", fix: "the server must send a Date header")
+            }
+            // The server's second lies somewhere within the exchange.
+            let midpoint = response.sentAt.addingTimeInterval(response.seconds / 2)
+            let skewMS = (served.timeIntervalSince(midpoint) + 0.5) * 1000  // Date truncates to the second
+            detail += String(format: ", clock skew %+.0f ms", skewMS)
+            if abs(skewMS) > spec.maxClockSkewMS + 500 {
+                return .fail(
+                    detail + String(format: " (limit %.0f ms): signed requests will be rejected", spec.maxClockSkewMS),
+                    fix: "synchronise the clock: sudo timedatectl set-ntp true")
+            }
+            if latencyMS > spec.maxLatencyMS {
+                return .warn(detail + String(format: " (latency above %.0f ms)", spec.maxLatencyMS), fix: "check the network path to the host")
+            }
+            return .pass(detail)
+        }
+    }
+
+    static func credentials(
+        _ spec: CredentialsSpec, checklist: Checklist, context: PreflightContext, gate: TestnetGate
+    ) -> Finding {
+        guard let base = baseURL(spec.endpoint, checklist: checklist, environment: context.environment) else {
+            return .fail("no endpoint '\(spec.endpoint)'", fix: "fix the checklist")
+        }
+        let url = join(base, spec.path)
+        if let refused = refusal(url, gate: gate) { return .fail(refused, fix: "point the executor at a TESTNET host") }
+        guard let key = context.environment["BITUNIX_API_KEY"], !key.isEmpty,
+            let secret = context.environment["BITUNIX_API_SECRET"], !secret.isEmpty
+        else {
+            return .fail("BITUNIX_API_KEY and BITUNIX_API_SECRET are needed to sign the request", fix: "export both")
+        }
+        let query = URLComponents(string: url)?.queryItems ?? []
+        let parameters = Dictionary(query.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let nonce = BitunixSignature.makeNonce()
+        let timestamp = String(Int(Date().timeIntervalSince1970 * 1000))
+        let sign = BitunixSignature.sign(
+            nonce: nonce, timestamp: timestamp, apiKey: key, secretKey: secret,
+            queryString: BitunixSignature.queryString(parameters), body: "")
+        let request = HTTPRequest(
+            url: url,
+            headers: [("api-key", key), ("nonce", nonce), ("timestamp", timestamp), ("sign", sign), ("Content-Type", "application/json")],
+            connectTimeout: min(5, spec.timeout), timeout: spec.timeout, resolve: resolveOverrides(context.environment))
+        let (outcome, attempts) = RetryPolicy().perform(request)
+        let tries = attempts > 1 ? " after \(attempts) attempts" : ""
+        switch outcome {
+        case .failure(let failure):
+            let what = failure.kind == .timeout ? "no answer within \(formatNumber(spec.timeout)) s" : failure.reason
+            return .fail("\(failure.host): \(what)\(tries)", fix: "check the host, the network and the proxy variables")
+        case .success(let response):
+            guard let envelope = BitunixEnvelope(response.body) else {
+                return .fail("\(url): HTTP \(response.status)\(tries), not Bitunix's envelope", fix: "check BITUNIX_REST_URL")
+            }
+            guard envelope.code == 0 else {
+                let (meaning, fix) = BitunixEnvelope.explain(envelope.code)
+                return .fail("code \(envelope.code): \(meaning) (\(envelope.message))\(tries)", fix: fix)
+            }
+            let account = envelope.data as? [String: Any] ?? (envelope.data as? [[String: Any]])?.first ?? [:]
+            let mode = account["positionMode"] as? String
+            if let expected = spec.positionMode, mode != expected {
+                return .fail(
+                    "the key works, but the account's positionMode is \(mode ?? "missing"), not \(expected)",
+                    fix: "switch the TESTNET account to \(expected) position mode: the executor needs it")
+            }
+            return .pass("signed request accepted, positionMode \(mode ?? "-")\(tries)")
+        }
+    }
+
+    private static func join(_ base: String, _ path: String) -> String {
+        (base.hasSuffix("/") ? String(base.dropLast()) : base) + (path.hasPrefix("/") ? path : "/" + path)
+    }
+
+    private static func httpDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+}
