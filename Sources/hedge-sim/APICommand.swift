@@ -51,6 +51,9 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "Seed for the injected faults.")
     var seed: UInt64 = 1
 
+    @Option(help: "Exit when this process is gone (for the demo and tests: no orphaned servers).")
+    var parent: Int32?
+
     func validate() throws {
         guard LoopbackAddress.resolve(host) != nil else {
             throw ValidationError(
@@ -112,11 +115,20 @@ struct APICommand: AsyncParsableCommand {
         }
         announce("http://\(address):\(boundPort)")
         installStopHandlers(server: server)
+        if let parent { watch(parent) }
         try await serving.value
     }
 
     private func announce(_ url: String) {
         FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+    }
+
+    /// Polls the parent once a second; exits 0 when it is gone.
+    private func watch(_ parent: Int32) {
+        Thread.detachNewThread {
+            while kill(parent, 0) == 0 || errno == EPERM { sleep(1) }
+            Foundation.exit(0)
+        }
     }
 
     /// SIGINT and SIGTERM stop the server and exit 0.

@@ -24,7 +24,8 @@ struct NetworkCheckTests {
         env["BITUNIX_WS_URL"] = server.baseURL.replacingOccurrences(of: "http:", with: "ws:") + "/public/"
         env.merge(extra) { $1 }
         let path = try checklist ?? Self.quickChecklist(workspace)
-        let result = try Binary.run(["verify-env", "--json", "--checklist", path], environment: env, in: workspace.path)
+        let result = try Binary.run(
+            ["verify-env", "--json", "--checklist", path], environment: env, in: workspace.path)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let items = document["items"] as? [[String: Any]] ?? []
         return Dictionary(uniqueKeysWithValues: items.compactMap { item in (item["id"] as? String).map { ($0, item) } })
@@ -50,21 +51,27 @@ struct NetworkCheckTests {
     }
 
     @Test func aOneWayAccountFailsTheHedgeCheck() throws {
-        let server = try MockAPITests.Server(["--api-key", "net-key", "--api-secret", "net-secret", "--position-mode", "ONE_WAY"])
+        let server = try MockAPITests.Server([
+            "--api-key", "net-key", "--api-secret", "net-secret", "--position-mode", "ONE_WAY",
+        ])
         let item = try #require(try verify(server: server)["testnet-credentials"])
         #expect(item["status"] as? String == "fail")
         #expect((item["detail"] as? String ?? "").contains("positionMode is ONE_WAY, not HEDGE"))
     }
 
     @Test func aSkewedClockFails() throws {
-        let server = try MockAPITests.Server(["--api-key", "net-key", "--api-secret", "net-secret", "--clock-skew-ms", "5000"])
+        let server = try MockAPITests.Server([
+            "--api-key", "net-key", "--api-secret", "net-secret", "--clock-skew-ms", "5000",
+        ])
         let item = try #require(try verify(server: server)["testnet-reachable"])
         #expect(item["status"] as? String == "fail")
         #expect((item["detail"] as? String ?? "").contains("signed requests will be rejected"))
     }
 
     @Test func aSlowServerTimesOutWithoutHanging() throws {
-        let server = try MockAPITests.Server(["--api-key", "net-key", "--api-secret", "net-secret", "--latency-ms", "3000"])
+        let server = try MockAPITests.Server([
+            "--api-key", "net-key", "--api-secret", "net-secret", "--latency-ms", "3000",
+        ])
         let started = Date()
         let item = try #require(try verify(server: server)["testnet-reachable"])
         #expect(Date().timeIntervalSince(started) < 15)
@@ -78,7 +85,9 @@ struct NetworkCheckTests {
         #expect(failed["status"] as? String == "fail")
         #expect((failed["detail"] as? String ?? "").contains("HTTP 500 after 3 attempts"))
         // Half the requests fail: with retries the check goes through.
-        let half = try MockAPITests.Server(["--api-key", "net-key", "--api-secret", "net-secret", "--fail-rate", "0.5", "--seed", "3"])
+        let half = try MockAPITests.Server([
+            "--api-key", "net-key", "--api-secret", "net-secret", "--fail-rate", "0.5", "--seed", "3",
+        ])
         let items = try verify(server: half)
         #expect(items["testnet-reachable"]?["status"] as? String == "pass", "\(items["testnet-reachable"] ?? [:])")
         #expect(items["testnet-credentials"]?["status"] as? String == "pass", "\(items["testnet-credentials"] ?? [:])")

@@ -6,11 +6,35 @@ import Testing
 struct RunTests {
     static let demoChecklist = Binary.repositoryRoot.appendingPathComponent("checklists/demo.yaml").path
 
+    /// One mock TESTNET API for every run test in this process; it exits
+    /// with the test process (`--parent`).
+    static let mockAPI: String = {
+        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("hedgeops-mock-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
+        let out = workspace + "/stdout.txt"
+        _ = try? ChildProcess.spawn(
+            [
+                SimBinary.path, "api", "--port", "0", "--api-key", "demo-key-0001", "--api-secret",
+                "demo-secret-never-shown-0001", "--parent", String(getpid()),
+            ], environment: Binary.baseEnvironment, workingDirectory: workspace, stdoutPath: out)
+        for _ in 0..<500 {
+            if let text = try? String(contentsOfFile: out, encoding: .utf8),
+                let line = text.split(separator: "\n").first
+            {
+                return String(line.dropFirst("listening on ".count))
+            }
+            usleep(10_000)
+        }
+        return "http://127.0.0.1:9"
+    }()
+
     static var environment: [String: String] {
         var env = Binary.baseEnvironment
         env["BITUNIX_API_KEY"] = "demo-key-0001"
         env["BITUNIX_API_SECRET"] = "demo-secret-never-shown-0001"
         env["BITUNIX_USE_TESTNET"] = "true"
+        env["BITUNIX_REST_URL"] = mockAPI
+        env["BITUNIX_WS_URL"] = mockAPI.replacingOccurrences(of: "http:", with: "ws:") + "/public/"
         return env
     }
 

@@ -21,6 +21,8 @@ public struct Checklist: Sendable {
     public var results: ResultsSheet
     public var status: String?
     public var nextStep: String?
+    /// Webhook for notifications; $HEDGEOPS_NOTIFY_URL wins.
+    public var notifyURL: String?
 
     /// Every pre-flight item, in order.
     public var items: [ChecklistItem] { preflight.flatMap(\.items) }

@@ -15,7 +15,7 @@ struct ChecklistBuilder {
 
     static let topKeys = [
         "schema", "id", "title", "purpose", "task", "testnet", "endpoints", "preflight", "run",
-        "log_patterns", "monitoring", "criteria", "failure_analysis", "results", "status", "next_step",
+        "log_patterns", "monitoring", "criteria", "failure_analysis", "results", "status", "next_step", "notify_url",
     ]
 
     func build(_ root: Node) -> Checklist? {
@@ -52,7 +52,8 @@ struct ChecklistBuilder {
             failureAnalysis: failureAnalysis(top),
             results: resultsSheet(top, criterionIds: criterionIds),
             status: top.string("status"),
-            nextStep: top.string("next_step"))
+            nextStep: top.string("next_step"),
+            notifyURL: top.string("notify_url"))
         checkRunFitsCheckpoints(checklist, top)
         // An item that failed to read may be the gate: do not pile a second error on it.
         if reader.diagnostics.isEmpty { checkHasGate(checklist, top) }

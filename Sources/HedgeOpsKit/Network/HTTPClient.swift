@@ -107,7 +107,8 @@ public enum HTTPClient {
                     hedgeops_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bodyBytes.count)
                     // An empty body still needs a valid pointer for the duration of the call.
                     let bodyPointer = bodyBytes.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
-                    hedgeops_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, bodyPointer ?? UnsafeMutableRawPointer(emptyBody))
+                    hedgeops_curl_setopt_pointer(
+                        handle, CURLOPT_POSTFIELDS, bodyPointer ?? UnsafeMutableRawPointer(emptyBody))
                 }
                 return curl_easy_perform(handle)
             }

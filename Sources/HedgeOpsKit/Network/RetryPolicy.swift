@@ -66,7 +66,11 @@ public struct BitunixEnvelope {
     public static func explain(_ code: Int) -> (meaning: String, fix: String) {
         switch code {
         case 10003: ("empty or unknown api-key", "check BITUNIX_API_KEY: it must be a TESTNET key for this host")
-        case 10004: ("this machine's IP is not whitelisted for the key", "add this machine's public IP to the API key's whitelist")
+        case 10004:
+            (
+                "this machine's IP is not whitelisted for the key",
+                "add this machine's public IP to the API key's whitelist"
+            )
         case 10005, 10006: ("rate limited", "wait a minute and retry; make sure nothing else uses this key")
         case 10007: ("signature rejected", "check BITUNIX_API_SECRET (and that the clock is in sync)")
         default: ("error code \(code)", "see Bitunix's error code list")

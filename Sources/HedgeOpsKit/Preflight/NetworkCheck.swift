@@ -39,7 +39,9 @@ enum NetworkCheck {
         switch outcome {
         case .failure(let failure):
             let what = failure.kind == .timeout ? "no answer within \(formatNumber(spec.timeout)) s" : failure.reason
-            return .fail("\(failure.host): \(what)\(tries)", fix: "check the host, the network, the proxy variables and the firewall")
+            return .fail(
+                "\(failure.host): \(what)\(tries)",
+                fix: "check the host, the network, the proxy variables and the firewall")
         case .success(let response):
             guard response.status == 200, let envelope = BitunixEnvelope(response.body) else {
                 return .fail(
@@ -65,7 +67,9 @@ enum NetworkCheck {
                     fix: "synchronise the clock: sudo timedatectl set-ntp true")
             }
             if latencyMS > spec.maxLatencyMS {
-                return .warn(detail + String(format: " (latency above %.0f ms)", spec.maxLatencyMS), fix: "check the network path to the host")
+                return .warn(
+                    detail + String(format: " (latency above %.0f ms)", spec.maxLatencyMS),
+                    fix: "check the network path to the host")
             }
             return .pass(detail)
         }
@@ -93,7 +97,10 @@ enum NetworkCheck {
             queryString: BitunixSignature.queryString(parameters), body: "")
         let request = HTTPRequest(
             url: url,
-            headers: [("api-key", key), ("nonce", nonce), ("timestamp", timestamp), ("sign", sign), ("Content-Type", "application/json")],
+            headers: [
+                ("api-key", key), ("nonce", nonce), ("timestamp", timestamp), ("sign", sign),
+                ("Content-Type", "application/json"),
+            ],
             connectTimeout: min(5, spec.timeout), timeout: spec.timeout, resolve: resolveOverrides(context.environment))
         let (outcome, attempts) = RetryPolicy().perform(request)
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
@@ -103,7 +110,8 @@ enum NetworkCheck {
             return .fail("\(failure.host): \(what)\(tries)", fix: "check the host, the network and the proxy variables")
         case .success(let response):
             guard let envelope = BitunixEnvelope(response.body) else {
-                return .fail("\(url): HTTP \(response.status)\(tries), not Bitunix's envelope", fix: "check BITUNIX_REST_URL")
+                return .fail(
+                    "\(url): HTTP \(response.status)\(tries), not Bitunix's envelope", fix: "check BITUNIX_REST_URL")
             }
             guard envelope.code == 0 else {
                 let (meaning, fix) = BitunixEnvelope.explain(envelope.code)

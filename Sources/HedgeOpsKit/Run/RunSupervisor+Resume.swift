@@ -115,6 +115,7 @@ extension RunSupervisor {
         samplesFile = FileHandle(forWritingAtPath: folder + "/samples.csv")
         _ = try? samplesFile?.seekToEnd()
 
+        startNotifier()
         let gap = lastAt.map { Date().timeIntervalSince($0) } ?? 0
         let adopted = AdoptedProcess(pid: Int32(pid), startTime: UInt64(startTime))
         child = adopted

@@ -61,6 +61,7 @@ public final class RunSupervisor: @unchecked Sendable {
     var cpuCount = 0
     var silent = false
     var silences = 0
+    var notifier: Notifier?
     var threadFit = LinearFit()
     var fileFit = LinearFit()
     var samplesFile: FileHandle?
@@ -112,10 +113,16 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     private var journalFailed = false
+    /// Set once results.json holds the journal's final digest: nothing more is appended.
+    private var journalSealed = false
 
     /// Appends to the journal; a failure (disk full, I/O error) is told to
     /// the operator at once, never swallowed.
     func appendEvent(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) {
+        stopLock.lock()
+        let sealed = journalSealed
+        stopLock.unlock()
+        guard !sealed else { return }
         do {
             try journal?.append(type, fields, durable: durable)
         } catch {
@@ -200,7 +207,26 @@ public final class RunSupervisor: @unchecked Sendable {
                 "monotonic": .double(launchMonotonic), "planned_duration_s": .double(run.duration),
                 "time_scale": .double(scale),
             ], durable: true)
+        startNotifier()
         onEvent(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
+        notifier?.send(event: "started", runID: runID, text: "load test started (pid \(child.pid))")
+    }
+
+    /// Webhook notifications, if a URL is configured; failures are journalled
+    /// and shown, never fatal.
+    func startNotifier() {
+        guard let url = Notifier.url(environment: options.context.environment, checklist: options.checklist) else {
+            return
+        }
+        notifier = Notifier(
+            url: url,
+            onFailure: { [weak self] event, reason in
+                self?.appendEvent("notify_failed", ["event": .string(event), "reason": .string(reason)], durable: true)
+                self?.onEvent(.warning("webhook notification '\(event)' failed: \(reason)"))
+            },
+            onDelivered: { [weak self] event, attempts in
+                self?.appendEvent("notified", ["event": .string(event), "attempts": .int(attempts)])
+            })
     }
 
     /// Parameter values in force (`--set` over defaults).
@@ -336,6 +362,11 @@ public final class RunSupervisor: @unchecked Sendable {
         writeResults(partial(end: nil))
         onEvent(
             .checkpoint(record, baselineMB: checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
+        let shown = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "no value"
+        notifier?.send(
+            event: "checkpoint", runID: runID,
+            text: "\(record.label): \(record.missed ? "MISSED" : shown); please confirm the hourly items",
+            fields: ["checkpoint": record.json])
         if let ratio = record.trend?.projectedRatio, ratio >= options.checklist.monitoring.leakRatio,
             checkpoint.hour > 0
         {
@@ -344,6 +375,8 @@ public final class RunSupervisor: @unchecked Sendable {
                 formatNumber(run.duration / 3600), options.checklist.monitoring.leakRatio)
             appendEvent("warning", ["message": .string(warning)], durable: true)
             onEvent(.warning(warning))
+            notifier?.send(
+                event: "projection", runID: runID, text: warning, fields: ["projected_ratio": .double(ratio)])
         }
     }
 
@@ -360,6 +393,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 formatNumber(run.silenceLimit / 60) + " min", hour)
             appendEvent("silence", ["hour": .double(hour), "message": .string(message)], durable: true)
             onEvent(.warning(message))
+            notifier?.send(event: "hang", runID: runID, text: message)
         } else if !quiet && silent {
             silent = false
             appendEvent("log_resumed", [:], durable: true)
@@ -443,8 +477,23 @@ public final class RunSupervisor: @unchecked Sendable {
                 "verdict": .string(document.verdict), "end": .string(end.0.rawValue), "detail": .string(end.1),
                 "criteria": .array(document.criteria.map(\.json)),
             ], durable: true)
+        if end.0 == .crashed { notifier?.send(event: "crash", runID: runID, text: end.1) }
+        notifier?.send(
+            event: "verdict", runID: runID, text: "VERDICT \(document.verdict): \(end.1)",
+            fields: [
+                "verdict": .string(document.verdict),
+                "failed": .array(document.criteria.filter { !$0.passed }.map { .string($0.id) }),
+            ])
+        // Deliveries are journalled; wait for them, then seal the journal.
+        if let notifier, !notifier.drain(seconds: 15) {
+            appendEvent("notify_pending", ["reason": "webhook still retrying at exit"], durable: true)
+            onEvent(.warning("webhook notifications still pending at exit were not delivered"))
+        }
+        stopLock.lock()
+        journalSealed = true
+        stopLock.unlock()
         journal?.sync()
-        // The digest covers the journal as it stands with its verdict.
+        // The digest covers the journal as it stands, sealed, with its verdict.
         var final = document
         final.journalSHA256 = journal.flatMap { Journal.fileSHA256($0.path) }
         writeResults(final)
