@@ -53,7 +53,7 @@ enum Binary {
 }
 
 /// A scratch directory laid out like the executor's repository.
-final class Workspace {
+final class Workspace: @unchecked Sendable {
     let path: String
 
     init() throws {

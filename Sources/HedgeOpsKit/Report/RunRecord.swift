@@ -1,0 +1,42 @@
+import Foundation
+
+/// Everything recorded about one run, read back from its folder for the
+/// report, the chart and the export.
+public struct RunRecord {
+    public let folder: String
+    public let results: [String: Any]
+    public let events: [[String: Any]]
+    /// (hour, rss MB) per sample, from samples.csv.
+    public let samples: [(hour: Double, rssMB: Double)]
+    public let checklist: Checklist?
+
+    public init(folder: String) throws(SigningError) {
+        self.folder = folder
+        guard let data = FileManager.default.contents(atPath: folder + "/results.json"),
+            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { throw SigningError("\(folder)/results.json: missing or unreadable; is this a run folder?") }
+        self.results = results
+        events = (try? JournalReader(path: folder + "/journal.jsonl"))?.events ?? []
+        let csv = (try? String(contentsOfFile: folder + "/samples.csv", encoding: .utf8)) ?? ""
+        samples = csv.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count > 2, let hour = Double(fields[0]), let rss = Double(fields[2]) else { return nil }
+            return (hour, rss)
+        }
+        checklist = try? ChecklistLoader.load(path: folder + "/checklist.yaml")
+    }
+
+    public var runID: String { results["run_id"] as? String ?? URL(fileURLWithPath: folder).lastPathComponent }
+    public var verdict: String { results["verdict"] as? String ?? "UNKNOWN" }
+
+    public var checkpoints: [[String: Any]] { results["checkpoints"] as? [[String: Any]] ?? [] }
+    public var criteria: [[String: Any]] { results["criteria"] as? [[String: Any]] ?? [] }
+
+    func events(_ type: String) -> [[String: Any]] { events.filter { $0["type"] as? String == type } }
+
+    static func number(_ value: Any?) -> Double? { value as? Double ?? (value as? Int).map(Double.init) }
+
+    var baselineMB: Double? {
+        checkpoints.first { Self.number($0["hour"]) == 0 }.flatMap { Self.number($0["rss_mb"]) }
+    }
+}
