@@ -24,7 +24,8 @@ struct HedgeOps: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            VerifyEnvCommand.self, RunCommand.self, StatusCommand.self, ResumeCommand.self, KeygenCommand.self,
+            DemoCommand.self, VerifyEnvCommand.self, RunCommand.self, StatusCommand.self, ResumeCommand.self,
+            KeygenCommand.self,
             ReportCommand.self, ExportCommand.self, SignCommand.self, VerifyCommand.self, ChecklistCommand.self,
         ]
     )

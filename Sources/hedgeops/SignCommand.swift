@@ -17,7 +17,7 @@ struct SignCommand: ParsableCommand {
             """
     )
 
-    enum Role: String, ExpressibleByArgument, CaseIterable { case operator_ = "operator", reviewer }
+    enum Role: String, ExpressibleByArgument, CaseIterable { case operatorRole = "operator", reviewer }
 
     @Argument(help: "The file to sign.")
     var file: String
@@ -26,7 +26,7 @@ struct SignCommand: ParsableCommand {
     var key: String
 
     @Option(help: "operator (FILE.sig) or reviewer (FILE.reviewer.sig).")
-    var role: Role = .operator_
+    var role: Role = .operatorRole
 
     func run() throws {
         let terminal = Terminal()

@@ -6,8 +6,8 @@ struct PreflightPresenter {
     let report: PreflightReport
     let terminal: Terminal
 
-    func table(title: String) -> String {
-        var lines = ["hedgeops verify-env: \(report.checklist) (\(title))", ""]
+    func table(title: String, heading: String = "hedgeops verify-env") -> String {
+        var lines = ["\(heading): \(report.checklist) (\(title))", ""]
         let idWidth = min(max(report.items.map(\.id.count).max() ?? 2, 2), 24)
         let titleWidth = 44
         lines.append(

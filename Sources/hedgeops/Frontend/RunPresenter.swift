@@ -19,7 +19,7 @@ final class RunPresenter: @unchecked Sendable {
         if report.ok {
             terminal.out("pre-flight: " + presenter.summary())
         } else {
-            terminal.out(presenter.table(title: "pre-flight"))
+            terminal.out(presenter.table(title: "pre-flight", heading: "pre-flight"))
         }
     }
 

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import HedgeOpsKit
+
+/// `hedgeops demo`: the whole workflow on the embedded default, in about a
+/// minute, on a fresh machine with no keys and no exchange.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract:
+            "Run the whole workflow on the embedded default: mock TESTNET, simulated executor, 8 hours in 40 s, signed results.",
+        discussion: """
+            Starts the mock TESTNET API (hedge-sim api) on a free loopback port, sets a throwaway TESTNET \
+            environment for its own child processes only, runs the pre-flight (network checks included), \
+            answers the manual items itself (showing each answer), runs checklists/demo.yaml with hedge-sim \
+            as the executor, then writes the report and chart, signs the results with a throwaway key, \
+            exports the signed bundle and prints the ssh-keygen command that checks them. Every process it \
+            started is stopped at the end, also on Ctrl-C.
+
+            Examples:
+              hedgeops demo
+              hedgeops demo --scenario leak          # a FAIL, with the hour-2 projection warning
+              hedgeops demo --hour-seconds 2
+
+            Exit codes: 0 PASS, 1 FAIL, 2 usage, 4 interrupted.
+            """
+    )
+
+    @Option(
+        help: "hedge-sim scenario: healthy, leak, slow-leak, sawtooth, ws-flaky, error-burst, error-lock, crash, hang.")
+    var scenario = "healthy"
+
+    @Option(help: "Real seconds one simulated hour lasts.")
+    var hourSeconds: Double = 5
+
+    @Option(help: ArgumentHelp("Where runs are recorded.", valueName: "path"))
+    var dataDir = "data"
+
+    @Option(
+        help: ArgumentHelp(
+            "The demo checklist (default: checklists/demo.yaml, here or beside hedgeops).", valueName: "path"))
+    var checklist: String?
+
+    func validate() throws {
+        guard hourSeconds >= 0.5 else { throw ValidationError("--hour-seconds must be at least 0.5") }
+    }
+
+    func run() throws {
+        let terminal = Terminal()
+        let checklistPath = checklist ?? DemoSupport.findDemoChecklist()
+        let checklist: Checklist
+        do {
+            checklist = try ChecklistLoader.load(path: checklistPath)
+        } catch {
+            error.diagnostics.forEach { terminal.error($0.description) }
+            throw ExitCode(ExitCode.usage)
+        }
+        let overrides = ["scenario": scenario]
+        let problems = Preflight.overrideProblems(overrides, checklist: checklist)
+        guard problems.isEmpty else {
+            problems.forEach { terminal.error("error: \($0)") }
+            throw ExitCode(ExitCode.usage)
+        }
+        let scale = 3600 / hourSeconds
+        terminal.out(
+            terminal.paint("hedgeops demo", .bold) + ": the 8-hour TESTNET load test, rehearsed on the embedded default"
+        )
+        terminal.out("  checklist \(checklistPath); scenario \(scenario); one hour lasts \(formatted(hourSeconds)) s")
+        terminal.out("")
+
+        // 1. The mock TESTNET and a throwaway environment, for our children only.
+        let key = "demo-" + String(UUID().uuidString.prefix(8)).lowercased()
+        let secret = UUID().uuidString + UUID().uuidString
+        let mock: DemoSupport.MockAPI
+        do {
+            mock = try DemoSupport.MockAPI(apiKey: key, apiSecret: secret)
+        } catch {
+            terminal.error("error: \(error)")
+            throw ExitCode(ExitCode.failed)
+        }
+        defer { mock.stop() }
+        terminal.out("mock TESTNET API (hedge-sim api) listening on \(mock.url)")
+        var environment = ProcessInfo.processInfo.environment
+        environment["BITUNIX_API_KEY"] = key
+        environment["BITUNIX_API_SECRET"] = secret
+        environment["BITUNIX_USE_TESTNET"] = "true"
+        environment["BITUNIX_REST_URL"] = mock.url
+        environment["BITUNIX_WS_URL"] = mock.url.replacingOccurrences(of: "http:", with: "ws:") + "/public/"
+        environment["HEDGEOPS_NOTIFY_URL"] = nil
+        try? FileManager.default.createDirectory(atPath: "data/load_test", withIntermediateDirectories: true)
+
+        // 2. Pre-flight, network checks included.
+        let context = PreflightContext(
+            environment: environment, workingDirectory: FileManager.default.currentDirectoryPath, fix: true,
+            parameterOverrides: overrides, toolDirectories: [ToolLocation.directory])
+        let preflight = Preflight(checklist: checklist, context: context).run()
+        terminal.out(
+            PreflightPresenter(report: preflight, terminal: terminal).table(
+                title: checklist.title, heading: "pre-flight"))
+        guard preflight.ok else {
+            terminal.error("error: the demo's pre-flight failed; see above")
+            throw ExitCode(preflight.exitCode)
+        }
+
+        // 3. The manual items, answered as an operator would type them.
+        terminal.out("")
+        var answers: [String: String] = [:]
+        for item in checklist.items where item.kind.isManual {
+            let question = {
+                if case .manual(let spec) = item.kind { return spec.prompt ?? item.title } else { return item.title }
+            }()
+            terminal.out(
+                "? \(item.title)\n  \(question) [y]es / [n]o / [s]kip > " + terminal.paint("yes", .bold)
+                    + terminal.paint("   (answered by the demo)", .dim))
+            answers[item.id] = "yes (answered by hedgeops demo)"
+        }
+        terminal.out("")
+
+        // 4. The run.
+        let lock: RunLock
+        do {
+            lock = try RunLock(dataDirectory: dataDir)
+        } catch {
+            terminal.error("error: \(error)")
+            throw ExitCode(ExitCode.usage)
+        }
+        let presenter = RunPresenter(terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600)
+        let supervisor = RunSupervisor(
+            options: .init(
+                checklist: checklist, context: context, dataDirectory: dataDir, timeScale: scale, answers: answers),
+            onEvent: { presenter.show($0) })
+        do {
+            try supervisor.launch(preflight: preflight)
+        } catch {
+            terminal.error("error: could not launch the run: \(error)")
+            throw ExitCode(ExitCode.failed)
+        }
+        let signals = SignalHandling(supervisor: supervisor, terminal: terminal)
+        let results = supervisor.supervise()
+        withExtendedLifetime((lock, signals)) {}
+        if results.end?.0 == .aborted { throw ExitCode(ExitCode.aborted) }
+
+        // 5. Sign-off with a throwaway key.
+        terminal.out("")
+        do {
+            let signOff = try DemoSupport.signOff(
+                folder: supervisor.folder, runID: supervisor.runID, dataDirectory: dataDir)
+            terminal.out(terminal.paint("sign-off", .bold))
+            terminal.out("  results   \(signOff.results)  (signed: \(signOff.results).sig)")
+            terminal.out("  report    \(signOff.report)")
+            terminal.out("  chart     \(signOff.chart)")
+            terminal.out("  bundle    \(signOff.bundle)")
+            terminal.out("  key       \(signOff.key) (throwaway, demo only; \(signOff.fingerprint))")
+            terminal.out("")
+            terminal.out("check the signature with the tool already on your machine:")
+            terminal.out(
+                "  ssh-keygen -Y verify -f \(signOff.allowedSigners) -I \(DemoSupport.principal) -n hedgeops -s \(signOff.results).sig < \(signOff.results)"
+            )
+            terminal.out("  hedgeops verify \(signOff.bundle) --allowed-signers \(signOff.allowedSigners)")
+        } catch {
+            terminal.error("error: sign-off failed: \(error)")
+            throw ExitCode(ExitCode.failed)
+        }
+        if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
+    }
+
+    private func formatted(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
