@@ -12,10 +12,14 @@ public enum MemoryChart {
         let threshold = baseline.map { $0 * leakRatio }
         let trend = record.checkpoints.last { $0["trend"] is [String: Any] }?["trend"] as? [String: Any]
         let projected = RunRecord.number(trend?["projected_final_mb"])
-        let values = record.samples.map(\.rssMB) + [threshold, projected, baseline].compactMap { $0 }
+        // The scale follows the run, not its first milliseconds: start-up
+        // samples below the 2nd percentile are drawn at the bottom edge.
+        let sorted = record.samples.map(\.rssMB).sorted()
+        let floor = sorted.isEmpty ? 0 : sorted[sorted.count / 50]
+        let values = [floor] + sorted.filter { $0 >= floor } + [threshold, projected, baseline].compactMap { $0 }
         let low = max(0, (values.min() ?? 0) * 0.9), high = max((values.max() ?? 1) * 1.05, low + 1)
         func x(_ hour: Double) -> Double { left + plotWidth * min(max(hour / plannedHours, 0), 1) }
-        func y(_ mb: Double) -> Double { top + plotHeight * (1 - (mb - low) / (high - low)) }
+        func y(_ mb: Double) -> Double { top + plotHeight * (1 - min(max((mb - low) / (high - low), 0), 1)) }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
         var svg: [String] = []
