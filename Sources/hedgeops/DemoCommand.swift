@@ -117,28 +117,10 @@ struct DemoCommand: ParsableCommand {
         terminal.out("")
 
         // 4. The run.
-        let lock: RunLock
-        do {
-            lock = try RunLock(dataDirectory: dataDir)
-        } catch {
-            terminal.error("error: \(error)")
-            throw ExitCode(ExitCode.usage)
-        }
         let presenter = RunPresenter(terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600)
-        let supervisor = RunSupervisor(
-            options: .init(
-                checklist: checklist, context: context, dataDirectory: dataDir, timeScale: scale, answers: answers),
-            onEvent: { presenter.show($0) })
-        do {
-            try supervisor.launch(preflight: preflight)
-        } catch {
-            terminal.error("error: could not launch the run: \(error)")
-            throw ExitCode(ExitCode.failed)
-        }
-        let signals = SignalHandling(supervisor: supervisor, terminal: terminal)
-        let results = supervisor.supervise()
-        withExtendedLifetime((lock, signals)) {}
-        if results.end?.0 == .aborted { throw ExitCode(ExitCode.aborted) }
+        let (supervisor, results) = try launchToVerdict(
+            .init(checklist: checklist, context: context, dataDirectory: dataDir, timeScale: scale, answers: answers),
+            preflight: preflight, presenter: presenter, terminal: terminal)
 
         // 5. Sign-off with a throwaway key.
         terminal.out("")

@@ -38,13 +38,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
-        guard
-            let folder = target.map({ RunStatus.folder(for: $0, dataDirectory: global.dataDir) })
-                ?? RunStatus.newestRun(dataDirectory: global.dataDir)
-        else {
-            terminal.error("error: no runs in \(global.dataDir)/runs")
-            throw ExitCode(ExitCode.usage)
-        }
+        let folder = try global.runFolder(target, terminal: terminal)
         let runID = URL(fileURLWithPath: folder).lastPathComponent
         let destination = out ?? "hedgeops-\(runID).tar.gz"
         if upload != nil && !destination.hasSuffix(".tar.gz") {

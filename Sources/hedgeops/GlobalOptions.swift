@@ -35,6 +35,52 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
+extension GlobalOptions {
+    /// A run named by id or folder, else the newest run; exits 2 when there is none.
+    func runFolder(_ target: String?, terminal: Terminal) throws -> String {
+        guard
+            let folder = target.map({ RunStatus.folder(for: $0, dataDirectory: dataDir) })
+                ?? RunStatus.newestRun(dataDirectory: dataDir)
+        else {
+            terminal.error("error: no runs in \(dataDir)/runs; start one with hedgeops run")
+            throw ExitCode(ExitCode.usage)
+        }
+        return folder
+    }
+}
+
+/// Takes the data directory's lock, launches the run and supervises it to
+/// its verdict: what `run` and `demo` share.
+func launchToVerdict(
+    _ options: RunSupervisor.Options, preflight: PreflightReport, presenter: RunPresenter, terminal: Terminal
+) throws -> (supervisor: RunSupervisor, results: RunResultsDocument) {
+    let lock: RunLock
+    do {
+        lock = try RunLock(dataDirectory: options.dataDirectory)
+    } catch {
+        terminal.error("error: \(error)")
+        throw ExitCode(ExitCode.usage)
+    }
+    let supervisor = RunSupervisor(options: options, onEvent: { presenter.show($0) })
+    do {
+        try supervisor.launch(preflight: preflight)
+    } catch {
+        terminal.error("error: could not launch the run: \(error)")
+        throw ExitCode(ExitCode.failed)
+    }
+    return (supervisor, try superviseToVerdict(supervisor, lock: lock, terminal: terminal))
+}
+
+/// Supervises a launched or adopted run to its verdict, with the signal
+/// handling every command shares, and turns the end into the exit code.
+func superviseToVerdict(_ supervisor: RunSupervisor, lock: RunLock, terminal: Terminal) throws -> RunResultsDocument {
+    let signals = SignalHandling(supervisor: supervisor, terminal: terminal)
+    let results = supervisor.supervise()
+    withExtendedLifetime((lock, signals)) {}
+    if results.end?.0 == .aborted { throw ExitCode(ExitCode.aborted) }
+    return results
+}
+
 /// `NAME=VALUE` for --set.
 struct ParameterAssignment: ExpressibleByArgument {
     var name: String

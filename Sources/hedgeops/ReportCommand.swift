@@ -33,13 +33,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
-        guard
-            let folder = target.map({ RunStatus.folder(for: $0, dataDirectory: global.dataDir) })
-                ?? RunStatus.newestRun(dataDirectory: global.dataDir)
-        else {
-            terminal.error("error: no runs in \(global.dataDir)/runs")
-            throw ExitCode(ExitCode.usage)
-        }
+        let folder = try global.runFolder(target, terminal: terminal)
         let record: RunRecord
         do {
             record = try RunRecord(folder: folder)

@@ -31,13 +31,7 @@ struct ResumeCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
-        guard
-            let folder = target.map({ RunStatus.folder(for: $0, dataDirectory: global.dataDir) })
-                ?? RunStatus.newestRun(dataDirectory: global.dataDir)
-        else {
-            terminal.error("error: no runs in \(global.dataDir)/runs")
-            throw ExitCode(ExitCode.usage)
-        }
+        let folder = try global.runFolder(target, terminal: terminal)
         // The checklist the run was launched with, unless one is named.
         let recorded = try? JournalReader(path: folder + "/journal.jsonl").events.first?["checklist"] as? String
         let checklistPath = global.checklist ?? recorded ?? global.checklistPath
@@ -69,10 +63,7 @@ struct ResumeCommand: ParsableCommand {
             terminal.error("error: \(error.description)")
             throw ExitCode(error.exitCode)
         }
-        let signals = SignalHandling(supervisor: supervisor, terminal: terminal)
-        let results = supervisor.supervise()
-        withExtendedLifetime((lock, signals)) {}
-        if results.end?.0 == .aborted { throw ExitCode(ExitCode.aborted) }
+        let results = try superviseToVerdict(supervisor, lock: lock, terminal: terminal)
         if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
     }
 }

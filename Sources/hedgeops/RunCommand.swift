@@ -74,28 +74,11 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(ExitCode.failed)
         }
 
-        let lock: RunLock
-        do {
-            lock = try RunLock(dataDirectory: global.dataDir)
-        } catch {
-            terminal.error("error: \(error)")
-            throw ExitCode(ExitCode.usage)
-        }
-        let supervisor = RunSupervisor(
-            options: .init(
+        let (_, results) = try launchToVerdict(
+            .init(
                 checklist: checklist, context: context, dataDirectory: global.dataDir, timeScale: scale,
                 answers: manualAnswers),
-            onEvent: { presenter.show($0) })
-        do {
-            try supervisor.launch(preflight: preflight)
-        } catch {
-            terminal.error("error: could not launch the run: \(error)")
-            throw ExitCode(ExitCode.failed)
-        }
-        let signals = SignalHandling(supervisor: supervisor, terminal: terminal)
-        let results = supervisor.supervise()
-        withExtendedLifetime((lock, signals)) {}
-        if results.end?.0 == .aborted { throw ExitCode(ExitCode.aborted) }
+            preflight: preflight, presenter: presenter, terminal: terminal)
         if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
     }
 

@@ -30,13 +30,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
-        guard
-            let folder = target.map({ RunStatus.folder(for: $0, dataDirectory: global.dataDir) })
-                ?? RunStatus.newestRun(dataDirectory: global.dataDir)
-        else {
-            terminal.error("error: no runs in \(global.dataDir)/runs; start one with hedgeops run")
-            throw ExitCode(ExitCode.usage)
-        }
+        let folder = try global.runFolder(target, terminal: terminal)
         let status: RunStatus
         do {
             let checklist = try? ChecklistLoader.load(path: folder + "/checklist.yaml")
