@@ -68,6 +68,7 @@ func launchToVerdict(
         terminal.error("error: could not launch the run: \(error)")
         throw ExitCode(ExitCode.failed)
     }
+    defer { presenter.flush() }
     return (supervisor, try superviseToVerdict(supervisor, lock: lock, terminal: terminal))
 }
 

@@ -63,6 +63,7 @@ struct ResumeCommand: ParsableCommand {
             terminal.error("error: \(error.description)")
             throw ExitCode(error.exitCode)
         }
+        defer { presenter.flush() }
         let results = try superviseToVerdict(supervisor, lock: lock, terminal: terminal)
         if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
     }

@@ -169,14 +169,15 @@ struct MockAPITests {
         let failing = try Server(["--fail-rate", "1"])
         #expect(try await request(failing.baseURL + "/api/v1/futures/market/tickers").status == 500)
 
+        // Ten requests at once: however slow the machine, they land in one second.
         let limited = try Server(["--rate-limit", "2"])
-        var codes: [Int] = []
-        for _ in 0..<5 {
-            codes.append(
-                try await request(limited.baseURL + "/api/v1/futures/market/tickers").json["code"] as? Int ?? -1)
+        let url = limited.baseURL + "/api/v1/futures/market/tickers"
+        let codes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<10 { group.addTask { try await self.request(url).json["code"] as? Int ?? -1 } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
-        #expect(codes.contains(10006))
-        #expect(codes.filter { $0 == 0 }.count <= 4)
+        #expect(codes.contains(10006), "\(codes)")
+        #expect(codes.filter { $0 == 0 }.count < 10)
     }
 
     @Test(arguments: ["0.0.0.0", "192.168.1.10", "10.0.0.1", "example.org"])

@@ -182,8 +182,13 @@ struct RunTests {
     @Test func aBackgroundedHedgeopsStillStopsTheRunGracefully() throws {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
-        let script =
-            "'\(Binary.path)' run --checklist '\(Self.demoChecklist)' --time-scale 3600 --yes > out.txt 2>&1 & wait $!"
+        // The sim is told to run 10 hours, so only hedgeops' SIGINT at hour 8 can end it.
+        let checklist = try String(contentsOfFile: Self.demoChecklist, encoding: .utf8)
+            .replacingOccurrences(
+                of: "command: [hedge-sim, run, --log-dir, data/load_test]",
+                with: "command: [hedge-sim, run, --hours, \"10\", --log-dir, data/load_test]")
+        try workspace.write("ten-hours.yaml", checklist)
+        let script = "'\(Binary.path)' run --checklist ten-hours.yaml --time-scale 3600 --yes > out.txt 2>&1 & wait $!"
         let shell = try ChildProcess.spawn(
             ["/bin/sh", "-c", script], environment: Self.environment, workingDirectory: workspace.path)
         #expect(shell.wait(timeout: 60) == .exited(0))

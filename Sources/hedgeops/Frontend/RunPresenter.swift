@@ -23,7 +23,20 @@ final class RunPresenter: @unchecked Sendable {
         }
     }
 
+    /// Terminal output runs on its own queue: a terminal paused with Ctrl-S
+    /// (or a stalled pipe) must never hold up sampling (SPEC §4.5).
+    private let output = DispatchQueue(label: "hedgeops.presenter")
+
     func show(_ event: RunEvent) {
+        output.async { self.render(event) }
+    }
+
+    /// Waits until everything shown so far is written (before exit).
+    func flush() {
+        output.sync {}
+    }
+
+    private func render(_ event: RunEvent) {
         switch event {
         case .started(let runID, let folder, let pid, let command):
             terminal.out("run \(runID) started: \(folder)")
