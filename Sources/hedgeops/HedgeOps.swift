@@ -14,13 +14,19 @@ struct HedgeOps: AsyncParsableCommand {
             a verdict against the checklist's pass criteria, and signed results for the reviewer.
 
             Examples:
-              hedgeops verify-env                      # pre-flight of the shipped checklist
-              hedgeops verify-env --json --offline     # for scripts, no network
-              hedgeops checklist lint checklists/load-test-8h.yaml
+              hedgeops demo                       # the whole workflow, simulated, ~1 min
+              hedgeops verify-env                 # pre-flight of the shipped checklist
+              hedgeops run --yes                  # the 8-hour run, supervised
+              hedgeops status                     # from a second terminal
+              hedgeops resume                     # after hedgeops died; the run went on
+              hedgeops export RUN --key KEY       # the signed sign-off bundle
+              hedgeops verify BUNDLE --allowed-signers FILE
 
-            Exit codes (every command):
-              0 success / PASS, 1 a check or criterion failed / FAIL, 2 usage or input error,
-              3 TESTNET gate refused, 4 aborted by the operator.
+            Shell completion: hedgeops --generate-completion-script bash|zsh|fish
+
+            Exit codes (every command): 0 success/PASS, 1 a check or criterion
+            failed/FAIL, 2 usage or input error, 3 TESTNET gate refused,
+            4 aborted by the operator.
             """,
         version: "0.1.0",
         subcommands: [

@@ -193,7 +193,7 @@ struct MockAPITests {
     }
 }
 
-/// ../shared/bitunix-sign-vectors.json.
+/// The shared signing vectors (a copy of ../shared/bitunix-sign-vectors.json).
 enum BitunixVectors {
     struct Vector: Decodable, Sendable, CustomTestStringConvertible {
         var nonce: String
@@ -208,8 +208,8 @@ enum BitunixVectors {
 
     static let all: [Vector] = {
         struct File: Decodable { var vectors: [Vector] }
-        let path = Binary.repositoryRoot.deletingLastPathComponent().appendingPathComponent(
-            "shared/bitunix-sign-vectors.json"
+        let path = Binary.repositoryRoot.appendingPathComponent(
+            "Tests/HedgeOpsKitTests/Fixtures/bitunix-sign-vectors.json"
         ).path
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         return (try? JSONDecoder().decode(File.self, from: data).vectors) ?? []
