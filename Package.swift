@@ -51,6 +51,7 @@ let package = Package(
             name: "hedgeops",
             dependencies: [
                 "HedgeOpsKit",
+                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

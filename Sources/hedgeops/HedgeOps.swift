@@ -30,10 +30,12 @@ struct HedgeOps: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, VerifyEnvCommand.self, RunCommand.self, StatusCommand.self, ResumeCommand.self,
+            SessionCommand.self, DemoCommand.self, VerifyEnvCommand.self, RunCommand.self, StatusCommand.self,
+            ResumeCommand.self,
             KeygenCommand.self,
             ReportCommand.self, ExportCommand.self, SignCommand.self, VerifyCommand.self, ChecklistCommand.self,
-        ]
+        ],
+        defaultSubcommand: SessionCommand.self
     )
 }
 

@@ -121,8 +121,8 @@ final class SignalHandling {
     private var count = 0
     private let lock = NSLock()
 
-    init(supervisor: RunSupervisor, terminal: Terminal) {
-        for number in [SIGINT, SIGTERM, SIGHUP] {
+    init(supervisor: RunSupervisor, terminal: Terminal, signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) {
+        for number in signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [weak self] in

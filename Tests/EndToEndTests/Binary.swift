@@ -30,7 +30,8 @@ enum Binary {
     }
 
     static func run(
-        _ arguments: [String], environment: [String: String] = baseEnvironment, in directory: String? = nil
+        _ arguments: [String], environment: [String: String] = baseEnvironment, in directory: String? = nil,
+        stdin: String? = nil
     ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -40,8 +41,13 @@ enum Binary {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let input = Pipe()
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
         try process.run()
+        if let stdin {
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try? input.fileHandleForWriting.close()
+        }
         // Read before waiting so a large output cannot fill the pipe and stall.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()

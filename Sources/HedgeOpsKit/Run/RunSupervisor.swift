@@ -107,6 +107,20 @@ public final class RunSupervisor: @unchecked Sendable {
         appendEvent("aborted", ["reason": .string(reason), "immediate": true], durable: true)
     }
 
+    /// Sets a run parameter before `start` (validated by the caller), recorded.
+    public func setParameter(_ name: String, _ value: String) {
+        options.context.parameterOverrides[name] = value
+        appendEvent("parameter_set", ["name": .string(name), "value": .string(value)], durable: true)
+    }
+
+    /// The values in force now.
+    public var parameters: [String: String] { parameterValues }
+
+    /// Seconds since launch on the monotonic clock, scaled to simulated hours.
+    public var elapsedHours: Double {
+        launchMonotonic == 0 ? 0 : (RunClock.monotonic() - launchMonotonic) * scale / 3600
+    }
+
     /// Records what is not a measurement (SIGHUP, notes).
     public func record(_ type: String, _ fields: [String: JSONValue]) {
         appendEvent(type, fields, durable: true)
@@ -137,6 +151,13 @@ public final class RunSupervisor: @unchecked Sendable {
 
     /// Creates the run folder and journal, records the pre-flight, launches the child.
     public func launch(preflight: PreflightReport) throws {
+        try prepare(preflight: preflight, recordAnswers: true)
+        try start()
+    }
+
+    /// Creates the run folder and journal and records the pre-flight; the
+    /// guided session then records each answer as it is given, and calls `start`.
+    public func prepare(preflight: PreflightReport, recordAnswers: Bool) throws {
         let stamp = Timestamp.rfc3339(Date()).prefix(19).replacingOccurrences(of: ":", with: "")
             .replacingOccurrences(of: "-", with: "")
         runID = "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
@@ -171,7 +192,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 "hosts": .object(preflight.gate.hosts.mapValues { .string($0) }),
                 "flag": .string(checklist.testnet.flag),
             ], durable: true)
-        for item in checklist.items where item.kind.isManual {
+        for item in checklist.items where item.kind.isManual && recordAnswers {
             let answer = options.answers[item.id]
             try journal.append(
                 "answer",
@@ -180,6 +201,11 @@ public final class RunSupervisor: @unchecked Sendable {
                     "source": .string(answer == nil ? "none" : "answers given at launch"),
                 ], durable: true)
         }
+    }
+
+    /// Records the parameters in force and launches the executor.
+    public func start() throws {
+        guard let journal else { throw JournalError("start() before prepare()") }
         try journal.append("parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
 
         _ = FileManager.default.createFile(atPath: folder + "/samples.csv", contents: nil)
@@ -198,7 +224,7 @@ public final class RunSupervisor: @unchecked Sendable {
         sampler = ProcessSampler(rootPID: child.pid)
         follower = LogFollower(
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
-            patterns: checklist.logPatterns)
+            patterns: options.checklist.logPatterns)
         try journal.append(
             "launch",
             [

@@ -17,7 +17,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
-func closest(to word: String, in candidates: [String]) -> String? {
+public func closest(to word: String, in candidates: [String]) -> String? {
     let scored = candidates.map { ($0, editDistance(word, $0)) }
     guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
     let limit = max(2, word.count / 3)

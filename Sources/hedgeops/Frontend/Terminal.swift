@@ -20,8 +20,8 @@ struct Terminal {
 
     /// A closed stdout (`hedgeops status | head`) must never stop a run:
     /// SIGPIPE is ignored (see Main) and write errors are dropped here.
-    func out(_ text: String) {
-        try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
+    func out(_ text: String, terminator: String = "\n") {
+        try? FileHandle.standardOutput.write(contentsOf: Data((text + terminator).utf8))
     }
 
     func error(_ text: String) {
