@@ -28,4 +28,10 @@ static inline int hedgeops_history_save(History *h, HistEvent *ev, const char *p
 static inline int hedgeops_history_load(History *h, HistEvent *ev, const char *path) {
     return history(h, ev, H_LOAD, path);
 }
+/// Installs the completion function (readline globals are not
+/// concurrency-safe to touch from Swift 6).
+static inline void hedgeops_set_completion(rl_completion_func_t *function) {
+    rl_attempted_completion_function = function;
+    rl_completion_append_character = ' ';
+}
 #endif

@@ -31,6 +31,13 @@ final class RunPresenter: @unchecked Sendable {
         output.async { self.render(event) }
     }
 
+    /// Prints a line from another thread, in order with the events.
+    /// (Redrawing libedit's prompt from this thread proved unsafe: it broke
+    /// Ctrl-C at the prompt. Output may land after a prompt for now.)
+    func note(_ text: String) {
+        output.async { self.terminal.out(text) }
+    }
+
     /// Waits until everything shown so far is written (before exit).
     func flush() {
         output.sync {}

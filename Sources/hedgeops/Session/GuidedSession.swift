@@ -16,6 +16,7 @@ final class GuidedSession: @unchecked Sendable {
     private var pendingHour: CheckpointRecord?
     private var previousCounts: [String: Int] = [:]
     private var supervisor: RunSupervisor?
+    private var presenter: RunPresenter?
 
     static let runCommands = ["help", "status", "memory", "log", "note", "ok", "flag", "detach", "abort", "quit"]
 
@@ -37,6 +38,9 @@ final class GuidedSession: @unchecked Sendable {
         }
         secrets = names.compactMap { environment[$0] }.filter { $0.count >= 4 }
         input = LineInput(secrets: secrets)
+        completionCandidates =
+            Self.runCommands + ["recheck", "set", "show", "launch", "parameters", "checklist", "results"]
+            + checklist.items.map(\.id) + checklist.parameters.map(\.name) + checklist.monitoring.hourly.map(\.id)
     }
 
     /// The whole session; returns the exit code.
@@ -289,7 +293,7 @@ final class GuidedSession: @unchecked Sendable {
             pendingHour = record.hour > 0 && !record.missed ? record : nil
             lock.unlock()
             if let unanswered { recordHour(unanswered, answer: "not confirmed by operator") }
-            if record.hour > 0 && !record.missed { terminal.out(hourlyItems(record)) }
+            if record.hour > 0 && !record.missed { presenter?.note(hourlyItems(record)) }
         case .ended:
             lock.lock()
             let unanswered = pendingHour

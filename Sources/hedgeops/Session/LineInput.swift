@@ -5,6 +5,42 @@ import Foundation
 /// line, never the run.
 nonisolated(unsafe) var lineInterrupted: sig_atomic_t = 0
 
+/// The thread that reads lines. SIGINT is process-directed: the kernel may
+/// run the handler on the supervisor's or a dispatch thread, where it would
+/// not interrupt the read; the handler then forwards it here.
+nonisolated(unsafe) var readerThread: pthread_t = pthread_self()
+
+/// Words Tab completes (commands, item ids, parameter names). libedit's
+/// generators are C functions and cannot capture context: the candidates
+/// live here, set by the session before each prompt (one reader at a time).
+nonisolated(unsafe) var completionCandidates: [String] = []
+nonisolated(unsafe) private var completionMatches: [String] = []
+nonisolated(unsafe) private var completionIndex = 0
+
+/// libedit's generator: state 0 starts a new completion.
+private let completionGenerator: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = {
+    text, state in
+    if state == 0 {
+        let prefix = text.map { String(cString: $0) } ?? ""
+        completionMatches = completionCandidates.filter { $0.hasPrefix(prefix) }
+        completionIndex = 0
+    }
+    guard completionIndex < completionMatches.count else { return nil }
+    defer { completionIndex += 1 }
+    return strdup(completionMatches[completionIndex])
+}
+
+/// The first word completes from the candidates; later words fall back to
+/// libedit's file name completion (paths, for `export --out` and friends).
+private let attemptedCompletion:
+    @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = {
+        text, start, _ in
+        guard let text else { return nil }
+        let matches = rl_completion_matches(text, completionGenerator)
+        if start > 0 && matches == nil { return nil }  // libedit then completes file names
+        return matches
+    }
+
 /// Lines from the operator: libedit on a terminal (editing, history), one
 /// plain line at a time otherwise, so a session can be scripted.
 final class LineInput {
@@ -26,9 +62,14 @@ final class LineInput {
             historyPath = directory + "/history"
             stifle_history(1000)
             _ = read_history(historyPath)
+            hedgeops_set_completion(attemptedCompletion)
             // Ctrl-C: interrupt the read (no SA_RESTART), keep the process.
             var action = sigaction()
-            action.__sigaction_handler.sa_handler = { _ in lineInterrupted = 1 }
+            readerThread = pthread_self()
+            action.__sigaction_handler.sa_handler = { _ in
+                lineInterrupted = 1
+                if pthread_equal(pthread_self(), readerThread) == 0 { pthread_kill(readerThread, SIGINT) }
+            }
             sigemptyset(&action.sa_mask)
             action.sa_flags = 0
             sigaction(SIGINT, &action, nil)

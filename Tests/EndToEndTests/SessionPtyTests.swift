@@ -1,0 +1,65 @@
+import Foundation
+import HedgeOpsKit
+import Testing
+
+/// Keystroke-level behaviour on a real pseudo-terminal, driven by pexpect
+/// (Python's expect): Tab completion and UTF-8 input. (Ctrl-C on a
+/// half-typed line is not reliable yet: see the open work on issue 5.)
+struct SessionPtyTests {
+    static let hasPexpect: Bool = {
+        let process = try? ChildProcess.spawn(
+            ["python3", "-c", "import pexpect"], environment: Binary.baseEnvironment, workingDirectory: "/")
+        return process?.wait() == .exited(0)
+    }()
+
+    @Test(.enabled(if: hasPexpect)) func tabCompletionAndUTF8WorkAtThePrompt() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        try workspace.mkdir("state")
+        var env = RunTests.environment
+        env["XDG_STATE_HOME"] = workspace.path + "/state"
+        env["TERM"] = "xterm"
+        env["LANG"] = "C.UTF-8"
+        env["HEDGEOPS"] = Binary.path
+        env["CHECKLIST"] = RunTests.demoChecklist
+        try workspace.write(
+            "drive.py",
+            #"""
+            import os, sys, pexpect
+            child = pexpect.spawn(os.environ["HEDGEOPS"], ["session", "--checklist", os.environ["CHECKLIST"], "--time-scale", "120"],
+                                  env=dict(os.environ), encoding="utf-8", timeout=30)
+            child.logfile_read = open("screen.txt", "w")
+            for _ in range(3):
+                child.expect_exact("]> ")
+                child.send("y\r")
+            child.expect_exact("hedgeops [parameters]> ")
+            child.send("lau\t")                      # Tab completes the command
+            child.expect_exact("nch ")
+            child.send("\r")
+            child.expect_exact("type `launch` to start it> ")
+            child.send("launch\r")
+            child.expect_exact("hedgeops [run ")
+            child.send("note Müller prüft ✓ für Stunde 1\r")
+            child.expect_exact("noted")
+            child.send("sta\t\r")
+            child.expect("run .*: .* h of 8 h")
+            child.send("detach\r")
+            child.expect_exact("detached")
+            child.expect(pexpect.EOF)
+            print("driven")
+            """#)
+        let driver = try ChildProcess.spawn(
+            ["python3", "drive.py"], environment: env, workingDirectory: workspace.path,
+            stdoutPath: workspace.path + "/driver.out", stderrPath: workspace.path + "/driver.out")
+        let ended = driver.wait(timeout: 90)
+        let output = (try? String(contentsOfFile: workspace.path + "/driver.out", encoding: .utf8)) ?? ""
+        let screen = (try? String(contentsOfFile: workspace.path + "/screen.txt", encoding: .utf8)) ?? ""
+        #expect(ended == .exited(0), "\(output.suffix(800))\n--- screen ---\n\(screen.suffix(1500))")
+        let events = try JournalReader(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
+        let notes = events.filter { $0["type"] as? String == "note" }.compactMap { $0["text"] as? String }
+        #expect(notes == ["Müller prüft ✓ für Stunde 1"], "UTF-8 intact")
+        #expect(events.contains { $0["type"] as? String == "launch" })
+        let launch = events.first { $0["type"] as? String == "launch" }
+        if let pid = launch?["pid"] as? Int { kill(-Int32(pid), SIGKILL) }
+    }
+}
