@@ -15,6 +15,7 @@ struct SessionTests {
         let secret = "demo-secret-never-shown-0001"
         let script =
             "y\nmaybe\ns\nno python here\ny\nset offset 5\nset scenario slow-leak\nlaunch\nlaunch\nnote key \(secret) rotated\nfoo\n"
+            + "help ok\nchecklist\n"
         let result = try Binary.run(
             ["session", "--checklist", RunTests.demoChecklist, "--time-scale", "3600"],
             environment: RunTests.environment,
@@ -24,6 +25,9 @@ struct SessionTests {
         #expect(result.stdout.contains("error: --set offset=5: must be at most 0.01"))
         #expect(result.stdout.contains("This starts the 8-hour run on TESTNET"))
         #expect(result.stdout.contains("unknown command 'foo'"))
+        #expect(result.stdout.contains("ok          confirm the hourly items"))
+        #expect(result.stdout.contains("[x] Python virtual environment activated: answered: yes"))
+        #expect(result.stdout.contains("since hour 0) ▁"), "the hourly memory item has its sparkline")
         #expect(result.stdout.contains("VERDICT: PASS"))
         #expect(!result.all.contains(secret), "a secret on screen")
         let events = try journal(workspace)

@@ -18,7 +18,25 @@ final class GuidedSession: @unchecked Sendable {
     private var supervisor: RunSupervisor?
     private var presenter: RunPresenter?
 
-    static let runCommands = ["help", "status", "memory", "log", "note", "ok", "flag", "detach", "abort", "quit"]
+    static let runCommands = [
+        "help", "status", "memory", "log", "note", "ok", "flag", "checklist", "results", "detach", "abort", "quit",
+    ]
+
+    /// One line of help per command, for `help` and `help CMD`.
+    static let commandHelp: [(String, String)] = [
+        ("status", "where the run stands: elapsed, memory, counters, projected verdict"),
+        ("memory", "the checkpoints so far and the latest sample"),
+        ("log [N]", "the last N lines of the executor's log (default 10)"),
+        ("note TEXT", "add a note to the journal (it goes into the report)"),
+        ("ok", "confirm the hourly items shown at the last checkpoint"),
+        ("flag TEXT", "confirm the hourly items with a finding"),
+        ("checklist", "every item with what was checked, answered or measured"),
+        ("results", "the pass criteria as they stand now"),
+        ("detach", "leave: the run goes on; hedgeops resume re-attaches"),
+        ("abort", "stop the run (asks you to type abort)"),
+    ]
+    /// Memory at each checkpoint so far, for the inline sparkline.
+    private var checkpointMemory: [Double] = []
 
     init(
         checklist: Checklist, dataDirectory: String, timeScale: Double, overrides: [String: String], terminal: Terminal
@@ -71,6 +89,7 @@ final class GuidedSession: @unchecked Sendable {
         }
         let presenter = RunPresenter(
             terminal: terminal, timeScale: timeScale, durationHours: checklist.run.duration / 3600)
+        self.presenter = presenter
         let supervisor = RunSupervisor(
             options: .init(checklist: checklist, context: context, dataDirectory: dataDirectory, timeScale: timeScale),
             onEvent: { [weak self] event in
@@ -240,7 +259,9 @@ final class GuidedSession: @unchecked Sendable {
             let words = line.split(separator: " ", maxSplits: 1).map(String.init)
             let argument = words.count > 1 ? words[1] : ""
             switch words[0] {
-            case "help": terminal.out("status · memory · log [N] · note TEXT · ok · flag TEXT · detach · abort")
+            case "help": help(argument)
+            case "checklist": showChecklist()
+            case "results": showResults()
             case "status": status()
             case "memory": memory()
             case "log": log(Int(argument) ?? 10)
@@ -288,6 +309,7 @@ final class GuidedSession: @unchecked Sendable {
     private func observe(_ event: RunEvent) {
         switch event {
         case .checkpoint(let record, _, _):
+            if let rss = record.rssMB, !record.missed { checkpointMemory.append(rss) }
             lock.lock()
             let unanswered = pendingHour
             pendingHour = record.hour > 0 && !record.missed ? record : nil
@@ -322,7 +344,13 @@ final class GuidedSession: @unchecked Sendable {
                 record.trend.map {
                     String(format: ", trend %+.1f MB/h, projected %.2f×", $0.slopeMBPerHour, $0.projectedRatio ?? 0)
                 } ?? ""
-            return rss + trend
+            let base = checkpointMemory.first
+            let change =
+                record.rssMB.flatMap { rss in
+                    base.map { String(format: " (%+.1f %% since hour 0)", (rss / $0 - 1) * 100) }
+                }
+                ?? ""
+            return rss + change + " " + Self.sparkline(checkpointMemory) + trend
         case .wsState: return record.wsState ?? "unknown"
         case .logErrors:
             let now = record.counts["errors"] ?? 0
@@ -353,6 +381,75 @@ final class GuidedSession: @unchecked Sendable {
                     "hour": .double(record.hour), "id": .string(item.id), "measured": .string(measured(item, record)),
                     "answer": .string(answer),
                 ])
+        }
+    }
+
+    /// ▁▂▃▄▅▆▇█ over the checkpoints' memory.
+    static func sparkline(_ values: [Double]) -> String {
+        guard let low = values.min(), let high = values.max() else { return "" }
+        let bars = Array("▁▂▃▄▅▆▇█")
+        return String(
+            values.map { value in
+                high - low < 1e-9 ? bars[0] : bars[Int(((value - low) / (high - low) * 7).rounded())]
+            })
+    }
+
+    private func help(_ command: String) {
+        let entries = command.isEmpty ? Self.commandHelp : Self.commandHelp.filter { $0.0.hasPrefix(command) }
+        guard !entries.isEmpty else {
+            terminal.out("no command '\(command)'; help lists them")
+            return
+        }
+        for (name, text) in entries {
+            terminal.out("  \(name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(text)")
+        }
+    }
+
+    private func showChecklist() {
+        guard let folder = supervisor?.folder, let journal = try? JournalReader(path: folder + "/journal.jsonl") else {
+            return
+        }
+        let checks = Dictionary(
+            journal.events.filter { $0["type"] as? String == "check" }.compactMap { e in
+                (e["id"] as? String).map { ($0, e) }
+            },
+            uniquingKeysWith: { $1 })
+        let answers = Dictionary(
+            journal.events.filter { $0["type"] as? String == "answer" }.compactMap { e in
+                (e["id"] as? String).map { ($0, e["answer"] as? String ?? "") }
+            },
+            uniquingKeysWith: { $1 })
+        for section in checklist.preflight {
+            terminal.out(section.title)
+            for item in section.items {
+                let state =
+                    answers[item.id].map { "answered: \($0)" }
+                    ?? (checks[item.id]?["status"] as? String).map {
+                        $0.uppercased() + ": " + (checks[item.id]?["detail"] as? String ?? "")
+                    }
+                    ?? "-"
+                terminal.out(
+                    "  [\(answers[item.id] != nil || checks[item.id]?["status"] as? String == "pass" ? "x" : " ")] \(item.title): \(state)"
+                )
+            }
+        }
+        let hourly = journal.events.filter { $0["type"] as? String == "hourly" }
+        terminal.out("hourly items recorded: \(hourly.count)")
+    }
+
+    private func showResults() {
+        guard let folder = supervisor?.folder,
+            let data = FileManager.default.contents(atPath: folder + "/results.json"),
+            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
+            terminal.out("no results yet: they are written at the first checkpoint")
+            return
+        }
+        terminal.out("verdict so far: \(results["verdict"] as? String ?? "-")")
+        for criterion in results["criteria"] as? [[String: Any]] ?? [] {
+            terminal.out(
+                "  \(criterion["passed"] as? Bool == true ? "PASS" : "FAIL")  \(criterion["id"] as? String ?? ""): \(criterion["detail"] as? String ?? "")"
+            )
         }
     }
 
