@@ -46,7 +46,6 @@ struct RunCommand: ParsableCommand {
                 "unknown scenario '\(name)'; use one of: \(Scenario.all.map(\.name).joined(separator: ", "))")
         }
         guard hours > 0 else { throw ValidationError("--hours must be above 0") }
-        if let scale = try? effectiveTimeScale(), scale <= 0 { throw ValidationError("--time-scale must be above 0") }
         _ = try effectiveTimeScale()
     }
 
@@ -55,12 +54,11 @@ struct RunCommand: ParsableCommand {
     private var effectiveScenario: String? { scenario ?? environment["HEDGE_SIM_SCENARIO"] }
 
     private func effectiveTimeScale() throws -> Double {
-        if let timeScale { return timeScale }
-        guard let text = environment["HEDGEOPS_TIME_SCALE"], !text.isEmpty else { return 1 }
-        guard let value = Double(text), value > 0 else {
-            throw ValidationError("HEDGEOPS_TIME_SCALE='\(text)' is not a number above 0")
+        do {
+            return try TimeScale.resolve(option: timeScale, environment: environment)
+        } catch {
+            throw ValidationError(error.description)
         }
-        return value
     }
 
     func run() throws {

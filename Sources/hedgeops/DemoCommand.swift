@@ -48,19 +48,9 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let terminal = Terminal()
         let checklistPath = checklist ?? DemoSupport.findDemoChecklist()
-        let checklist: Checklist
-        do {
-            checklist = try ChecklistLoader.load(path: checklistPath)
-        } catch {
-            error.diagnostics.forEach { terminal.error($0.description) }
-            throw ExitCode(ExitCode.usage)
-        }
+        let checklist = try GlobalOptions.loadChecklist(path: checklistPath, named: true, terminal: terminal)
         let overrides = ["scenario": scenario]
-        let problems = Preflight.overrideProblems(overrides, checklist: checklist)
-        guard problems.isEmpty else {
-            problems.forEach { terminal.error("error: \($0)") }
-            throw ExitCode(ExitCode.usage)
-        }
+        try GlobalOptions.validate(overrides, for: checklist, terminal: terminal)
         let scale = 3600 / hourSeconds
         terminal.out(
             terminal.paint("hedgeops demo", .bold) + ": the 8-hour TESTNET load test, rehearsed on the embedded default"

@@ -21,13 +21,35 @@ struct GlobalOptions: ParsableArguments {
 
     /// Loads the checklist, printing every problem and exiting 2 if it is invalid.
     func loadChecklist(terminal: Terminal) throws -> Checklist {
+        try Self.loadChecklist(path: checklistPath, named: checklist != nil, terminal: terminal)
+    }
+
+    /// The checklist and the `--set` overrides, both validated; exits 2 on a problem.
+    func loadChecklist(terminal: Terminal, assignments: [ParameterAssignment]) throws -> (Checklist, [String: String]) {
+        let checklist = try loadChecklist(terminal: terminal)
+        let overrides = Dictionary(assignments.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        try Self.validate(overrides, for: checklist, terminal: terminal)
+        return (checklist, overrides)
+    }
+
+    /// Exits 2, naming every problem, when an override is unknown or invalid.
+    static func validate(_ overrides: [String: String], for checklist: Checklist, terminal: Terminal) throws {
+        let problems = Preflight.overrideProblems(overrides, checklist: checklist)
+        guard problems.isEmpty else {
+            problems.forEach { terminal.error("error: \($0)") }
+            throw ExitCode(ExitCode.usage)
+        }
+    }
+
+    /// Loads `path`, printing every diagnostic on stderr and exiting 2 if it is invalid.
+    static func loadChecklist(path: String, named: Bool, terminal: Terminal) throws -> Checklist {
         do {
-            return try ChecklistLoader.load(path: checklistPath)
+            return try ChecklistLoader.load(path: path)
         } catch {
             for diagnostic in error.diagnostics {
                 terminal.error(diagnostic.description)
             }
-            if checklist == nil && error.diagnostics.first?.message == "no such file" {
+            if !named && error.diagnostics.first?.message == "no such file" {
                 terminal.error("hint: run hedgeops from its repository, or pass --checklist PATH")
             }
             throw ExitCode(ExitCode.usage)

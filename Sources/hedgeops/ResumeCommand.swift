@@ -35,13 +35,7 @@ struct ResumeCommand: ParsableCommand {
         // The checklist the run was launched with, unless one is named.
         let recorded = try? JournalReader(path: folder + "/journal.jsonl").events.first?["checklist"] as? String
         let checklistPath = global.checklist ?? recorded ?? global.checklistPath
-        let checklist: Checklist
-        do {
-            checklist = try ChecklistLoader.load(path: checklistPath)
-        } catch {
-            error.diagnostics.forEach { terminal.error($0.description) }
-            throw ExitCode(ExitCode.usage)
-        }
+        let checklist = try GlobalOptions.loadChecklist(path: checklistPath, named: true, terminal: terminal)
         let lock: RunLock
         do {
             lock = try RunLock(dataDirectory: global.dataDir)

@@ -44,18 +44,12 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if answers != nil && yes { throw ValidationError("use --answers FILE or --yes, not both") }
-        if let timeScale, !(timeScale > 0) { throw ValidationError("--time-scale must be above 0") }
+        _ = try effectiveTimeScale()
     }
 
     func run() throws {
         let terminal = Terminal()
-        let checklist = try global.loadChecklist(terminal: Terminal(forStdout: false))
-        let overrides = Dictionary(assignments.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        let problems = Preflight.overrideProblems(overrides, checklist: checklist)
-        guard problems.isEmpty else {
-            problems.forEach { terminal.error("error: \($0)") }
-            throw ExitCode(ExitCode.usage)
-        }
+        let (checklist, overrides) = try global.loadChecklist(terminal: terminal, assignments: assignments)
         let scale = try effectiveTimeScale()
         let manualAnswers = try collectAnswers(checklist, terminal: terminal)
         let context = PreflightContext(
@@ -83,12 +77,11 @@ struct RunCommand: ParsableCommand {
     }
 
     private func effectiveTimeScale() throws -> Double {
-        if let timeScale { return timeScale }
-        guard let text = ProcessInfo.processInfo.environment["HEDGEOPS_TIME_SCALE"], !text.isEmpty else { return 1 }
-        guard let value = Double(text), value > 0 else {
-            throw ValidationError("HEDGEOPS_TIME_SCALE='\(text)' is not a number above 0")
+        do {
+            return try TimeScale.resolve(option: timeScale, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
         }
-        return value
     }
 
     private func collectAnswers(_ checklist: Checklist, terminal: Terminal) throws -> [String: String] {

@@ -45,13 +45,7 @@ struct VerifyEnvCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
-        let checklist = try global.loadChecklist(terminal: Terminal(forStdout: false))
-        let overrides = Dictionary(assignments.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        let problems = Preflight.overrideProblems(overrides, checklist: checklist)
-        if !problems.isEmpty {
-            problems.forEach { terminal.error("error: \($0)") }
-            throw ExitCode(ExitCode.usage)
-        }
+        let (checklist, overrides) = try global.loadChecklist(terminal: terminal, assignments: assignments)
         let context = PreflightContext(
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath, fix: fix, offline: offline,

@@ -17,6 +17,31 @@ enum NetworkCheck {
         (environment["HEDGEOPS_RESOLVE"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
     }
 
+    struct Refused: Error {
+        var finding: Finding
+    }
+
+    /// The URL of `path` on the endpoint, once the gate allows its host;
+    /// otherwise the failure to report, before any packet is sent.
+    static func gatedURL(
+        _ endpoint: String, _ path: String, checklist: Checklist, context: PreflightContext, gate: TestnetGate
+    ) -> Result<String, Refused> {
+        guard let base = baseURL(endpoint, checklist: checklist, environment: context.environment) else {
+            return .failure(Refused(finding: .fail("no endpoint '\(endpoint)'", fix: "fix the checklist")))
+        }
+        let url = join(base, path)
+        if let refused = refusal(url, gate: gate) {
+            return .failure(Refused(finding: .fail(refused, fix: "point the executor at a TESTNET host")))
+        }
+        return .success(url)
+    }
+
+    /// A failure below HTTP, named by host, with the attempts it took.
+    static func transportFailure(_ failure: HTTPFailure, timeout: Double, tries: String, fix: String) -> Finding {
+        let what = failure.kind == .timeout ? "no answer within \(formatNumber(timeout)) s" : failure.reason
+        return .fail("\(failure.host): \(what)\(tries)", fix: fix)
+    }
+
     /// The gate's refusal of `url`, if any, before any packet is sent.
     static func refusal(_ url: String, gate: TestnetGate) -> String? {
         guard let host = TestnetGate.host(of: url) else { return "'\(url)' is not a URL with a host" }
@@ -26,11 +51,11 @@ enum NetworkCheck {
     static func reachability(
         _ spec: HTTPCheckSpec, checklist: Checklist, context: PreflightContext, gate: TestnetGate
     ) -> Finding {
-        guard let base = baseURL(spec.endpoint, checklist: checklist, environment: context.environment) else {
-            return .fail("no endpoint '\(spec.endpoint)'", fix: "fix the checklist")
+        let url: String
+        switch gatedURL(spec.endpoint, spec.path, checklist: checklist, context: context, gate: gate) {
+        case .success(let allowed): url = allowed
+        case .failure(let refused): return refused.finding
         }
-        let url = join(base, spec.path)
-        if let refused = refusal(url, gate: gate) { return .fail(refused, fix: "point the executor at a TESTNET host") }
         let request = HTTPRequest(
             url: url, connectTimeout: min(5, spec.timeout), timeout: spec.timeout,
             resolve: resolveOverrides(context.environment))
@@ -38,9 +63,8 @@ enum NetworkCheck {
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
         switch outcome {
         case .failure(let failure):
-            let what = failure.kind == .timeout ? "no answer within \(formatNumber(spec.timeout)) s" : failure.reason
-            return .fail(
-                "\(failure.host): \(what)\(tries)",
+            return transportFailure(
+                failure, timeout: spec.timeout, tries: tries,
                 fix: "check the host, the network, the proxy variables and the firewall")
         case .success(let response):
             guard response.status == 200, let envelope = BitunixEnvelope(response.body) else {
@@ -78,11 +102,11 @@ enum NetworkCheck {
     static func credentials(
         _ spec: CredentialsSpec, checklist: Checklist, context: PreflightContext, gate: TestnetGate
     ) -> Finding {
-        guard let base = baseURL(spec.endpoint, checklist: checklist, environment: context.environment) else {
-            return .fail("no endpoint '\(spec.endpoint)'", fix: "fix the checklist")
+        let url: String
+        switch gatedURL(spec.endpoint, spec.path, checklist: checklist, context: context, gate: gate) {
+        case .success(let allowed): url = allowed
+        case .failure(let refused): return refused.finding
         }
-        let url = join(base, spec.path)
-        if let refused = refusal(url, gate: gate) { return .fail(refused, fix: "point the executor at a TESTNET host") }
         guard let key = context.environment["BITUNIX_API_KEY"], !key.isEmpty,
             let secret = context.environment["BITUNIX_API_SECRET"], !secret.isEmpty
         else {
@@ -106,8 +130,9 @@ enum NetworkCheck {
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
         switch outcome {
         case .failure(let failure):
-            let what = failure.kind == .timeout ? "no answer within \(formatNumber(spec.timeout)) s" : failure.reason
-            return .fail("\(failure.host): \(what)\(tries)", fix: "check the host, the network and the proxy variables")
+            return transportFailure(
+                failure, timeout: spec.timeout, tries: tries, fix: "check the host, the network and the proxy variables"
+            )
         case .success(let response):
             guard let envelope = BitunixEnvelope(response.body) else {
                 return .fail(

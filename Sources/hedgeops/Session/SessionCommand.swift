@@ -37,13 +37,7 @@ struct SessionCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
-        let checklist = try global.loadChecklist(terminal: Terminal(forStdout: false))
-        let overrides = Dictionary(assignments.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        let problems = Preflight.overrideProblems(overrides, checklist: checklist)
-        guard problems.isEmpty else {
-            problems.forEach { terminal.error("error: \($0)") }
-            throw ExitCode(ExitCode.usage)
-        }
+        let (checklist, overrides) = try global.loadChecklist(terminal: terminal, assignments: assignments)
         let session = GuidedSession(
             checklist: checklist, dataDirectory: global.dataDir, timeScale: timeScale, overrides: overrides,
             terminal: terminal)
