@@ -10,8 +10,10 @@ struct ResumeCommand: ParsableCommand {
         discussion: """
             Checks the journal (a torn last line from a crash is reported and set aside, never dropped), \
             finds the executor by PID and start time, records the gap, marks checkpoints that fell in it \
-            as missed (with the nearest later sample) and carries on to the verdict. Refuses if the \
-            checklist changed since launch unless --force (recorded).
+            as missed (with the nearest later sample), and re-opens the guided session where it stood \
+            (status line, hourly items, `export` after the verdict; without a terminal it reads commands \
+            from stdin and carries on to the verdict). Refuses if the checklist changed since launch \
+            unless --force (recorded).
 
             Examples:
               hedgeops resume
@@ -44,12 +46,12 @@ struct ResumeCommand: ParsableCommand {
             throw ExitCode(ExitCode.usage)
         }
         let presenter = RunPresenter(terminal: terminal, timeScale: 1, durationHours: checklist.run.duration / 3600)
-        let context = PreflightContext(
-            environment: ProcessInfo.processInfo.environment,
-            workingDirectory: FileManager.default.currentDirectoryPath, toolDirectories: [ToolLocation.directory])
+        let session = GuidedSession(
+            checklist: checklist, dataDirectory: global.dataDir, timeScale: 1, overrides: [:], terminal: terminal)
         let supervisor = RunSupervisor(
-            options: .init(checklist: checklist, context: context, dataDirectory: global.dataDir, timeScale: 1),
-            onEvent: { presenter.show($0) })
+            options: .init(
+                checklist: checklist, context: session.context, dataDirectory: global.dataDir, timeScale: 1),
+            onEvent: session.eventHandler(presenter))
         do {
             let notes = try supervisor.adopt(folder: folder, force: force)
             terminal.out("resumed run \(supervisor.runID): \(notes)")
@@ -57,8 +59,6 @@ struct ResumeCommand: ParsableCommand {
             terminal.error("error: \(error.description)")
             throw ExitCode(error.exitCode)
         }
-        defer { presenter.flush() }
-        let results = try superviseToVerdict(supervisor, lock: lock, terminal: terminal)
-        if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
+        throw ExitCode(session.attach(supervisor, lock: lock))
     }
 }

@@ -66,6 +66,8 @@ public final class RunSupervisor: @unchecked Sendable {
     var fileFit = LinearFit()
     var samplesFile: FileHandle?
     private let stopLock = NSLock()
+    let liveLock = NSLock()
+    var liveStore: LiveFigures?
     private var stopRequest: String?
 
     public init(options: Options, onEvent: @escaping @Sendable (RunEvent) -> Void) {
@@ -344,6 +346,10 @@ public final class RunSupervisor: @unchecked Sendable {
             cpuCount += 1
         }
         let events = follower?.poll(monotonic: now) ?? []
+        publish(
+            LiveFigures(
+                hour: hour, rssMB: sample.rssMB, cpuPercent: sample.cpuPercent, counts: follower?.counts ?? [:],
+                wsState: follower?.lastWSState))
         appendEvent(
             "sample",
             [

@@ -20,11 +20,14 @@ struct Terminal {
 
     /// A closed stdout (`hedgeops status | head`) must never stop a run:
     /// SIGPIPE is ignored (see Main) and write errors are dropped here.
+    /// While the session reads a line, output goes above the prompt.
     func out(_ text: String, terminator: String = "\n") {
+        if Console.shared.deliver(text + terminator, standardError: false) { return }
         try? FileHandle.standardOutput.write(contentsOf: Data((text + terminator).utf8))
     }
 
     func error(_ text: String) {
+        if Console.shared.deliver(text + "\n", standardError: true) { return }
         try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
     }
 }

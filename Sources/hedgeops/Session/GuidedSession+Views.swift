@@ -1,0 +1,146 @@
+import Foundation
+import HedgeOpsKit
+
+/// What the session shows: hourly items, checklist, results, memory, log.
+extension GuidedSession {
+    func hourlyItems(_ record: CheckpointRecord) -> String {
+        var lines = ["\nhour \(formatNumber(record.hour)): the hourly items (type `ok` to confirm, or `flag TEXT`)"]
+        for item in checklist.monitoring.hourly {
+            lines.append("  [ ] \(item.title): \(measured(item, record))")
+        }
+        previousCounts = record.counts
+        return lines.joined(separator: "\n")
+    }
+
+    func measured(_ item: HourlyItem, _ record: CheckpointRecord) -> String {
+        switch item.measure {
+        case .memoryTrend:
+            let rss = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "-"
+            let trend =
+                record.trend.map {
+                    String(format: ", trend %+.1f MB/h, projected %.2f×", $0.slopeMBPerHour, $0.projectedRatio ?? 0)
+                } ?? ""
+            let base = checkpointMemory.first
+            let change =
+                record.rssMB.flatMap { rss in
+                    base.map { String(format: " (%+.1f %% since hour 0)", (rss / $0 - 1) * 100) }
+                }
+                ?? ""
+            return rss + change + " " + Self.sparkline(checkpointMemory) + trend
+        case .wsState: return record.wsState ?? "unknown"
+        case .logErrors:
+            let now = record.counts["errors"] ?? 0
+            return "\(now - (previousCounts["errors"] ?? 0)) new errors (\(now) in all)"
+        case .errorLock: return record.errorLockSeen ? "ERROR_LOCK SEEN" : "no ERROR_LOCK"
+        case .cpuAverage: return record.cpuPercent.map { String(format: "%.1f %% average", $0) } ?? "-"
+        }
+    }
+
+    /// ▁▂▃▄▅▆▇█ over the checkpoints' memory.
+    static func sparkline(_ values: [Double]) -> String {
+        guard let low = values.min(), let high = values.max() else { return "" }
+        let bars = Array("▁▂▃▄▅▆▇█")
+        return String(
+            values.map { value in
+                high - low < 1e-9 ? bars[0] : bars[Int(((value - low) / (high - low) * 7).rounded())]
+            })
+    }
+
+    func help(_ command: String) {
+        let entries = command.isEmpty ? Self.commandHelp : Self.commandHelp.filter { $0.0.hasPrefix(command) }
+        guard !entries.isEmpty else {
+            terminal.out("no command '\(command)'; help lists them")
+            return
+        }
+        for (name, text) in entries {
+            terminal.out("  \(name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(text)")
+        }
+    }
+
+    func showChecklist() {
+        guard let folder = supervisor?.folder, let journal = try? JournalReader(path: folder + "/journal.jsonl") else {
+            return
+        }
+        let checks = Dictionary(
+            journal.events.filter { $0["type"] as? String == "check" }.compactMap { e in
+                (e["id"] as? String).map { ($0, e) }
+            },
+            uniquingKeysWith: { $1 })
+        let answers = Dictionary(
+            journal.events.filter { $0["type"] as? String == "answer" }.compactMap { e in
+                (e["id"] as? String).map { ($0, e["answer"] as? String ?? "") }
+            },
+            uniquingKeysWith: { $1 })
+        for section in checklist.preflight {
+            terminal.out(section.title)
+            for item in section.items {
+                let state =
+                    answers[item.id].map { "answered: \($0)" }
+                    ?? (checks[item.id]?["status"] as? String).map {
+                        $0.uppercased() + ": " + (checks[item.id]?["detail"] as? String ?? "")
+                    }
+                    ?? "-"
+                terminal.out(
+                    "  [\(answers[item.id] != nil || checks[item.id]?["status"] as? String == "pass" ? "x" : " ")] \(item.title): \(state)"
+                )
+            }
+        }
+        let hourly = journal.events.filter { $0["type"] as? String == "hourly" }
+        terminal.out("hourly items recorded: \(hourly.count)")
+    }
+
+    func showResults() {
+        guard let folder = supervisor?.folder,
+            let data = FileManager.default.contents(atPath: folder + "/results.json"),
+            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
+            terminal.out("no results yet: they are written at the first checkpoint")
+            return
+        }
+        terminal.out("verdict so far: \(results["verdict"] as? String ?? "-")")
+        for criterion in results["criteria"] as? [[String: Any]] ?? [] {
+            terminal.out(
+                "  \(criterion["passed"] as? Bool == true ? "PASS" : "FAIL")  \(criterion["id"] as? String ?? ""): \(criterion["detail"] as? String ?? "")"
+            )
+        }
+    }
+
+    func status() {
+        guard let folder = supervisor?.folder, let status = try? RunStatus(folder: folder, checklist: checklist) else {
+            return
+        }
+        terminal.out(
+            String(
+                format: "run %@: %.2f h of %.0f h; rss %@; errors %d, reconnects %d; projected %@", status.runID,
+                status.elapsedHours ?? 0,
+                status.plannedHours, status.rssMB.map { String(format: "%.1f MB", $0) } ?? "-",
+                status.counts["errors"] ?? 0,
+                status.counts["ws_reconnects"] ?? 0, status.projectedVerdict ?? "-"))
+    }
+
+    func memory() {
+        guard let folder = supervisor?.folder, let status = try? RunStatus(folder: folder, checklist: checklist) else {
+            return
+        }
+        for checkpoint in status.checkpoints {
+            terminal.out(
+                "  h\(formatNumber(checkpoint.hour))  \(checkpoint.rssMB.map { String(format: "%7.1f MB", $0) } ?? "   missed")"
+            )
+        }
+        if let rss = status.rssMB { terminal.out(String(format: "  now  %7.1f MB", rss)) }
+    }
+
+    func log(_ count: Int) {
+        guard let folder = supervisor?.folder,
+            let data = FileManager.default.contents(atPath: folder + "/results.json"),
+            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let path = results["log_file"] as? String,
+            let text = try? String(contentsOfFile: path, encoding: .utf8)
+        else {
+            terminal.out("no executor log yet")
+            return
+        }
+        text.split(separator: "\n").suffix(max(1, min(count, 200))).forEach { terminal.out(String($0)) }
+    }
+
+}

@@ -1,0 +1,385 @@
+import CEditLine
+import Foundation
+
+/// What one read from the operator gave.
+enum LineRead: Equatable {
+    case line(String)
+    /// Ctrl-C: the half-typed line is dropped; ask again.
+    case cancelled
+    /// Ctrl-D on an empty line.
+    case endOfInput
+    /// Someone else called `wake()` (the run ended): stop waiting for a line.
+    case woken
+}
+
+// The C callbacks cannot capture context: they reach the one editor here.
+nonisolated(unsafe) private var theEditor: LineEditor?
+// Set by signal handlers (async-signal-safe: a flag and a write to a pipe).
+nonisolated(unsafe) private var interruptFlag: sig_atomic_t = 0
+nonisolated(unsafe) private var resizeFlag: sig_atomic_t = 0
+nonisolated(unsafe) private var suspendFlag: sig_atomic_t = 0
+nonisolated(unsafe) private var wakeFD: Int32 = -1
+
+/// libedit's native EditLine API on a terminal, with our own character
+/// reader: it waits on the keyboard *and* a wake-up pipe, so that Ctrl-C,
+/// output from the run and the status line are all handled on the reading
+/// thread, between keystrokes, where redrawing the line is safe. (The
+/// readline compatibility layer installs its own SIGINT handling; with it
+/// Ctrl-C at the prompt was unreliable, and redrawing from another thread
+/// broke it.)
+final class LineEditor: @unchecked Sendable {
+    private let editLine: OpaquePointer
+    private let history: OpaquePointer
+    private let historyPath: String
+    private let secrets: [String]
+    private let wakeRead: Int32
+    private let lock = NSLock()
+    private var reading = false
+    private var pendingOutput: [(text: String, standardError: Bool)] = []
+    private var wakeRequested = false
+    private var promptSource: () -> String = { "> " }
+    private var promptShown = ""
+    private var statusShown: String?
+    private var promptBuffer: UnsafeMutablePointer<CChar>?
+    private var lastRead: LineRead = .endOfInput
+
+    /// A status line kept above the prompt and redrawn in place (nil: none).
+    /// It is drawn here, not by libedit, and removed once the line is read,
+    /// so the scrollback keeps only prompts and answers.
+    var statusLine: (() -> String)?
+    /// What Tab completes: commands as the first word; item ids and
+    /// parameter names (then file names) after it.
+    var commands: [String] = []
+    var arguments: [String] = []
+
+    init(historyPath: String, secrets: [String]) {
+        // libedit silently drops non-ASCII bytes without a UTF-8 locale.
+        if let name = setlocale(LC_CTYPE, ""), ["C", "POSIX"].contains(String(cString: name)) {
+            setlocale(LC_CTYPE, "C.UTF-8")
+        }
+        self.historyPath = historyPath
+        self.secrets = secrets
+        var fds: [Int32] = [0, 0]
+        pipe(&fds)
+        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        wakeRead = fds[0]
+        wakeFD = fds[1]
+
+        editLine = hedgeops_el_init("hedgeops")
+        history = history_init()
+        var event = HistEvent()
+        hedgeops_history_setsize(history, &event, 1000)
+        hedgeops_history_setunique(history, &event, 1)
+        hedgeops_history_load(history, &event, historyPath)
+        hedgeops_el_set_history(editLine, history)
+        hedgeops_el_set_editor(editLine, "emacs")
+        hedgeops_el_set_signal(editLine, 0)  // our handlers, below
+        hedgeops_el_set_prompt(editLine, { _ in theEditor?.promptBuffer })
+        hedgeops_el_set_getcfn(editLine, { _, character in theEditor?.readCharacter(character) ?? 0 })
+        hedgeops_el_addfn(editLine, "hedgeops-complete", "complete a command, item, parameter or file") { _, _ in
+            theEditor?.complete() ?? UInt8(CC_ERROR)
+        }
+        hedgeops_el_bind(editLine, "^I", "hedgeops-complete")
+        theEditor = self
+
+        // Ctrl-C interrupts the line, never the process; a resize redraws;
+        // Ctrl-Z would stop the sampling with the process, so it only warns.
+        Self.handle(SIGINT) { _ in
+            interruptFlag = 1
+            LineEditor.poke()
+        }
+        Self.handle(SIGWINCH) { _ in
+            resizeFlag = 1
+            LineEditor.poke()
+        }
+        Self.handle(SIGTSTP) { _ in
+            suspendFlag = 1
+            LineEditor.poke()
+        }
+    }
+
+    private static func handle(_ signal: Int32, _ handler: @convention(c) (Int32) -> Void) {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = handler
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0  // no SA_RESTART: a blocked poll returns
+        sigaction(signal, &action, nil)
+    }
+
+    private static func poke() {
+        var byte: UInt8 = 1
+        _ = Glibc.write(wakeFD, &byte, 1)
+    }
+
+    /// Reads one line; the prompt is recomputed at every redraw.
+    func read(prompt: @escaping () -> String) -> LineRead {
+        promptSource = prompt
+        setPrompt()
+        interruptFlag = 0
+        drainWakePipe()
+        lock.lock()
+        reading = true
+        lock.unlock()
+        Self.emit(statusBlock(), standardError: false)
+        var count: Int32 = 0
+        let raw = el_gets(editLine, &count)
+        var line = raw.map { String(cString: $0) }
+        if line?.hasSuffix("\n") == true { line?.removeLast() }
+        let outcome: LineRead = line.flatMap { count > 0 ? .line($0) : nil } ?? lastRead
+        lastRead = .endOfInput
+        finish(outcome)
+        lock.lock()
+        reading = false
+        let leftover = pendingOutput
+        pendingOutput = []
+        lock.unlock()
+        for item in leftover { Self.emit(item.text, standardError: item.standardError) }
+        if case .line(let text) = outcome { remember(text) }
+        return outcome
+    }
+
+    /// After a read: the status line goes, and the prompt with what was
+    /// typed stays (`^C` marks a cancelled line).
+    private func finish(_ outcome: LineRead) {
+        guard statusShown != nil else {
+            if outcome == .cancelled { Self.emit("^C\n", standardError: false) }
+            return
+        }
+        let columns = max(20, Int(hedgeops_terminal_columns(1)))
+        var rows = 1
+        var echo = ""
+        switch outcome {
+        case .line(let text):
+            rows += (promptShown.count + text.count) / columns + 1  // libedit moved below the line
+            echo = promptShown + text + "\n"
+        case .cancelled:
+            let typed = typedBeforeCursor()
+            rows += (promptShown.count + typed.count) / columns
+            echo = promptShown + typed + "^C\n"
+        case .endOfInput:
+            rows += promptShown.count / columns
+            echo = promptShown + "\n"
+        case .woken:
+            rows += (promptShown.count + typedBeforeCursor().count) / columns
+        }
+        statusShown = nil
+        Self.emit("\r\u{1B}[\(rows)A\u{1B}[J" + echo, standardError: false)
+    }
+
+    private func typedBeforeCursor() -> String {
+        guard let info = el_line(editLine)?.pointee, let buffer = info.buffer, let cursor = info.cursor else {
+            return ""
+        }
+        return String(decoding: UnsafeRawBufferPointer(start: buffer, count: cursor - buffer), as: UTF8.self)
+    }
+
+    /// The status line and its newline, cut to the terminal's width.
+    private func statusBlock() -> String {
+        guard let status = statusLine?() else {
+            statusShown = nil
+            return ""
+        }
+        let columns = max(20, Int(hedgeops_terminal_columns(1)))
+        statusShown = status
+        return String(status.prefix(columns - 1)) + "\u{1B}[K\n"
+    }
+
+    /// Output from another thread: shown above the prompt while a line is
+    /// being read; false when nobody is reading (the caller writes it).
+    func deliver(_ text: String, standardError: Bool) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard reading else { return false }
+        pendingOutput.append((text, standardError))
+        Self.poke()
+        return true
+    }
+
+    /// Ends the current read with `.woken` (the run finished).
+    func wake() {
+        lock.lock()
+        wakeRequested = true
+        lock.unlock()
+        Self.poke()
+    }
+
+    /// Gives the terminal back in its normal state (at exit).
+    func close() {
+        el_end(editLine)
+        history_end(history)
+        theEditor = nil
+    }
+
+    // MARK: On the reading thread, inside el_gets
+
+    /// libedit's character source: keyboard, or the wake-up pipe.
+    private func readCharacter(_ character: UnsafeMutablePointer<wchar_t>?) -> Int32 {
+        while true {
+            if interruptFlag != 0 {
+                interruptFlag = 0
+                lastRead = .cancelled
+                errno = EINTR
+                return -1
+            }
+            if suspendFlag != 0 {
+                suspendFlag = 0
+                redraw(["Ctrl-Z is off here: stopping hedgeops would stop the sampling. `detach` leaves the run going.\n"])
+            }
+            if resizeFlag != 0 {
+                resizeFlag = 0
+                el_resize(editLine)
+                redraw([])
+            }
+            lock.lock()
+            let output = pendingOutput
+            pendingOutput = []
+            let woken = wakeRequested
+            wakeRequested = false
+            lock.unlock()
+            if !output.isEmpty { redraw(output.map(\.text)) }
+            if woken {
+                lastRead = .woken
+                errno = EINTR
+                return -1
+            }
+            if (statusLine.map { $0() } ?? nil) != statusShown || promptSource() != promptShown { redraw([]) }
+
+            var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, statusLine == nil ? -1 : 500)
+            if ready < 0 && errno != EINTR { return -1 }
+            if fds[1].revents != 0 { drainWakePipe() }
+            guard fds[0].revents != 0 else { continue }
+            guard let scalar = readScalar() else { continue }
+            if scalar == -1 {
+                lastRead = .endOfInput
+                return 0
+            }
+            character?.pointee = wchar_t(scalar)
+            return 1
+        }
+    }
+
+    /// One UTF-8 encoded character from the keyboard (-1 at end of input,
+    /// nil for a byte that starts nothing valid).
+    private func readScalar() -> Int32? {
+        var lead: UInt8 = 0
+        let got = Glibc.read(0, &lead, 1)
+        if got == 0 { return -1 }
+        if got < 0 { return errno == EINTR || errno == EAGAIN ? nil : -1 }
+        if lead < 0x80 { return Int32(lead) }
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
+        guard length > 0 else { return nil }
+        var bytes = [lead]
+        while bytes.count < length {
+            var next: UInt8 = 0
+            guard Glibc.read(0, &next, 1) == 1 else { return nil }
+            bytes.append(next)
+        }
+        guard let scalar = String(validating: bytes, as: UTF8.self)?.unicodeScalars.first else { return nil }
+        return Int32(scalar.value)
+    }
+
+    private func drainWakePipe() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while Glibc.read(wakeRead, &buffer, buffer.count) > 0 {}
+    }
+
+    /// Clears the prompt area, prints what came in, and lets libedit draw
+    /// the prompt and the half-typed line again below it, cursor in place.
+    private func redraw(_ output: [String]) {
+        let columns = max(20, Int(hedgeops_terminal_columns(1)))
+        let rowsAbove = (statusShown == nil ? 0 : 1) + (promptShown.count + typedBeforeCursor().count) / columns
+        var clear = "\r"
+        if rowsAbove > 0 { clear += "\u{1B}[\(rowsAbove)A" }
+        Self.emit(clear + "\u{1B}[J" + output.joined() + statusBlock(), standardError: false)
+        setPrompt()
+        hedgeops_el_refresh(editLine)
+    }
+
+    private func setPrompt() {
+        promptShown = promptSource()
+        free(promptBuffer)
+        promptBuffer = strdup(promptShown)
+    }
+
+    // MARK: Completion
+
+    /// Tab: the first word from the commands; later words from the
+    /// commands and arguments, else file names. One match is completed, several are
+    /// completed to their common prefix or listed.
+    private func complete() -> UInt8 {
+        guard let info = el_line(editLine)?.pointee, let buffer = info.buffer, let cursor = info.cursor else {
+            return UInt8(CC_ERROR)
+        }
+        let before = String(decoding: UnsafeRawBufferPointer(start: buffer, count: cursor - buffer), as: UTF8.self)
+        let wordStart = before.lastIndex(of: " ").map { before.index(after: $0) } ?? before.startIndex
+        let word = String(before[wordStart...])
+        let first = before[..<wordStart].allSatisfy { $0 == " " }
+        var matches = (first ? commands : commands + arguments).filter { $0.hasPrefix(word) }
+        var files = false
+        if matches.isEmpty && !first {
+            matches = Self.fileMatches(word)
+            files = true
+        }
+        matches = Array(Set(matches)).sorted()
+        guard !matches.isEmpty else { return UInt8(CC_REFRESH_BEEP) }
+        if matches.count == 1 {
+            let match = matches[0]
+            let ending = files && match.hasSuffix("/") ? "" : " "
+            el_insertstr(editLine, String(match.dropFirst(word.count)) + ending)
+            return UInt8(CC_REFRESH)
+        }
+        let common = matches.dropFirst().reduce(matches[0]) { prefix, match in
+            String(zip(prefix, match).prefix { $0 == $1 }.map(\.0))
+        }
+        if common.count > word.count {
+            el_insertstr(editLine, String(common.dropFirst(word.count)))
+            return UInt8(CC_REFRESH)
+        }
+        let shown = matches.map { files ? ($0.split(separator: "/").last.map(String.init) ?? $0) : $0 }
+        redraw([shown.joined(separator: "  ") + "\n"])
+        return UInt8(CC_NORM)
+    }
+
+    /// Paths that start with `word`, as typed (directories end in "/").
+    static func fileMatches(_ word: String) -> [String] {
+        let slash = word.lastIndex(of: "/")
+        let directoryPart = slash.map { String(word[...$0]) } ?? ""
+        let prefix = slash.map { String(word[word.index(after: $0)...]) } ?? word
+        let directory = NSString(string: directoryPart.isEmpty ? "." : directoryPart).expandingTildeInPath
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.filter { $0.hasPrefix(prefix) && (!$0.hasPrefix(".") || prefix.hasPrefix(".")) }.map { name in
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory)
+            return directoryPart + name + (isDirectory.boolValue ? "/" : "")
+        }
+    }
+
+    // MARK: History
+
+    /// History, never with a secret's value in it.
+    private func remember(_ line: String) {
+        guard !line.trimmingCharacters(in: .whitespaces).isEmpty, !secrets.contains(where: { line.contains($0) })
+        else { return }
+        var event = HistEvent()
+        hedgeops_history_enter(history, &event, line)
+        hedgeops_history_save(history, &event, historyPath)
+    }
+
+    private static func emit(_ text: String, standardError: Bool) {
+        let data = Array(text.utf8)
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(standardError ? 2 : 1, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 {
+                    if written < 0 && errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}
