@@ -71,6 +71,7 @@ public final class ChildProcess: SupervisedProcess, @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         hedgeops_spawn_addchdir(&actions, workingDirectory)
+        hedgeops_spawn_addclosefrom(&actions, 3)
 
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

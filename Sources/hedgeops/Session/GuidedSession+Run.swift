@@ -155,7 +155,6 @@ extension GuidedSession {
         do {
             let exported = try ExportBundle.export(folder: folder, out: out, keyPath: key)
             let path = exported.archive ?? exported.directory
-            record("export", ["path": .string(path), "signer": .string(exported.signer)])
             terminal.out("signed bundle: \(path) (signed by \(exported.signer))")
             terminal.out("a reviewer checks it with: hedgeops verify \(path) --allowed-signers allowed_signers")
         } catch {

@@ -76,7 +76,8 @@ final class GuidedSession: @unchecked Sendable {
                     title: checklist.title, heading: "pre-flight"))
             if !report.gate.allowed { return ExitCode.testnetRefused }
             if report.ok { break }
-            guard let line = askLine("hedgeops [preflight]> ", hint: "fix what failed, then `recheck`; or `quit`") else {
+            guard let line = askLine("hedgeops [preflight]> ", hint: "fix what failed, then `recheck`; or `quit`")
+            else {
                 return ExitCode.aborted
             }
             switch line {

@@ -225,7 +225,9 @@ final class LineEditor: @unchecked Sendable {
             }
             if suspendFlag != 0 {
                 suspendFlag = 0
-                redraw(["Ctrl-Z is off here: stopping hedgeops would stop the sampling. `detach` leaves the run going.\n"])
+                redraw([
+                    "Ctrl-Z is off here: stopping hedgeops would stop the sampling. `detach` leaves the run going.\n"
+                ])
             }
             if resizeFlag != 0 {
                 resizeFlag = 0
@@ -246,7 +248,10 @@ final class LineEditor: @unchecked Sendable {
             }
             if (statusLine.map { $0() } ?? nil) != statusShown || promptSource() != promptShown { redraw([]) }
 
-            var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+            ]
             let ready = poll(&fds, 2, statusLine == nil ? -1 : 500)
             if ready < 0 && errno != EINTR { return -1 }
             if fds[1].revents != 0 { drainWakePipe() }
@@ -371,9 +376,10 @@ final class LineEditor: @unchecked Sendable {
     private static func emit(_ text: String, standardError: Bool) {
         let data = Array(text.utf8)
         data.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
             var offset = 0
             while offset < bytes.count {
-                let written = Glibc.write(standardError ? 2 : 1, bytes.baseAddress! + offset, bytes.count - offset)
+                let written = Glibc.write(standardError ? 2 : 1, base + offset, bytes.count - offset)
                 if written <= 0 {
                     if written < 0 && errno == EINTR { continue }
                     return

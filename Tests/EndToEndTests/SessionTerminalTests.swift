@@ -1,0 +1,148 @@
+import Foundation
+import HedgeOpsKit
+import Testing
+
+/// The guided session on a real terminal (tmux): what the operator types,
+/// and what the screen shows once the terminal has drawn it.
+@Suite(.enabled(if: Tmux.available))
+struct SessionTerminalTests {
+    static func environment(_ workspace: Workspace) -> [String: String] {
+        var env = RunTests.environment
+        env["XDG_STATE_HOME"] = workspace.path + "/state"
+        env["TERM"] = "xterm"
+        return env
+    }
+
+    static func session(_ workspace: Workspace, scale: String = "1440") throws -> Tmux {
+        try Tmux(
+            [Binary.path, "session", "--checklist", RunTests.demoChecklist, "--time-scale", scale],
+            environment: environment(workspace), in: workspace.path)
+    }
+
+    /// Answers the three manual items of checklists/demo.yaml.
+    static func walk(_ tmux: Tmux) throws {
+        for position in 1...3 {
+            #expect(tmux.waitFor("hedgeops [preflight \(position)/3]>"), "\(tmux.screen())")
+            try tmux.send("y", "Enter")
+        }
+        #expect(tmux.waitFor("hedgeops [parameters]>"))
+    }
+
+    /// Eight hours at 2.5 s each, answered through the terminal: a
+    /// parameter changed, Ctrl-C on a half-typed line, output arriving
+    /// while a line is half typed, hours ticked, flagged and left
+    /// unanswered, Ctrl-D answered "continue", export after the verdict.
+    @Test func aFullRehearsalAnsweredThroughTheTerminal() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        let keygen = try Binary.run(["keygen", "--out", "op_ed25519"], in: workspace.path)
+        #expect(keygen.exitCode == 0)
+        try workspace.write("allowed_signers", keygen.stdout)
+        let tmux = try Self.session(workspace)
+        try Self.walk(tmux)
+        try tmux.type("set offset 0.0007")
+        try tmux.send("Enter")
+        #expect(tmux.waitFor("offset = 0.0007 (recorded)"))
+        try tmux.type("launch")
+        try tmux.send("Enter")
+        #expect(tmux.waitFor("type `launch` to start it>"))
+        try tmux.type("launch")
+        try tmux.send("Enter")
+
+        // The status line is drawn above the prompt.
+        #expect(tmux.waitFor("elapsed 0"), "\(tmux.screen())")
+        #expect(tmux.screen().contains(" · RSS "))
+
+        // Ctrl-C drops a half-typed line; the run goes on.
+        try tmux.type("stat")
+        try tmux.send("C-c")
+        #expect(tmux.waitFor("stat^C"), "\(tmux.screen())")
+        try tmux.type("status")
+        try tmux.send("Enter")
+        #expect(tmux.waitFor(" h of 8 h"), "\(tmux.screen())")
+
+        // Hour 1 ticked, hour 2 flagged.
+        #expect(tmux.waitFor("hour 1: the hourly items"))
+        try tmux.send("ok", "Enter")
+        #expect(tmux.waitFor("hour 1 confirmed (recorded)"))
+        #expect(tmux.waitFor("hour 2: the hourly items"))
+        try tmux.type("flag ws reconnected once")
+        try tmux.send("Enter")
+        #expect(tmux.waitFor("hour 2 flagged (recorded)"))
+
+        // A line half typed while hour 4 arrives stays intact at the
+        // bottom, under the status line, after the hourly items.
+        try tmux.type("note half")
+        #expect(tmux.waitFor("hour 4: the hourly items"))
+        Thread.sleep(forTimeInterval: 1.2)  // a status redraw or two
+        let rows = tmux.screen().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lastRows = Array(rows.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.suffix(2))
+        #expect(lastRows.count == 2)
+        #expect(lastRows.last?.hasPrefix("hedgeops [run ") == true, "\(rows.joined(separator: "\n"))")
+        #expect(lastRows.last?.hasSuffix("]> note half") == true, "\(rows.joined(separator: "\n"))")
+        #expect(lastRows.first?.hasPrefix("elapsed ") == true, "\(rows.joined(separator: "\n"))")
+        #expect(rows.filter { $0.hasPrefix("elapsed ") }.count == 1, "one status line, redrawn in place")
+        try tmux.type(" line")
+        try tmux.send("Enter")
+        #expect(tmux.waitFor("noted"))
+
+        // Ctrl-D asks; "continue" goes back to the run. Hour 4 onwards is
+        // left unanswered.
+        try tmux.send("C-d")
+        #expect(tmux.waitFor("detach, abort or continue>"))
+        try tmux.send("c", "Enter")
+
+        // After the verdict the session stays: export, then quit.
+        #expect(tmux.waitFor("hedgeops [done · PASS]>", timeout: 60), "\(tmux.screen())")
+        try tmux.type("export op_ed25519 signoff.tar.gz")
+        try tmux.send("Enter")
+        #expect(tmux.waitFor("signed bundle: signoff.tar.gz"), "\(tmux.screen())")
+        try tmux.send("quit", "Enter")
+        #expect(tmux.waitForExit() == 0)
+
+        let verified = try Binary.run(
+            ["verify", "signoff.tar.gz", "--allowed-signers", "allowed_signers"], in: workspace.path)
+        #expect(verified.exitCode == 0, "\(verified.all)")
+
+        let events = try JournalReader(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
+        func answers(_ hour: Double) -> Set<String> {
+            Set(
+                events.filter { $0["type"] as? String == "hourly" && $0["hour"] as? Double == hour }.compactMap {
+                    $0["answer"] as? String
+                })
+        }
+        #expect(answers(1) == ["confirmed by operator"])
+        #expect(answers(2) == ["flagged: ws reconnected once"])
+        #expect(answers(4) == ["not confirmed by operator"])
+        #expect(answers(8) == ["not confirmed by operator"])
+        let notes = events.filter { $0["type"] as? String == "note" }.compactMap { $0["text"] as? String }
+        #expect(notes == ["half line"])
+        #expect(events.contains { $0["type"] as? String == "parameter_set" && $0["value"] as? String == "0.0007" })
+        #expect(!events.contains { $0["type"] as? String == "aborted" || $0["type"] as? String == "detach" })
+        #expect(events.last?["type"] as? String == "verdict", "the journal is sealed at the verdict")
+    }
+
+    /// What was typed in one session is recalled with Up in the next.
+    @Test func historyIsRecalledAfterARestart() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        do {
+            let first = try Self.session(workspace)
+            try Self.walk(first)
+            try first.type("set offset 0.0009")
+            try first.send("Enter")
+            #expect(first.waitFor("offset = 0.0009 (recorded)"))
+            try first.send("quit", "Enter")
+            #expect(first.waitForExit() != nil)
+            try FileManager.default.removeItem(atPath: workspace.path + "/exit-status")
+        }
+        let second = try Self.session(workspace)
+        try Self.walk(second)
+        try second.send("Up", "Up", "Up")  // past this session's "y" and the first one's "quit"
+        #expect(second.waitFor("hedgeops [parameters]> set offset 0.0009"), "\(second.screen())")
+        try second.send("Enter")
+        #expect(second.waitFor("offset = 0.0009 (recorded)"), "\(second.screen())")
+        try second.send("quit", "Enter")
+        #expect(second.waitForExit() != nil)
+    }
+}
