@@ -17,10 +17,15 @@ struct DemoCommand: ParsableCommand {
             exports the signed bundle and prints the ssh-keygen command that checks them. Every process it \
             started is stopped at the end, also on Ctrl-C.
 
+            --interactive opens the guided session instead, on the same throwaway environment: you answer \
+            the manual items, set parameters, type `launch`, tick the hourly items; `quit` after the \
+            verdict and the demo signs the results.
+
             Examples:
               hedgeops demo
               hedgeops demo --scenario leak          # a FAIL, with the hour-2 projection warning
               hedgeops demo --hour-seconds 2
+              hedgeops demo --interactive --hour-seconds 20
 
             Exit codes: 0 PASS, 1 FAIL, 2 usage, 4 interrupted.
             """
@@ -33,6 +38,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Real seconds one simulated hour lasts.")
     var hourSeconds: Double = 5
 
+    @Flag(help: "Answer the guided session yourself (needs a terminal).")
+    var interactive = false
+
     @Option(help: ArgumentHelp("Where runs are recorded.", valueName: "path"))
     var dataDir = "data"
 
@@ -43,6 +51,9 @@ struct DemoCommand: ParsableCommand {
 
     func validate() throws {
         guard hourSeconds >= 0.5 else { throw ValidationError("--hour-seconds must be at least 0.5") }
+        guard !interactive || (isatty(0) == 1 && isatty(1) == 1) else {
+            throw ValidationError("--interactive needs a terminal; without one, run `hedgeops demo`")
+        }
     }
 
     func run() throws {
@@ -79,6 +90,21 @@ struct DemoCommand: ParsableCommand {
         environment["HEDGEOPS_NOTIFY_URL"] = nil
         try? FileManager.default.createDirectory(atPath: "data/load_test", withIntermediateDirectories: true)
 
+        if interactive {
+            // The guided session, answered by the user, on the same throwaway environment.
+            let session = GuidedSession(
+                checklist: checklist, dataDirectory: dataDir, timeScale: scale, overrides: overrides,
+                terminal: terminal, environment: environment)
+            let code = session.run()
+            if let supervisor = session.supervisor,
+                FileManager.default.fileExists(atPath: supervisor.folder + "/results.json")
+            {
+                terminal.out("")
+                try signOff(supervisor, terminal: terminal)
+            }
+            throw ExitCode(code)
+        }
+
         // 2. Pre-flight, network checks included.
         let context = PreflightContext(
             environment: environment, workingDirectory: FileManager.default.currentDirectoryPath, fix: true,
@@ -114,6 +140,12 @@ struct DemoCommand: ParsableCommand {
 
         // 5. Sign-off with a throwaway key.
         terminal.out("")
+        try signOff(supervisor, terminal: terminal)
+        if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
+    }
+
+    /// Signs the results with a throwaway key and says how to check them.
+    private func signOff(_ supervisor: RunSupervisor, terminal: Terminal) throws {
         do {
             let signOff = try DemoSupport.signOff(
                 folder: supervisor.folder, runID: supervisor.runID, dataDirectory: dataDir)
@@ -133,7 +165,6 @@ struct DemoCommand: ParsableCommand {
             terminal.error("error: sign-off failed: \(error)")
             throw ExitCode(ExitCode.failed)
         }
-        if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
     }
 
     private func formatted(_ value: Double) -> String {

@@ -3,8 +3,8 @@ import HedgeOpsKit
 import Testing
 
 /// Keystroke-level behaviour on a real pseudo-terminal, driven by pexpect
-/// (Python's expect): Tab completion and UTF-8 input. (Ctrl-C on a
-/// half-typed line is not reliable yet: see the open work on issue 5.)
+/// (Python's expect), byte for byte: Tab completion and UTF-8 input. What
+/// the screen shows is checked through tmux in SessionTerminalTests.
 struct SessionPtyTests {
     static let hasPexpect: Bool = {
         let process = try? ChildProcess.spawn(

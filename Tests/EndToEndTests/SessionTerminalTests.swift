@@ -145,4 +145,36 @@ struct SessionTerminalTests {
         try second.send("quit", "Enter")
         #expect(second.waitForExit() != nil)
     }
+
+    /// `hedgeops demo --interactive`: the guided session on the demo's own
+    /// throwaway TESTNET, answered through the terminal, then signed.
+    @Test func theInteractiveDemoIsTheGuidedSession() throws {
+        let workspace = try Workspace()
+        var env = Binary.baseEnvironment
+        env["XDG_STATE_HOME"] = workspace.path + "/state"
+        env["TERM"] = "xterm"
+        let tmux = try Tmux(
+            [
+                Binary.path, "demo", "--interactive", "--hour-seconds", "1", "--checklist", RunTests.demoChecklist,
+            ], environment: env, in: workspace.path)
+        #expect(tmux.waitFor("mock TESTNET API (hedge-sim api) listening on"), "\(tmux.screen())")
+        try Self.walk(tmux)
+        try tmux.type("launch")
+        try tmux.send("Enter")
+        #expect(tmux.waitFor("type `launch` to start it>"))
+        try tmux.type("launch")
+        try tmux.send("Enter")
+        #expect(tmux.waitFor("hedgeops [done · PASS]>", timeout: 60), "\(tmux.screen())")
+        try tmux.send("quit", "Enter")
+        #expect(tmux.waitFor("ssh-keygen -Y verify"), "\(tmux.screen())")
+        #expect(tmux.waitForExit() == 0)
+        let screen = tmux.screen(history: true)
+        let bundleLine = try #require(
+            screen.split(separator: "\n").first { $0.hasPrefix("  hedgeops verify ") })
+        let arguments = bundleLine.split(separator: " ").dropFirst().map(String.init)
+        #expect(try Binary.run(arguments, in: workspace.path).exitCode == 0)
+        let events = try JournalReader(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
+        let answers = events.filter { $0["type"] as? String == "answer" }
+        #expect(answers.count == 3 && answers.allSatisfy { $0["source"] as? String == "operator" })
+    }
 }

@@ -59,7 +59,7 @@ final class Tmux: @unchecked Sendable {
 
     /// The visible screen, or the scrollback too.
     func screen(history: Bool = false) -> String {
-        (try? tmux(["capture-pane", "-p", "-t", "s"] + (history ? ["-S", "-5000"] : []))) ?? ""
+        (try? tmux(["capture-pane", "-p", "-J", "-t", "s"] + (history ? ["-S", "-5000"] : []))) ?? ""
     }
 
     /// Waits until the screen (with scrollback) contains `text`.

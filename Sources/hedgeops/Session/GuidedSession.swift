@@ -44,13 +44,13 @@ final class GuidedSession: @unchecked Sendable {
     var checkpointMemory: [Double] = []
 
     init(
-        checklist: Checklist, dataDirectory: String, timeScale: Double, overrides: [String: String], terminal: Terminal
+        checklist: Checklist, dataDirectory: String, timeScale: Double, overrides: [String: String], terminal: Terminal,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.checklist = checklist
         self.dataDirectory = dataDirectory
         self.timeScale = timeScale
         self.terminal = terminal
-        let environment = ProcessInfo.processInfo.environment
         context = PreflightContext(
             environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
             parameterOverrides: overrides, toolDirectories: [ToolLocation.directory])
