@@ -22,6 +22,8 @@ struct HedgeOps: AsyncParsableCommand {
               hedgeops export RUN --key KEY       # the signed sign-off bundle
               hedgeops verify BUNDLE --allowed-signers FILE
 
+            Topics: hedgeops help checklist|criteria|signing|exit-codes|session
+
             Shell completion: hedgeops --generate-completion-script bash|zsh|fish
 
             Exit codes (every command): 0 success/PASS, 1 a check or criterion
@@ -45,6 +47,26 @@ enum Main {
     static func main() async {
         // The run must outlive a closed terminal or pipe; children get SIGPIPE back (ChildProcess).
         signal(SIGPIPE, SIG_IGN)
+        // `hedgeops help TOPIC` (man-style pages); `help COMMAND` is ArgumentParser's.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "help" {
+            if arguments.count == 1 {
+                print(HedgeOps.helpMessage() + "\n\n" + HelpTopics.index)
+                return
+            }
+            if arguments.count == 2, let page = HelpTopics.page(arguments[1]) {
+                print(page)
+                return
+            }
+            let commands = HedgeOps.configuration.subcommands.map { $0._commandName }
+            if !commands.contains(arguments[1]) {
+                let known = HelpTopics.pages.map(\.name) + commands
+                let hint = closest(to: arguments[1], in: known).map { "; did you mean '\($0)'?" } ?? ""
+                let message = "error: no help topic or command '\(arguments[1])'\(hint)\n\(HelpTopics.index)\n"
+                try? FileHandle.standardError.write(contentsOf: Data(message.utf8))
+                exit(ExitCode.usage)
+            }
+        }
         do {
             var command = try HedgeOps.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

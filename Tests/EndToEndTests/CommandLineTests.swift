@@ -69,4 +69,44 @@ struct CommandLineTests {
         let piped = try Binary.run(["verify-env", "--checklist", Binary.shippedChecklist])
         #expect(!piped.stdout.contains("\u{1B}["))
     }
+
+    @Test(arguments: ["checklist", "criteria", "signing", "exit-codes", "session"])
+    func everyHelpTopicIsAManStylePage(topic: String) throws {
+        let result = try Binary.run(["help", topic])
+        #expect(result.exitCode == 0)
+        for section in ["NAME", "DESCRIPTION", "EXAMPLES", "SEE ALSO"] {
+            #expect(
+                result.stdout.contains("\n\(section)\n") || result.stdout.hasPrefix(section), "\(topic): \(section)")
+        }
+    }
+
+    @Test func helpListsTheTopicsAndStillExplainsCommands() throws {
+        let index = try Binary.run(["help"])
+        #expect(index.exitCode == 0 && index.stdout.contains("TOPICS (hedgeops help TOPIC)"))
+        #expect(index.stdout.contains("exit-codes"))
+        let command = try Binary.run(["help", "export"])
+        #expect(command.exitCode == 0 && command.stdout.contains("USAGE: hedgeops export"))
+        let typo = try Binary.run(["help", "critera"])
+        #expect(typo.exitCode == 2)
+        #expect(typo.stderr.contains("did you mean 'criteria'?"))
+    }
+
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func shellCompletionScriptsNameEveryCommand(shell: String) throws {
+        let result = try Binary.run(["--generate-completion-script", shell])
+        #expect(result.exitCode == 0)
+        for command in ["verify-env", "session", "resume", "export", "verify"] {
+            #expect(result.stdout.contains(command), "\(shell): \(command)")
+        }
+    }
+
+    @Test func lintTakesSeveralFilesAndFailsIfAnyIsInvalid() throws {
+        let workspace = try Workspace()
+        try workspace.write("bad.yaml", "schema: 1\ntitel: x\n")
+        let result = try Binary.run(
+            ["checklist", "lint", Binary.shippedChecklist, workspace.path + "/bad.yaml"])
+        #expect(result.exitCode == 2)
+        #expect(result.stdout.contains("load-test-8h.yaml: ok"))
+        #expect(result.stderr.contains("bad.yaml:2:1: error"))
+    }
 }

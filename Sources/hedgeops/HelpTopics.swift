@@ -1,0 +1,176 @@
+import Foundation
+
+/// `hedgeops help TOPIC`: man-style pages for what no single command's
+/// `--help` explains. `hedgeops help COMMAND` still shows that command's help.
+enum HelpTopics {
+    static let pages: [(name: String, summary: String, text: String)] = [
+        ("checklist", "the checklist file: sections, item kinds, adding an item", checklist),
+        ("criteria", "the pass criteria and how each is judged", criteria),
+        ("signing", "keys, signatures, the sign-off bundle, and how a reviewer checks them", signing),
+        ("exit-codes", "what every exit code means", exitCodes),
+        ("session", "the guided session's keys and commands", session),
+    ]
+
+    static func page(_ name: String) -> String? {
+        pages.first { $0.name == name || ($0.name == "exit-codes" && ["exit", "exit-code", "codes"].contains(name)) }?
+            .text
+    }
+
+    static var index: String {
+        "TOPICS (hedgeops help TOPIC)\n"
+            + pages.map { "  \($0.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(
+                separator: "\n")
+    }
+
+    static let checklist = """
+        NAME
+            hedgeops-checklist - the load test as data
+
+        SYNOPSIS
+            checklists/load-test-8h.yaml     the shipped checklist (every item of the seed, in order)
+            checklists/demo.yaml             the rehearsal on hedge-sim
+            hedgeops checklist lint FILE     validate a file; every error at once, FILE:LINE:COLUMN
+
+        DESCRIPTION
+            A checklist is YAML with these top-level keys: schema (1), id, title, purpose, task,
+            testnet (flag, allow_hosts, live_hosts, live_domains), endpoints, preflight (sections
+            of items), run (argv, duration, sample interval, log file), log_patterns, monitoring
+            (every_hour, checkpoints, leak_threshold), criteria, failure_analysis, results,
+            status, next_step.
+
+            Pre-flight item kinds: env, testnet_gate, log_dir, venv, requirements, command, http,
+            credentials, manual, params. Every item has id, title and kind; required (default
+            true: a failed optional item only warns) and fix (shown when it fails) are optional.
+
+            Unknown keys, wrong types, bad thresholds, invalid regular expressions, references to
+            ids that do not exist and duplicate ids are errors, with the closest valid key
+            suggested. Nothing starts on an invalid file.
+
+        EXAMPLES
+            A check that the clock is synchronised, added to a preflight section's items:
+
+                  - id: ntp
+                    kind: command
+                    title: "System clock synchronised"
+                    run: [timedatectl, show, -p, NTPSynchronized, --value]
+                    timeout: 5s
+                    fix: "sudo timedatectl set-ntp true"
+
+            hedgeops checklist lint my.yaml
+            hedgeops verify-env --checklist my.yaml
+
+        SEE ALSO
+            hedgeops help criteria, hedgeops checklist lint --help
+        """
+
+    static let criteria = """
+        NAME
+            hedgeops-criteria - how the verdict is reached
+
+        DESCRIPTION
+            The verdict is PASS only if every criterion in the checklist passes. The shipped ones:
+
+            memory-leak     final memory < 1.5 x hour 0. Each checkpoint's memory is the median
+                            of the samples in a window (run.checkpoint_window, 60 s) ending at
+                            the checkpoint, so one spike cannot pass or fail a run. From hour 1 a
+                            least-squares trend (with Sen's slope and a Mann-Kendall test) is
+                            projected to hour 8; a projection over the threshold is a warning at
+                            once, hours before the end.
+            ws-stability    at most 5 WebSocket reconnects counted in the executor's log.
+            error-rate      errors / (orders placed + orders modified) < 0.1 %, from the log.
+                            No operations counted means it cannot be judged: FAIL.
+            no-crashes      the executor ran the full 8 hours: a crash, an early exit or an
+                            abort fails it.
+            state-machine   no ERROR_LOCK line, and the log never went silent for longer than
+                            the checklist allows (a silent log is a stuck executor).
+            cpu             average CPU after warm-up < 30 % of one core.
+
+            Memory is the RSS of the executor's whole process tree, read from /proc every
+            sample interval; PSS is read at checkpoints only. Checkpoints are at hours 0, 1, 2,
+            4, 6 and 8 and are recorded on time whether or not anyone answers.
+
+        EXAMPLES
+            hedgeops status                    the projected verdict of a run in progress
+            hedgeops report RUN                report.md with every criterion, value and threshold
+            hedgeops demo --scenario leak      a FAIL with the hour-2 projection warning
+
+        SEE ALSO
+            hedgeops help checklist, hedgeops help exit-codes
+        """
+
+    static let signing = """
+        NAME
+            hedgeops-signing - signed results a reviewer can trust
+
+        DESCRIPTION
+            Signatures are OpenSSH's SSHSIG (namespace "hedgeops", SHA-512) made with an Ed25519
+            key: the reviewer checks them with ssh-keygen alone. The key is an unencrypted
+            OpenSSH private key; `hedgeops keygen` makes one, and one from
+            `ssh-keygen -t ed25519 -N ''` works as well.
+
+            `hedgeops export RUN --key KEY` writes the sign-off bundle: results.json (+ .sig),
+            report.md, memory.svg, samples.csv, journal.jsonl (hash-chained), checklist.yaml, an
+            excerpt of the executor's log, and a MANIFEST of SHA-256 digests (+ .sig).
+            `hedgeops verify BUNDLE` checks all of it and names the first thing that differs.
+
+            The allowed_signers file lists who may sign: one line per key,
+            `principal namespaces="hedgeops" ssh-ed25519 AAAA...`, printed by keygen.
+
+        EXAMPLES
+            hedgeops keygen --out op_ed25519 --comment op@example.com >> allowed_signers
+            hedgeops export --key op_ed25519 --out signoff.tar.gz
+            hedgeops verify signoff.tar.gz --allowed-signers allowed_signers
+            hedgeops sign results.json --key reviewer_ed25519 --role reviewer
+            ssh-keygen -Y verify -f allowed_signers -I op@example.com -n hedgeops \\
+                -s results.json.sig < results.json
+
+        SEE ALSO
+            hedgeops export --help, hedgeops verify --help, ssh-keygen(1)
+        """
+
+    static let exitCodes = """
+        NAME
+            hedgeops-exit-codes - the same codes from every command
+
+        DESCRIPTION
+            0   success; the verdict is PASS
+            1   a check or a criterion failed; the verdict is FAIL
+            2   usage or input error: a bad option, an invalid checklist, a missing file
+            3   the TESTNET gate refused (wins over 1): a live host, or the flag not set
+            4   aborted by the operator (abort, Ctrl-C in `run`)
+
+        EXAMPLES
+            hedgeops verify-env --quiet || echo "not ready: $?"
+            hedgeops run --yes; [ $? -eq 0 ] && echo PASS
+
+        SEE ALSO
+            hedgeops help criteria
+        """
+
+    static let session = """
+        NAME
+            hedgeops-session - the guided session (hedgeops, hedgeops session)
+
+        DESCRIPTION
+            Walks the checklist: pre-flight (`recheck`), manual items [y]es / [n]o / [s]kip,
+            parameters (`set NAME VALUE`), a launch confirmation typed in full, then the run
+            with a status line redrawn in place and the hourly items to tick.
+
+            Keys: Tab completes commands, item ids, parameters and file names; Up/Down recall
+            history (kept in $XDG_STATE_HOME/hedgeops/history, never with a secret); Ctrl-C
+            drops the line being typed, never the run; Ctrl-D asks detach, abort or continue.
+
+            Commands during the run: status, memory, log [N], note TEXT, ok, flag TEXT,
+            checklist, results, detach, abort, quit, help [CMD]. After the verdict: export KEY
+            [OUT], results, checklist, memory, log, quit.
+
+        EXAMPLES
+            hedgeops
+            hedgeops session --checklist checklists/demo.yaml --time-scale 720
+            hedgeops session < answers.txt
+            hedgeops resume
+
+        SEE ALSO
+            hedgeops session --help, hedgeops demo --interactive
+        """
+}
