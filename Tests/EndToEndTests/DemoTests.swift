@@ -40,6 +40,34 @@ struct DemoTests {
         #expect(result.stdout.contains("VERDICT: FAIL"))
         #expect(result.stderr.contains("warning: memory projected to"))
     }
+
+    /// Ctrl-C in the middle of the demo: the run is stopped and recorded as
+    /// aborted, and every process the demo started is gone.
+    @Test func ctrlCStopsEveryProcessTheDemoStarted() throws {
+        let workspace = try Workspace()
+        let out = workspace.path + "/demo.out"
+        let demo = try ChildProcess.spawn(
+            [Binary.path, "demo", "--hour-seconds", "1", "--checklist", RunTests.demoChecklist],
+            environment: Binary.baseEnvironment, workingDirectory: workspace.path, stdoutPath: out, stderrPath: out)
+        var text = ""
+        for _ in 0..<300 where !text.contains("\nh1 ") {
+            usleep(100_000)
+            text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        }
+        #expect(text.contains("\nh1 "), "\(text)")
+        kill(demo.pid, SIGINT)
+        #expect(demo.wait(timeout: 60) == .exited(4))
+        text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        let executor = try #require(
+            text.split(separator: "\n").first { $0.contains("executor pid ") }.flatMap {
+                $0.split(separator: " ").dropFirst(2).first.flatMap { Int32($0.trimmingCharacters(in: [":"])) }
+            })
+        usleep(300_000)
+        #expect(kill(executor, 0) != 0, "the executor (hedge-sim run) is gone")
+        let url = String(
+            text.split(separator: "\n").first { $0.contains("listening on") }?.split(separator: " ").last ?? "")
+        #expect(LoopbackProbe.accepts(url) == false, "the mock API was stopped")
+    }
 }
 
 /// Whether something still listens at an http://127.0.0.1:PORT URL.
@@ -58,4 +86,5 @@ enum LoopbackProbe {
             }
         } == 0
     }
+
 }

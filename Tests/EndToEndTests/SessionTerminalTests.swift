@@ -177,4 +177,39 @@ struct SessionTerminalTests {
         let answers = events.filter { $0["type"] as? String == "answer" }
         #expect(answers.count == 3 && answers.allSatisfy { $0["source"] as? String == "operator" })
     }
+
+    /// `detach` leaves the run going; `hedgeops resume` re-opens the session
+    /// where it stood: status line, commands, the verdict, quit.
+    @Test func resumeReopensADetachedSession() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        do {
+            let first = try Self.session(workspace)
+            try Self.walk(first)
+            try first.type("launch")
+            try first.send("Enter")
+            #expect(first.waitFor("type `launch` to start it>"))
+            try first.type("launch")
+            try first.send("Enter")
+            #expect(first.waitFor("hour 1: the hourly items"), "\(first.screen())")
+            try first.send("detach", "Enter")
+            #expect(first.waitForExit() == 0)
+            try FileManager.default.removeItem(atPath: workspace.path + "/exit-status")
+        }
+        let second = try Tmux(
+            [Binary.path, "resume"], environment: Self.environment(workspace), in: workspace.path)
+        #expect(second.waitFor("resumed run "), "\(second.screen())")
+        #expect(second.waitFor("elapsed "), "\(second.screen())")
+        try second.send("memory", "Enter")
+        #expect(second.waitFor("trend "), "\(second.screen())")
+        try second.send("recheck", "Enter")
+        #expect(second.waitFor("testnet-credentials"), "\(second.screen())")
+        #expect(second.waitFor("hedgeops [done · PASS]>", timeout: 60), "\(second.screen())")
+        try second.send("quit", "Enter")
+        #expect(second.waitForExit() == 0)
+        let types = try JournalReader(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
+            .compactMap { $0["type"] as? String }
+        #expect(types.contains("detach") && types.contains("resume") && types.contains("recheck"))
+        #expect(types.last == "verdict")
+    }
 }

@@ -72,10 +72,25 @@ extension GuidedSession {
             case "abort":
                 if confirmAbort() { return false }
             case "export": terminal.out("export signs the finished run: it is available after the verdict")
+            case "recheck": recheck()
             default: runCommonCommand(words[0], argument)
             }
         }
         return true
+    }
+
+    /// The automatic pre-flight checks again, during the run (network,
+    /// credentials, disk): shown and journalled; the run is not touched.
+    private func recheck() {
+        let report = Preflight(checklist: checklist, context: context).run()
+        terminal.out(
+            PreflightPresenter(report: report, terminal: terminal).table(title: checklist.title, heading: "recheck"))
+        record(
+            "recheck",
+            [
+                "ok": .bool(report.ok),
+                "failed": .array(report.items.filter { $0.status == .fail }.map { JSONValue.string($0.id) }),
+            ])
     }
 
     /// Commands that work during the run and after it.

@@ -21,14 +21,15 @@ final class GuidedSession: @unchecked Sendable {
     var results: RunResultsDocument?
 
     static let runCommands = [
-        "help", "status", "memory", "log", "note", "ok", "flag", "checklist", "results", "export", "detach", "abort",
-        "quit",
+        "help", "status", "memory", "log", "note", "ok", "flag", "checklist", "results", "recheck", "export",
+        "detach", "abort", "quit",
     ]
 
     /// One line of help per command, for `help` and `help CMD`.
     static let commandHelp: [(String, String)] = [
         ("status", "where the run stands: elapsed, memory, counters, projected verdict"),
-        ("memory", "the checkpoints so far and the latest sample"),
+        ("memory", "the checkpoints so far, the latest sample, the trend and its projection"),
+        ("recheck", "run the automatic pre-flight checks again (the run is not touched)"),
         ("log [N]", "the last N lines of the executor's log (default 10)"),
         ("note TEXT", "add a note to the journal (it goes into the report)"),
         ("ok", "confirm the hourly items shown at the last checkpoint"),
