@@ -10,11 +10,16 @@ struct SessionCommand: ParsableCommand {
         discussion: """
             Walks the checklist: automatic checks (with `recheck`), manual items asked [y]es / [n]o / [s]kip \
             (a skip needs a reason; a required item cannot be skipped), parameters (`set NAME VALUE`), then \
-            a launch confirmation typed out in full. During the run: `status`, `memory`, `log [N]`, \
-            `note TEXT`, `ok` / `flag TEXT` for the hourly items, `detach`, `abort`, `help`. Checkpoints are \
-            recorded on time whether or not anyone answers; an unanswered hour is marked "not confirmed \
-            by operator". Every answer is in the journal before the prompt moves on. Without a terminal \
-            it reads one answer a line (hedgeops session < answers.txt).
+            a launch confirmation typed out in full. During the run a status line above the prompt is \
+            redrawn in place (elapsed, left, RSS, CPU, reconnects, errors, WS state); commands: `status`, \
+            `memory`, `log [N]`, `note TEXT`, `ok` / `flag TEXT` for the hourly items, `checklist`, \
+            `results`, `recheck`, `detach`, `abort`, `help [CMD]`. Checkpoints are recorded on time whether \
+            or not anyone answers; an unanswered hour is marked "not confirmed by operator". After the \
+            verdict: `export KEY [OUT]`, `quit`. Every answer is in the journal before the prompt moves on.
+
+            Keys: Tab completes; Up recalls history ($XDG_STATE_HOME/hedgeops/history, never a secret); \
+            Ctrl-C drops the line being typed, never the run; Ctrl-D asks detach, abort or continue. \
+            Without a terminal it reads one answer a line (hedgeops session < answers.txt).
 
             Examples:
               hedgeops
