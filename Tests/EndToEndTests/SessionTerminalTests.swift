@@ -28,7 +28,7 @@ struct SessionTerminalTests {
         #expect(tmux.waitFor("hedgeops [parameters]>"))
     }
 
-    /// Eight hours at 2.5 s each, answered through the terminal: a
+    /// Eight hours at 5 s each, answered through the terminal: a
     /// parameter changed, Ctrl-C on a half-typed line, output arriving
     /// while a line is half typed, hours ticked, flagged and left
     /// unanswered, Ctrl-D answered "continue", export after the verdict.
@@ -38,7 +38,8 @@ struct SessionTerminalTests {
         let keygen = try Binary.run(["keygen", "--out", "op_ed25519"], in: workspace.path)
         #expect(keygen.exitCode == 0)
         try workspace.write("allowed_signers", keygen.stdout)
-        let tmux = try Self.session(workspace)
+        // 5 s an hour: room to answer each hour before the next, on a busy CI machine too.
+        let tmux = try Self.session(workspace, scale: "720")
         try Self.walk(tmux)
         try tmux.type("set offset 0.0007")
         try tmux.send("Enter")
@@ -93,7 +94,7 @@ struct SessionTerminalTests {
         try tmux.send("c", "Enter")
 
         // After the verdict the session stays: export, then quit.
-        #expect(tmux.waitFor("hedgeops [done · PASS]>", timeout: 60), "\(tmux.screen())")
+        #expect(tmux.waitFor("hedgeops [done · PASS]>", timeout: 90), "\(tmux.screen())")
         try tmux.type("export op_ed25519 signoff.tar.gz")
         try tmux.send("Enter")
         #expect(tmux.waitFor("signed bundle: signoff.tar.gz"), "\(tmux.screen())")
