@@ -196,7 +196,7 @@ struct RunTests {
         let data = try #require(FileManager.default.contents(atPath: folder + "/results.json"))
         let results = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let end = try #require(results["end"] as? [String: Any])
-        #expect((end["detail"] as? String ?? "").contains("killed by signal 2"), "\(end)")
+        #expect((end["detail"] as? String ?? "").contains("shut down on SIGINT"), "\(end)")
         // The script's `finally:` ran: a last report, then the disconnect.
         let log = ExecutorLog(text: try SimBinary.logText(workspace))
         #expect(log.records.last?.message == "WebSocket disconnected")

@@ -450,6 +450,18 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     /// REFERENCE: death by our own SIGINT at the end, or exit 0 near the end, is normal.
+    /// How the executor answered the planned stop, in an operator's words:
+    /// dying of the SIGINT it was sent is the graceful shutdown, not a crash.
+    static func plannedStop(_ termination: ChildProcess.Termination?) -> String {
+        switch termination {
+        case .signaled(SIGINT): "it shut down on SIGINT, as asked"
+        case .signaled(SIGTERM): "it did not stop on SIGINT; it shut down on SIGTERM"
+        case .signaled(SIGKILL): "it ignored SIGINT and SIGTERM; killed with SIGKILL"
+        case .some(let other): other.description
+        case nil: "ended"
+        }
+    }
+
     private func classify(_ termination: ChildProcess.Termination?, at now: Double, end: Double, stoppedByUs: Bool)
         -> (RunEnd, String)
     {
@@ -463,8 +475,8 @@ public final class RunSupervisor: @unchecked Sendable {
             return (
                 .normal,
                 String(
-                    format: "ran the full %@ h; stopped at the planned end (%@)", formatNumber(run.duration / 3600),
-                    description)
+                    format: "ran the full %@ h; stopped by hedgeops at the planned end (%@)",
+                    formatNumber(run.duration / 3600), Self.plannedStop(termination))
             )
         }
         let nearEnd =
