@@ -130,6 +130,11 @@ struct SessionTerminalTests {
         do {
             let first = try Self.session(workspace)
             try Self.walk(first)
+            try first.type("sh")
+            try first.send("Tab")  // the one command starting "sh"
+            #expect(first.waitFor("hedgeops [parameters]> show"), "\(first.screen())")
+            try first.send("Enter")
+            #expect(first.waitFor("]> show \n  log_level"), "\(first.screen())")  // completed with a space
             try first.type("set offset 0.0009")
             try first.send("Enter")
             #expect(first.waitFor("offset = 0.0009 (recorded)"))
