@@ -100,7 +100,7 @@ struct DemoCommand: ParsableCommand {
                 FileManager.default.fileExists(atPath: supervisor.folder + "/results.json")
             {
                 terminal.out("")
-                try signOff(supervisor, terminal: terminal)
+                try signOff(supervisor, checklist: checklist, terminal: terminal)
             }
             throw ExitCode(code)
         }
@@ -140,12 +140,17 @@ struct DemoCommand: ParsableCommand {
 
         // 5. Sign-off with a throwaway key.
         terminal.out("")
-        try signOff(supervisor, terminal: terminal)
+        try signOff(supervisor, checklist: checklist, terminal: terminal)
         if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
     }
 
     /// Signs the results with a throwaway key and says how to check them.
-    private func signOff(_ supervisor: RunSupervisor, terminal: Terminal) throws {
+    private func signOff(_ supervisor: RunSupervisor, checklist: Checklist, terminal: Terminal) throws {
+        if let status = try? RunStatus(folder: supervisor.folder, checklist: checklist) {
+            terminal.out(terminal.paint("checkpoints", .bold))
+            CheckpointTable(checkpoints: status.checkpoints).lines.forEach { terminal.out($0) }
+            terminal.out("")
+        }
         do {
             let signOff = try DemoSupport.signOff(
                 folder: supervisor.folder, runID: supervisor.runID, dataDirectory: dataDir)

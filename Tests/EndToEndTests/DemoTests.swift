@@ -12,6 +12,9 @@ struct DemoTests {
         #expect(result.stdout.contains("VERDICT: PASS"))
         #expect(result.stdout.contains("PASS    testnet-credentials"))
         #expect(result.stdout.contains("(answered by the demo)"))
+        // It ends with the checkpoint table: six rows, hour 0 to hour 8.
+        let rows = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  h") && $0.contains(" MB ") }
+        #expect(rows.map { $0.split(separator: " ").first ?? "" } == ["h0", "h1", "h2", "h4", "h6", "h8"])
         // The printed ssh-keygen command really checks the signature.
         let command = try #require(
             result.stdout.split(separator: "\n").first { $0.contains("ssh-keygen -Y verify") }.map {

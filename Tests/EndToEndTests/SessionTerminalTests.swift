@@ -95,7 +95,10 @@ struct SessionTerminalTests {
 
         // After the verdict the session stays: export, then quit.
         #expect(tmux.waitFor("hedgeops [done · PASS]>", timeout: 90), "\(tmux.screen())")
-        try tmux.type("export op_ed25519 signoff.tar.gz")
+        try tmux.type("export op_")
+        try tmux.send("Tab")  // file names: op_ed25519 and op_ed25519.pub share "op_ed25519"
+        #expect(tmux.waitFor("]> export op_ed25519"), "\(tmux.screen())")
+        try tmux.type(" signoff.tar.gz")
         try tmux.send("Enter")
         #expect(tmux.waitFor("signed bundle: signoff.tar.gz"), "\(tmux.screen())")
         try tmux.send("quit", "Enter")

@@ -118,35 +118,18 @@ extension GuidedSession {
                 status.counts["ws_reconnects"] ?? 0, status.projectedVerdict ?? "-"))
     }
 
-    /// The checkpoints (median of their window, change since hour 0, samples
-    /// in the window), the latest sample, and the trend with its projection.
+    /// The checkpoints (median of their window, change since hour 0), the
+    /// latest sample, and the trend with its projection.
     func memory() {
         guard let folder = supervisor?.folder, let status = try? RunStatus(folder: folder, checklist: checklist) else {
             return
         }
-        let base = status.checkpoints.first { $0.hour == 0 }?.rssMB
-        terminal.out("  hour   RSS (median)   vs h0    samples")
-        for checkpoint in status.checkpoints {
-            let hour = "h\(formatNumber(checkpoint.hour))".padding(toLength: 5, withPad: " ", startingAt: 0)
-            guard let rss = checkpoint.rssMB, !checkpoint.missed else {
-                terminal.out("  \(hour)  missed: \(checkpoint.note ?? "no sample")")
-                continue
-            }
-            let change = base.map { String(format: "%+6.1f %%", (rss / $0 - 1) * 100) } ?? "      -"
-            terminal.out(String(format: "  %@  %9.1f MB   %@   %4d", hour, rss, change, checkpoint.samples))
-        }
+        CheckpointTable(checkpoints: status.checkpoints).lines.forEach { terminal.out($0) }
         if let rss = status.rssMB { terminal.out(String(format: "  now    %9.1f MB   (latest sample)", rss)) }
-        if let trend = status.checkpoints.last(where: { $0.trend != nil })?.trend {
-            var line = String(
-                format: "  trend %+.2f MB/h (least squares)", trend.slopeMBPerHour)
-            if let sen = trend.senSlopeMBPerHour { line += String(format: ", Sen %+.2f MB/h", sen) }
-            line += String(format: "; projected h%@ %.1f MB", formatNumber(status.plannedHours), trend.projectedFinalMB)
-            if let ratio = trend.projectedRatio {
-                line += String(
-                    format: " = %.2f× hour 0 (limit %.2f×)", ratio, checklist.monitoring.leakRatio)
-            }
-            if trend.rising { line += "; rising (Mann-Kendall)" }
-            terminal.out(line)
+        if let trend = CheckpointTable.trendLine(
+            status.checkpoints, plannedHours: status.plannedHours, leakRatio: checklist.monitoring.leakRatio)
+        {
+            terminal.out(trend)
         }
     }
 
