@@ -161,8 +161,8 @@ enum HelpTopics {
             drops the line being typed, never the run; Ctrl-D asks detach, abort or continue.
 
             Commands during the run: status, memory, log [N], note TEXT, ok, flag TEXT,
-            checklist, results, detach, abort, quit, help [CMD]. After the verdict: export KEY
-            [OUT], results, checklist, memory, log, quit.
+            checklist, results, detach, abort, quit, help [CMD]. After the verdict: report, export
+            KEY [OUT], results, checklist, memory, log, quit.
 
         EXAMPLES
             hedgeops

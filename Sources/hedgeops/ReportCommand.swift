@@ -43,14 +43,7 @@ struct ReportCommand: ParsableCommand {
         }
         let ratio = record.checklist?.monitoring.leakRatio ?? 1.5
         guard let format else {
-            let files = [
-                ("report.md", ReportRenderer.markdown(record)),
-                ("memory.svg", MemoryChart.svg(record, leakRatio: ratio)),
-            ]
-            for (name, text) in files {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
-                terminal.out(folder + "/" + name)
-            }
+            try Self.writeFiles(record, folder: folder).forEach { terminal.out($0) }
             return
         }
         let text: String
@@ -66,5 +59,17 @@ struct ReportCommand: ParsableCommand {
         } else {
             try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
         }
+    }
+
+    /// report.md and memory.svg in the run folder; their paths.
+    static func writeFiles(_ record: RunRecord, folder: String) throws -> [String] {
+        let ratio = record.checklist?.monitoring.leakRatio ?? 1.5
+        let files = [
+            ("report.md", ReportRenderer.markdown(record)), ("memory.svg", MemoryChart.svg(record, leakRatio: ratio)),
+        ]
+        for (name, text) in files {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        return files.map { folder + "/" + $0.0 }
     }
 }

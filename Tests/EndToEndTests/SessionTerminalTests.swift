@@ -95,6 +95,8 @@ struct SessionTerminalTests {
 
         // After the verdict the session stays: export, then quit.
         #expect(tmux.waitFor("hedgeops [done · PASS]>", timeout: 90), "\(tmux.screen())")
+        try tmux.send("report", "Enter")
+        #expect(tmux.waitFor("/memory.svg"), "\(tmux.screen())")
         try tmux.type("export op_")
         try tmux.send("Tab")  // file names: op_ed25519 and op_ed25519.pub share "op_ed25519"
         #expect(tmux.waitFor("]> export op_ed25519"), "\(tmux.screen())")
@@ -108,7 +110,9 @@ struct SessionTerminalTests {
             ["verify", "signoff.tar.gz", "--allowed-signers", "allowed_signers"], in: workspace.path)
         #expect(verified.exitCode == 0, "\(verified.all)")
 
-        let events = try JournalReader(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
+        let folder = try #require(try RunTests.runFolder(workspace))
+        #expect(FileManager.default.fileExists(atPath: folder + "/report.md"), "`report` wrote it")
+        let events = try JournalReader(path: folder + "/journal.jsonl").events
         func answers(_ hour: Double) -> Set<String> {
             Set(
                 events.filter { $0["type"] as? String == "hourly" && $0["hour"] as? Double == hour }.compactMap {

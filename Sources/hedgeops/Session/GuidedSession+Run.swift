@@ -144,8 +144,8 @@ extension GuidedSession {
     private func afterVerdict(_ document: RunResultsDocument) {
         terminal.out(
             "\nthe run is over (\(document.verdict)): `export KEY [OUT]` writes the signed bundle; "
-                + "`results`, `checklist`, `memory`, `log`, `quit`")
-        input.editor?.commands = ["export", "results", "checklist", "memory", "log", "help", "quit"]
+                + "`report` writes report.md and memory.svg; `results`, `checklist`, `memory`, `log`, `quit`")
+        input.editor?.commands = ["export", "report", "results", "checklist", "memory", "log", "help", "quit"]
         while true {
             guard case .line(let line) = ask({ "hedgeops [done · \(document.verdict)]> " }) else { return }
             if line.isEmpty { continue }
@@ -154,6 +154,14 @@ extension GuidedSession {
             switch words[0] {
             case "quit", "detach", "exit": return
             case "export": export(argument)
+            case "report":
+                do {
+                    let paths = try ReportCommand.writeFiles(
+                        RunRecord(folder: supervisor?.folder ?? ""), folder: supervisor?.folder ?? "")
+                    paths.forEach { terminal.out("wrote \($0)") }
+                } catch {
+                    terminal.out("error: \(error)")
+                }
             case "note", "ok", "flag", "abort": terminal.out("the run is over: nothing more is recorded")
             default: runCommonCommand(words[0], argument)
             }

@@ -36,6 +36,7 @@ final class GuidedSession: @unchecked Sendable {
         ("flag TEXT", "confirm the hourly items with a finding"),
         ("checklist", "every item with what was checked, answered or measured"),
         ("results", "the pass criteria as they stand now"),
+        ("report", "after the verdict: report.md and memory.svg in the run folder"),
         ("export KEY [OUT]", "after the verdict: the signed sign-off bundle (default OUT hedgeops-RUN.tar.gz)"),
         ("detach", "leave: the run goes on; hedgeops resume re-opens the session"),
         ("abort", "stop the run (asks you to type abort)"),

@@ -15,7 +15,7 @@ struct SessionCommand: ParsableCommand {
             `memory`, `log [N]`, `note TEXT`, `ok` / `flag TEXT` for the hourly items, `checklist`, \
             `results`, `recheck`, `detach`, `abort`, `help [CMD]`. Checkpoints are recorded on time whether \
             or not anyone answers; an unanswered hour is marked "not confirmed by operator". After the \
-            verdict: `export KEY [OUT]`, `quit`. Every answer is in the journal before the prompt moves on.
+            verdict: `report`, `export KEY [OUT]`, `quit`. Every answer is in the journal before the prompt moves on.
 
             Keys: Tab completes; Up recalls history ($XDG_STATE_HOME/hedgeops/history, never a secret); \
             Ctrl-C drops the line being typed, never the run; Ctrl-D asks detach, abort or continue. \
