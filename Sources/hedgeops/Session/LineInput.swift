@@ -8,7 +8,10 @@ final class LineInput {
     var interactive: Bool { editor != nil }
 
     init(secrets: [String]) {
-        guard isatty(0) == 1 && isatty(1) == 1 else {
+        // A dumb terminal (an editor's shell buffer) cannot move the cursor:
+        // plain lines there too.
+        let dumb = ["", "dumb"].contains(ProcessInfo.processInfo.environment["TERM"] ?? "")
+        guard isatty(0) == 1 && isatty(1) == 1 && !dumb else {
             editor = nil
             signal(SIGINT, SIG_IGN)  // a scripted session is stopped with `abort` or SIGTERM
             return
