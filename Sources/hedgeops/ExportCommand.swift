@@ -39,8 +39,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let terminal = Terminal()
         let folder = try global.runFolder(target, terminal: terminal)
-        let runID = URL(fileURLWithPath: folder).lastPathComponent
-        let destination = out ?? "hedgeops-\(runID).tar.gz"
+        let destination = out ?? Self.defaultArchive(folder: folder)
         if upload != nil && !destination.hasSuffix(".tar.gz") {
             terminal.error("error: --upload sends a .tar.gz: give --out a path ending in .tar.gz")
             throw ExitCode(ExitCode.usage)
@@ -59,5 +58,10 @@ struct ExportCommand: ParsableCommand {
             terminal.error("error: \(error)")
             throw ExitCode(ExitCode.failed)
         }
+    }
+
+    /// `hedgeops-RUN.tar.gz` in the current directory.
+    static func defaultArchive(folder: String) -> String {
+        "hedgeops-\(URL(fileURLWithPath: folder).lastPathComponent).tar.gz"
     }
 }

@@ -76,13 +76,7 @@ extension GlobalOptions {
 func launchToVerdict(
     _ options: RunSupervisor.Options, preflight: PreflightReport, presenter: RunPresenter, terminal: Terminal
 ) throws -> (supervisor: RunSupervisor, results: RunResultsDocument) {
-    let lock: RunLock
-    do {
-        lock = try RunLock(dataDirectory: options.dataDirectory)
-    } catch {
-        terminal.error("error: \(error)")
-        throw ExitCode(ExitCode.usage)
-    }
+    let lock = try acquireRunLock(options.dataDirectory, terminal: terminal)
     let supervisor = RunSupervisor(options: options, onEvent: { presenter.show($0) })
     do {
         try supervisor.launch(preflight: preflight)
@@ -92,6 +86,17 @@ func launchToVerdict(
     }
     defer { presenter.flush() }
     return (supervisor, try superviseToVerdict(supervisor, lock: lock, terminal: terminal))
+}
+
+/// One run at a time per data directory: the lock, or the reason why not
+/// (printed) and exit 2.
+func acquireRunLock(_ dataDirectory: String, terminal: Terminal) throws -> RunLock {
+    do {
+        return try RunLock(dataDirectory: dataDirectory)
+    } catch {
+        terminal.error("error: \(error)")
+        throw ExitCode(ExitCode.usage)
+    }
 }
 
 /// Supervises a launched or adopted run to its verdict, with the signal

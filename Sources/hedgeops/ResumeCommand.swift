@@ -38,13 +38,7 @@ struct ResumeCommand: ParsableCommand {
         let recorded = try? JournalReader(path: folder + "/journal.jsonl").events.first?["checklist"] as? String
         let checklistPath = global.checklist ?? recorded ?? global.checklistPath
         let checklist = try GlobalOptions.loadChecklist(path: checklistPath, named: true, terminal: terminal)
-        let lock: RunLock
-        do {
-            lock = try RunLock(dataDirectory: global.dataDir)
-        } catch {
-            terminal.error("error: \(error)")
-            throw ExitCode(ExitCode.usage)
-        }
+        let lock = try acquireRunLock(global.dataDir, terminal: terminal)
         let presenter = RunPresenter(terminal: terminal, timeScale: 1, durationHours: checklist.run.duration / 3600)
         let session = GuidedSession(
             checklist: checklist, dataDirectory: global.dataDir, timeScale: 1, overrides: [:], terminal: terminal)

@@ -119,8 +119,8 @@ struct ReadmeTests {
 
     /// nil when `actual` fits `expected`; else the first expected line that did not.
     static func firstMismatch(expected: [String], actual: [String]) -> String? {
-        let expected = expected.map { $0.trimmingTrailingWhitespace }.reversedDroppingEmpty
-        let actual = actual.map { $0.trimmingTrailingWhitespace }.reversedDroppingEmpty
+        let expected = expected.map { $0.trimmingTrailingWhitespace }.droppingTrailingEmptyLines
+        let actual = actual.map { $0.trimmingTrailingWhitespace }.droppingTrailingEmptyLines
         var memo: [Int: Bool] = [:]
         var deepest = 0
         func match(_ i: Int, _ j: Int) -> Bool {
@@ -176,7 +176,7 @@ extension String {
 
 extension Array where Element == String {
     /// Without trailing empty lines.
-    fileprivate var reversedDroppingEmpty: [String] {
+    fileprivate var droppingTrailingEmptyLines: [String] {
         var lines = self
         while lines.last?.isEmpty == true { lines.removeLast() }
         return lines

@@ -38,6 +38,16 @@ struct RunTests {
         return env
     }
 
+    /// The session on a terminal: the mock TESTNET, a private libedit
+    /// history under the workspace, and a terminal type.
+    static func sessionEnvironment(_ workspace: Workspace) throws -> [String: String] {
+        try workspace.mkdir("state")
+        var env = environment
+        env["XDG_STATE_HOME"] = workspace.path + "/state"
+        env["TERM"] = "xterm"
+        return env
+    }
+
     /// A finished run: its output, results.json and journal.
     struct Finished {
         var result: Binary.Result

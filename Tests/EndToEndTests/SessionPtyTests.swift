@@ -15,10 +15,7 @@ struct SessionPtyTests {
     @Test(.enabled(if: hasPexpect)) func tabCompletionAndUTF8WorkAtThePrompt() throws {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
-        try workspace.mkdir("state")
-        var env = RunTests.environment
-        env["XDG_STATE_HOME"] = workspace.path + "/state"
-        env["TERM"] = "xterm"
+        var env = try RunTests.sessionEnvironment(workspace)
         env["LANG"] = "C.UTF-8"
         env["HEDGEOPS"] = Binary.path
         env["CHECKLIST"] = RunTests.demoChecklist

@@ -6,17 +6,10 @@ import Testing
 /// and what the screen shows once the terminal has drawn it.
 @Suite(.enabled(if: Tmux.available))
 struct SessionTerminalTests {
-    static func environment(_ workspace: Workspace) -> [String: String] {
-        var env = RunTests.environment
-        env["XDG_STATE_HOME"] = workspace.path + "/state"
-        env["TERM"] = "xterm"
-        return env
-    }
-
     static func session(_ workspace: Workspace, scale: String = "1440") throws -> Tmux {
         try Tmux(
             [Binary.path, "session", "--checklist", RunTests.demoChecklist, "--time-scale", scale],
-            environment: environment(workspace), in: workspace.path)
+            environment: RunTests.sessionEnvironment(workspace), in: workspace.path)
     }
 
     /// Answers the three manual items of checklists/demo.yaml.
@@ -26,6 +19,13 @@ struct SessionTerminalTests {
             try tmux.send("y", "Enter")
         }
         #expect(tmux.waitFor("hedgeops [parameters]>"))
+    }
+
+    /// `launch`, and the confirmation typed in full.
+    static func launch(_ tmux: Tmux) throws {
+        try tmux.line("launch")
+        #expect(tmux.waitFor("type `launch` to start it>"))
+        try tmux.line("launch")
     }
 
     /// Eight hours at 5 s each, answered through the terminal: a
@@ -41,14 +41,9 @@ struct SessionTerminalTests {
         // 5 s an hour: room to answer each hour before the next, on a busy CI machine too.
         let tmux = try Self.session(workspace, scale: "720")
         try Self.walk(tmux)
-        try tmux.type("set offset 0.0007")
-        try tmux.send("Enter")
+        try tmux.line("set offset 0.0007")
         #expect(tmux.waitFor("offset = 0.0007 (recorded)"))
-        try tmux.type("launch")
-        try tmux.send("Enter")
-        #expect(tmux.waitFor("type `launch` to start it>"))
-        try tmux.type("launch")
-        try tmux.send("Enter")
+        try Self.launch(tmux)
 
         // The status line is drawn above the prompt.
         #expect(tmux.waitFor("elapsed 0"), "\(tmux.screen())")
@@ -58,8 +53,7 @@ struct SessionTerminalTests {
         try tmux.type("stat")
         try tmux.send("C-c")
         #expect(tmux.waitFor("stat^C"), "\(tmux.screen())")
-        try tmux.type("status")
-        try tmux.send("Enter")
+        try tmux.line("status")
         #expect(tmux.waitFor(" h of 8 h"), "\(tmux.screen())")
 
         // Hour 1 ticked, hour 2 flagged.
@@ -67,8 +61,7 @@ struct SessionTerminalTests {
         try tmux.send("ok", "Enter")
         #expect(tmux.waitFor("hour 1 confirmed (recorded)"))
         #expect(tmux.waitFor("hour 2: the hourly items"))
-        try tmux.type("flag ws reconnected once")
-        try tmux.send("Enter")
+        try tmux.line("flag ws reconnected once")
         #expect(tmux.waitFor("hour 2 flagged (recorded)"))
 
         // A line half typed while hour 4 arrives stays intact at the
@@ -83,8 +76,7 @@ struct SessionTerminalTests {
         #expect(lastRows.last?.hasSuffix("]> note half") == true, "\(rows.joined(separator: "\n"))")
         #expect(lastRows.first?.hasPrefix("elapsed ") == true, "\(rows.joined(separator: "\n"))")
         #expect(rows.filter { $0.hasPrefix("elapsed ") }.count == 1, "one status line, redrawn in place")
-        try tmux.type(" line")
-        try tmux.send("Enter")
+        try tmux.line(" line")
         #expect(tmux.waitFor("noted"))
 
         // Ctrl-D asks; "continue" goes back to the run. Hour 4 onwards is
@@ -100,8 +92,7 @@ struct SessionTerminalTests {
         try tmux.type("export op_")
         try tmux.send("Tab")  // file names: op_ed25519 and op_ed25519.pub share "op_ed25519"
         #expect(tmux.waitFor("]> export op_ed25519"), "\(tmux.screen())")
-        try tmux.type(" signoff.tar.gz")
-        try tmux.send("Enter")
+        try tmux.line(" signoff.tar.gz")
         #expect(tmux.waitFor("signed bundle: signoff.tar.gz"), "\(tmux.screen())")
         try tmux.send("quit", "Enter")
         #expect(tmux.waitForExit() == 0)
@@ -142,8 +133,7 @@ struct SessionTerminalTests {
             #expect(first.waitFor("hedgeops [parameters]> show"), "\(first.screen())")
             try first.send("Enter")
             #expect(first.waitFor("]> show \n  log_level"), "\(first.screen())")  // completed with a space
-            try first.type("set offset 0.0009")
-            try first.send("Enter")
+            try first.line("set offset 0.0009")
             #expect(first.waitFor("offset = 0.0009 (recorded)"))
             try first.send("quit", "Enter")
             #expect(first.waitForExit() != nil)
@@ -172,11 +162,7 @@ struct SessionTerminalTests {
             ], environment: env, in: workspace.path)
         #expect(tmux.waitFor("mock TESTNET API (hedge-sim api) listening on"), "\(tmux.screen())")
         try Self.walk(tmux)
-        try tmux.type("launch")
-        try tmux.send("Enter")
-        #expect(tmux.waitFor("type `launch` to start it>"))
-        try tmux.type("launch")
-        try tmux.send("Enter")
+        try Self.launch(tmux)
         #expect(tmux.waitFor("hedgeops [done · PASS]>", timeout: 60), "\(tmux.screen())")
         try tmux.send("quit", "Enter")
         #expect(tmux.waitFor("ssh-keygen -Y verify"), "\(tmux.screen())")
@@ -199,18 +185,14 @@ struct SessionTerminalTests {
         do {
             let first = try Self.session(workspace)
             try Self.walk(first)
-            try first.type("launch")
-            try first.send("Enter")
-            #expect(first.waitFor("type `launch` to start it>"))
-            try first.type("launch")
-            try first.send("Enter")
+            try Self.launch(first)
             #expect(first.waitFor("hour 1: the hourly items"), "\(first.screen())")
             try first.send("detach", "Enter")
             #expect(first.waitForExit() == 0)
             try FileManager.default.removeItem(atPath: workspace.path + "/exit-status")
         }
         let second = try Tmux(
-            [Binary.path, "resume"], environment: Self.environment(workspace), in: workspace.path)
+            [Binary.path, "resume"], environment: RunTests.sessionEnvironment(workspace), in: workspace.path)
         #expect(second.waitFor("resumed run "), "\(second.screen())")
         #expect(second.waitFor("elapsed "), "\(second.screen())")
         try second.send("memory", "Enter")

@@ -70,10 +70,7 @@ struct SessionTests {
     func onATerminalTheSessionUsesLibeditAndKeepsSecretsOutOfHistory() throws {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
-        try workspace.mkdir("state")
-        var env = RunTests.environment
-        env["XDG_STATE_HOME"] = workspace.path + "/state"
-        env["TERM"] = "xterm"
+        let env = try RunTests.sessionEnvironment(workspace)
         let secret = "demo-secret-never-shown-0001"
         let input = "y\ny\ny\nlaunch\nlaunch\nnote rotate \(secret)\nhelp\ndetach\n"
         try workspace.write("input.txt", input)

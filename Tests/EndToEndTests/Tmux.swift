@@ -57,6 +57,12 @@ final class Tmux: @unchecked Sendable {
         try tmux(["send-keys", "-t", "s", "-l", text])
     }
 
+    /// Text typed, then Enter.
+    func line(_ text: String) throws {
+        try type(text)
+        try send("Enter")
+    }
+
     /// The visible screen, or the scrollback too.
     func screen(history: Bool = false) -> String {
         (try? tmux(["capture-pane", "-p", "-J", "-t", "s"] + (history ? ["-S", "-5000"] : []))) ?? ""

@@ -174,7 +174,7 @@ extension GuidedSession {
             terminal.out("usage: export KEY [OUT]   (KEY: an OpenSSH Ed25519 private key; `hedgeops keygen` makes one)")
             return
         }
-        let out = words.count > 1 ? words[1] : "hedgeops-\(URL(fileURLWithPath: folder).lastPathComponent).tar.gz"
+        let out = words.count > 1 ? words[1] : ExportCommand.defaultArchive(folder: folder)
         do {
             let exported = try ExportBundle.export(folder: folder, out: out, keyPath: key)
             let path = exported.archive ?? exported.directory

@@ -88,13 +88,7 @@ final class GuidedSession: @unchecked Sendable {
             default: terminal.out("type `recheck` after fixing the failures above, or `quit`")
             }
         }
-        let lockHandle: RunLock
-        do {
-            lockHandle = try RunLock(dataDirectory: dataDirectory)
-        } catch {
-            terminal.error("error: \(error)")
-            return ExitCode.usage
-        }
+        guard let lockHandle = try? acquireRunLock(dataDirectory, terminal: terminal) else { return ExitCode.usage }
         let presenter = RunPresenter(
             terminal: terminal, timeScale: timeScale, durationHours: checklist.run.duration / 3600)
         let supervisor = RunSupervisor(

@@ -7,10 +7,7 @@ extension LineEditor {
     /// commands and arguments, else file names. One match is completed, several are
     /// completed to their common prefix or listed.
     func complete() -> UInt8 {
-        guard let info = el_line(editLine)?.pointee, let buffer = info.buffer, let cursor = info.cursor else {
-            return UInt8(CC_ERROR)
-        }
-        let before = String(decoding: UnsafeRawBufferPointer(start: buffer, count: cursor - buffer), as: UTF8.self)
+        let before = typedBeforeCursor()
         let wordStart = before.lastIndex(of: " ").map { before.index(after: $0) } ?? before.startIndex
         let word = String(before[wordStart...])
         let first = before[..<wordStart].allSatisfy { $0 == " " }

@@ -147,28 +147,33 @@ final class LineEditor: @unchecked Sendable {
             if outcome == .cancelled { Self.emit("^C\n", standardError: false) }
             return
         }
-        let columns = max(20, Int(hedgeops_terminal_columns(1)))
         var rows = 1
         var echo = ""
         switch outcome {
         case .line(let text):
-            rows += (promptShown.count + text.count) / columns + 1  // libedit moved below the line
+            rows += Self.rowsBelowStart(promptShown + text) + 1  // libedit moved below the line
             echo = promptShown + text + "\n"
         case .cancelled:
             let typed = typedBeforeCursor()
-            rows += (promptShown.count + typed.count) / columns
+            rows += Self.rowsBelowStart(promptShown + typed)
             echo = promptShown + typed + "^C\n"
         case .endOfInput:
-            rows += promptShown.count / columns
+            rows += Self.rowsBelowStart(promptShown)
             echo = promptShown + "\n"
         case .woken:
-            rows += (promptShown.count + typedBeforeCursor().count) / columns
+            rows += Self.rowsBelowStart(promptShown + typedBeforeCursor())
         }
         statusShown = nil
         Self.emit("\r\u{1B}[\(rows)A\u{1B}[J" + echo, standardError: false)
     }
 
-    private func typedBeforeCursor() -> String {
+    /// The terminal's width (at least 20, whatever the terminal says).
+    static var columns: Int { max(20, Int(hedgeops_terminal_columns(1))) }
+
+    /// How many rows below its first row `text` ends, drawn from column 0.
+    static func rowsBelowStart(_ text: String) -> Int { text.count / columns }
+
+    func typedBeforeCursor() -> String {
         guard let info = el_line(editLine)?.pointee, let buffer = info.buffer, let cursor = info.cursor else {
             return ""
         }
@@ -181,9 +186,8 @@ final class LineEditor: @unchecked Sendable {
             statusShown = nil
             return ""
         }
-        let columns = max(20, Int(hedgeops_terminal_columns(1)))
         statusShown = status
-        return String(status.prefix(columns - 1)) + "\u{1B}[K\n"
+        return String(status.prefix(Self.columns - 1)) + "\u{1B}[K\n"
     }
 
     /// Output from another thread: shown above the prompt while a line is
@@ -294,8 +298,7 @@ final class LineEditor: @unchecked Sendable {
     /// Clears the prompt area, prints what came in, and lets libedit draw
     /// the prompt and the half-typed line again below it, cursor in place.
     func redraw(_ output: [String]) {
-        let columns = max(20, Int(hedgeops_terminal_columns(1)))
-        let rowsAbove = (statusShown == nil ? 0 : 1) + (promptShown.count + typedBeforeCursor().count) / columns
+        let rowsAbove = (statusShown == nil ? 0 : 1) + Self.rowsBelowStart(promptShown + typedBeforeCursor())
         var clear = "\r"
         if rowsAbove > 0 { clear += "\u{1B}[\(rowsAbove)A" }
         Self.emit(clear + "\u{1B}[J" + output.joined() + statusBlock(), standardError: false)
