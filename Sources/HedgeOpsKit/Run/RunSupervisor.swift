@@ -192,7 +192,9 @@ public final class RunSupervisor: @unchecked Sendable {
             [
                 "allowed": .bool(preflight.gate.allowed),
                 "hosts": .object(preflight.gate.hosts.mapValues { .string($0) }),
-                "flag": .string(checklist.testnet.flag),
+                "flag": .string(LiveExchange.flagVariable),
+                "resolve_overrides": .array(preflight.gate.resolveOverrides.map { .string($0) }),
+                "proxy": options.context.proxy.map { .string($0) } ?? .null,
             ], durable: true)
         for item in checklist.items where item.kind.isManual && recordAnswers {
             let answer = options.answers[item.id]
@@ -208,6 +210,14 @@ public final class RunSupervisor: @unchecked Sendable {
     /// Records the parameters in force and launches the executor.
     public func start() throws {
         guard let journal else { throw JournalError("start() before prepare()") }
+        // Parameters may have changed since the pre-flight: judge what the executor really gets.
+        let gate = TestnetGate(policy: options.checklist.testnet, endpoints: options.checklist.endpoints)
+        let decision = gate.evaluate(environment: childEnvironment, proxy: options.context.proxy)
+        guard decision.allowed else {
+            try journal.append(
+                "testnet_gate_refused", ["refusals": .array(decision.refusals.map { .string($0) })], durable: true)
+            throw TestnetRefused(decision: decision)
+        }
         try journal.append("parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
 
         _ = FileManager.default.createFile(atPath: folder + "/samples.csv", contents: nil)
@@ -246,6 +256,11 @@ public final class RunSupervisor: @unchecked Sendable {
         guard let url = Notifier.url(environment: options.context.environment, checklist: options.checklist) else {
             return
         }
+        if let refusal = HTTPClient.liveRefusal(HTTPRequest(url: url)) {
+            appendEvent("notify_refused", ["reason": .string(refusal)], durable: true)
+            onEvent(.warning("webhook notifications are off: \(refusal)"))
+            return
+        }
         notifier = Notifier(
             url: url,
             onFailure: { [weak self] event, reason in
@@ -258,21 +273,11 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     /// Parameter values in force (`--set` over defaults).
-    var parameterValues: [String: String] {
-        Dictionary(
-            uniqueKeysWithValues: options.checklist.parameters.map {
-                ($0.name, options.context.parameterOverrides[$0.name] ?? $0.defaultValue)
-            })
-    }
+    var parameterValues: [String: String] { options.context.parameterValues(options.checklist) }
 
-    /// The child's environment: the operator's, the parameters, the time scale.
+    /// The child's environment: the one the TESTNET gate judged, plus the time scale and run id.
     var childEnvironment: [String: String] {
-        var environment = options.context.environment
-        for parameter in options.checklist.parameters {
-            guard let name = parameter.env, let value = parameterValues[parameter.name] else { continue }
-            // Durations go to the child in seconds.
-            environment[name] = parameter.kind == .duration ? formatNumber(parseDuration(value) ?? 0) : value
-        }
+        var environment = options.context.executorEnvironment(options.checklist, parameterValues: parameterValues)
         environment["HEDGEOPS_TIME_SCALE"] = formatNumber(scale)
         environment["HEDGEOPS_RUN_ID"] = runID
         return environment
