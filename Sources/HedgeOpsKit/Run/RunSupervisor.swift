@@ -176,6 +176,9 @@ public final class RunSupervisor: @unchecked Sendable {
                 "checklist_sha256": .string(checklist.sha256),
                 "checklist_id": .string(checklist.id), "time_scale": .double(scale),
                 "hedgeops_pid": .int(Int(getpid())),
+                // With the pid, identifies this supervisor across pid reuse (status asks whether it lives).
+                "hedgeops_start_time": .int(Int(ProcessSampler.startTime(of: getpid()) ?? 0)),
+                "working_directory": .string(options.context.workingDirectory),
                 "user": .from(options.context.environment["USER"]),
                 "host": .string(ProcessInfo.processInfo.hostName),
             ], durable: true)
