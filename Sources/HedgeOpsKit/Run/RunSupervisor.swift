@@ -228,6 +228,7 @@ public final class RunSupervisor: @unchecked Sendable {
         samplesFile?.write(Data("hour,at,rss_mb,rss_anon_mb,swap_mb,cpu_pct,threads,open_files,processes\n".utf8))
 
         launchWall = Date()
+        let subreaper = ChildProcess.becomeSubreaper()
         let child = try ChildProcess.spawn(
             run.argv, environment: childEnvironment, workingDirectory: options.context.resolve(run.workdir),
             stdoutPath: folder + "/executor.stdout", stderrPath: folder + "/executor.stderr",
@@ -236,7 +237,7 @@ public final class RunSupervisor: @unchecked Sendable {
         self.child = child
         childPID = child.pid
         childStart = ProcessSampler.startTime(of: child.pid) ?? 0
-        sampler = ProcessSampler(rootPID: child.pid)
+        sampler = ProcessSampler(rootPID: child.pid, adoptOrphans: subreaper)
         follower = LogFollower(
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
             patterns: options.checklist.logPatterns)
