@@ -67,6 +67,15 @@ public enum MemoryChart {
                 ##"<text x="\##(f(left + plotWidth - 4))" y="\##(f(y(threshold) - 6))" text-anchor="end" fill="#c0392b">\##(String(format: "%.1f", leakRatio))× hour 0 = \##(f(threshold)) MB</text>"##
             )
         }
+        // Where hour 0 was measured: the baseline is this window's median, not a start-up blip.
+        if let window = record.baselineWindow {
+            svg.append(
+                ##"<rect id="baseline-window" x="\##(f(x(window.start)))" y="\##(f(top))" width="\##(f(max(1, x(window.end) - x(window.start))))" height="\##(f(plotHeight))" fill="#2471a3" fill-opacity="0.12"/>"##
+            )
+            svg.append(
+                ##"<text x="\##(f(x(window.end) + 4))" y="\##(f(top + 14))" fill="#2471a3">hour 0 = median of this window</text>"##
+            )
+        }
         // The samples: one point each.
         let points = record.samples.map { "\(f(x($0.hour))),\(f(y($0.rssMB)))" }.joined(separator: " ")
         svg.append(##"<polyline id="samples" fill="none" stroke="#2471a3" stroke-width="1.5" points="\##(points)"/>"##)

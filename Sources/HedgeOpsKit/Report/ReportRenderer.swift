@@ -33,6 +33,13 @@ public enum ReportRenderer {
             let note = (checkpoint["missed"] as? Bool == true ? "MISSED. " : "") + (checkpoint["note"] as? String ?? "")
             out.append("| \(label) | \(value) | \(change) | \(note) |")
         }
+        if let window = record.baselineWindow {
+            let samples = record.checkpoints.first { RunRecord.number($0["hour"]) == 0 }?["samples"] as? Int ?? 0
+            out.append("")
+            out.append(
+                "Hour 0 (the baseline) is the median of \(samples) samples taken from "
+                    + "\(RunRecord.clock(window.start)) to \(RunRecord.clock(window.end)) into the run, after the warm-up.")
+        }
         let ratio = record.criteria.first { $0["metric"] as? String == "memory_ratio" }
         let leakText = record.checklist?.monitoring.leakText ?? "Memory Hour 8 should be < 1.5x Memory Hour 0"
         out.append("")

@@ -36,6 +36,20 @@ public struct RunRecord {
 
     static func number(_ value: Any?) -> Double? { value as? Double ?? (value as? Int).map(Double.init) }
 
+    /// A run time in hours as `h:mm:ss` (the baseline window is minutes long).
+    static func clock(_ hours: Double) -> String {
+        let seconds = Int((hours * 3600).rounded())
+        return String(format: "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+    }
+
+    /// The hour-0 median's window, in run hours, when it was recorded.
+    var baselineWindow: (start: Double, end: Double)? {
+        guard let hour0 = checkpoints.first(where: { Self.number($0["hour"]) == 0 }),
+            let start = Self.number(hour0["window_start_h"]), let end = Self.number(hour0["window_end_h"])
+        else { return nil }
+        return (start, end)
+    }
+
     var baselineMB: Double? {
         checkpoints.first { Self.number($0["hour"]) == 0 }.flatMap { Self.number($0["rss_mb"]) }
     }

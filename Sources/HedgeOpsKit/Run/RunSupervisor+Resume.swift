@@ -140,7 +140,7 @@ extension RunSupervisor {
         let now = RunClock.monotonic()
         let dueNow = options.checklist.monitoring.checkpoints.filter { checkpoint in
             checkpoints[checkpoint.hour] == nil
-                && launchMonotonic + (checkpoint.hour == 0 ? warmup : checkpoint.hour * 3600) / scale <= now
+                && launchMonotonic + dueOffset(checkpoint) / scale <= now
         }
         guard !dueNow.isEmpty else { return }
         takeSample(now)

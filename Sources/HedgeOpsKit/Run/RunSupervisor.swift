@@ -74,7 +74,7 @@ public final class RunSupervisor: @unchecked Sendable {
         self.options = options
         self.onEvent = onEvent
         let tick = max(options.checklist.run.sampleInterval / options.timeScale, Self.minimumSampleInterval)
-        checkpointWindow = max(options.checklist.run.checkpointWindow, 3 * tick * options.timeScale)
+        checkpointWindow = max(options.checklist.run.checkpointWindow, Self.minimumWindowSamples * tick * options.timeScale)
         series = MemorySeries(recentHours: checkpointWindow / 3600)
     }
 
@@ -83,8 +83,18 @@ public final class RunSupervisor: @unchecked Sendable {
     var warmup: Double { max(run.warmup, 0.2 * scale) }
 
     /// The median window in simulated seconds: the checklist's, widened to
-    /// three samples when the time scale spaces samples further apart.
+    /// five samples when the time scale spaces samples further apart.
     let checkpointWindow: Double
+
+    /// Samples at least in every checkpoint's median, whatever the time scale.
+    static let minimumWindowSamples = 5.0
+
+    /// When a checkpoint is due, in simulated seconds after launch. Hour 0 is
+    /// the median of the window that *starts* when the warm-up ends, so it is
+    /// due one window later; the others are the hour marks.
+    func dueOffset(_ checkpoint: Checkpoint) -> Double {
+        checkpoint.hour == 0 ? warmup + checkpointWindow : checkpoint.hour * 3600
+    }
 
     var run: RunSpec { options.checklist.run }
     var scale: Double { options.timeScale }
@@ -294,7 +304,7 @@ public final class RunSupervisor: @unchecked Sendable {
         let tick = max(run.sampleInterval / scale, Self.minimumSampleInterval)
         let end = launchMonotonic + run.duration / scale
         let plan = options.checklist.monitoring.checkpoints.map { checkpoint in
-            (checkpoint, launchMonotonic + (checkpoint.hour == 0 ? warmup : checkpoint.hour * 3600) / scale)
+            (checkpoint, launchMonotonic + dueOffset(checkpoint) / scale)
         }
         var nextSample = launchMonotonic
         var ending: (RunEnd, String)?
@@ -386,6 +396,7 @@ public final class RunSupervisor: @unchecked Sendable {
         let now = RunClock.monotonic()
         let hour = (now - launchMonotonic) * scale / 3600
         let median = missed ? nil : series.median(endingAt: hour, windowHours: windowHours, notBefore: warmup / 3600)
+        let windowStart = max(hour - windowHours, warmup / 3600)
         let baseline = checkpoints[0]?.rssMB ?? (checkpoint.hour == 0 ? median?.mb : nil)
         var record = CheckpointRecord(
             hour: checkpoint.hour, label: checkpoint.label, at: Timestamp.rfc3339(Date()), rssMB: median?.mb,
@@ -397,6 +408,10 @@ public final class RunSupervisor: @unchecked Sendable {
             trend: series.trend(endHour: run.duration / 3600, baseline: baseline), missed: missed, note: note,
             threadsPerHour: threadFit.line?.slope, openFilesPerHour: fileFit.line?.slope)
         if missed { record.trend = nil }
+        if !missed, median != nil {
+            record.windowStartHour = windowStart
+            record.windowEndHour = hour
+        }
         if let gapValue { record.rssMB = gapValue }
         checkpoints[checkpoint.hour] = record
         appendEvent("checkpoint", ["checkpoint": record.json], durable: true)
