@@ -18,15 +18,18 @@ struct BaselineTests {
             let results = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return (result.exitCode, nil, nil, nil) }
         let hour0 = (results["checkpoints"] as? [[String: Any]])?.first { ($0["hour"] as? Double) == 0 }
+        // The leak criterion's own verdict: on a busy machine the CPU criterion may fail a compressed run.
+        let leak = (results["criteria"] as? [[String: Any]])?.first { $0["metric"] as? String == "memory_ratio" }
+        let leakVerdict = (leak?["passed"] as? Bool).map { $0 ? "PASS" : "FAIL" }
         _ = try Binary.run(["report", folder], environment: RunTests.environment, in: workspace.path)
         let report = try? String(contentsOfFile: folder + "/report.md", encoding: .utf8)
         #expect(report?.contains("Hour 0 (the baseline) is the median of") == true)
         let chart = try? String(contentsOfFile: folder + "/memory.svg", encoding: .utf8)
         #expect(chart?.contains(#"id="baseline-window""#) == true)
-        return (result.exitCode, results["verdict"] as? String, hour0, folder)
+        return (result.exitCode, leakVerdict, hour0, folder)
     }
 
-    @Test func slowLeakPassesAndLeakFailsTwentyTimesOutOfTwenty() throws {
+    @Test func theLeakCriterionPassesSlowLeakAndFailsLeakTwentyTimesOutOfTwenty() throws {
         let scenarios = Array(repeating: "slow-leak", count: 20) + Array(repeating: "leak", count: 20)
         let outcomes = Mutex<[(scenario: String, verdict: String?, samples: Int, start: Double, end: Double)]>([])
         // Two at a time: the machine has two cores, and each run is 4 s.

@@ -30,6 +30,9 @@ public final class ProcessSampler {
     public let rootPID: Int32
     private let procRoot: String
     private let adoptOrphans: Bool
+    /// The executor's own cgroup, when hedgeops could make one: its processes
+    /// join the tree and its CPU counter replaces the per-process sum.
+    public let cgroup: CgroupV2?
     private var reader = ProcReader()
     private var previousCPU: (ticks: Double, at: Double)?
     /// CPU of adopted orphans hedgeops reaped itself (their parent was gone).
@@ -41,16 +44,18 @@ public final class ProcessSampler {
 
     /// Where the figures come from, for results.json.
     public var source: String {
-        adoptOrphans ? "proc: process tree with child subreaper and reaped children's CPU" : "proc: process tree"
+        if let cgroup { return "cgroup v2 \(cgroup.path): its processes and cpu.stat, RSS from /proc" }
+        return adoptOrphans ? "proc: process tree with child subreaper and reaped children's CPU" : "proc: process tree"
     }
 
     /// - Parameter adoptOrphans: count hedgeops's own children that are not
     ///   ones it started (descendants of the root reparented to it as
     ///   subreaper) as part of the tree, and reap them when they exit.
-    public init(rootPID: Int32, procRoot: String = "/proc", adoptOrphans: Bool = false) {
+    public init(rootPID: Int32, procRoot: String = "/proc", adoptOrphans: Bool = false, cgroup: CgroupV2? = nil) {
         self.rootPID = rootPID
         self.procRoot = procRoot
         self.adoptOrphans = adoptOrphans
+        self.cgroup = cgroup
     }
 
     /// The tree's figures now, or nil when the root process is gone.
@@ -71,6 +76,7 @@ public final class ProcessSampler {
                 threads += status.threads
             }
         }
+        if let seconds = cgroup?.cpuSeconds() { ticks = seconds * Self.ticksPerSecond }
         var cpu: Double?
         if let previous = previousCPU, monotonic > previous.at {
             cpu = max(0, (ticks - previous.ticks) / Self.ticksPerSecond / (monotonic - previous.at) * 100)
@@ -118,6 +124,7 @@ public final class ProcessSampler {
         var seen: Set<Int32> = [rootPID]
         var queue = children(of: rootPID)
         if adoptOrphans { queue += adopted(rootGroup: rootStat.processGroup) }
+        if let cgroup { queue += cgroup.processes() }
         while let pid = queue.popLast() {
             guard seen.insert(pid).inserted, let stat = stat(pid) else { continue }
             result.append((pid, stat))

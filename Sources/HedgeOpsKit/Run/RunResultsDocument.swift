@@ -16,6 +16,8 @@ public struct RunResultsDocument: Sendable {
     public var counts: [String: Int]
     public var journalSHA256: String?
     public var logFile: String?
+    /// Where memory and CPU came from: the executor's cgroup, or its process tree.
+    public var figuresSource: String? = nil
 
     /// PASS only when the run ended and every criterion passed.
     public var verdict: String {
@@ -43,6 +45,7 @@ public struct RunResultsDocument: Sendable {
             "verdict": .string(verdict),
             "journal_sha256": .from(journalSHA256),
             "log_file": .from(logFile),
+            "figures_source": .from(figuresSource),
         ]
     }
 }

@@ -247,7 +247,8 @@ public final class RunSupervisor: @unchecked Sendable {
         self.child = child
         childPID = child.pid
         childStart = ProcessSampler.startTime(of: child.pid) ?? 0
-        sampler = ProcessSampler(rootPID: child.pid, adoptOrphans: subreaper)
+        let cgroup = executorCgroup(pid: child.pid)
+        sampler = ProcessSampler(rootPID: child.pid, adoptOrphans: subreaper, cgroup: try? cgroup.get())
         follower = LogFollower(
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
             patterns: options.checklist.logPatterns)
@@ -257,11 +258,25 @@ public final class RunSupervisor: @unchecked Sendable {
                 "pid": .int(Int(child.pid)), "start_time": .int(Int(childStart)),
                 "argv": .array(run.argv.map { .string($0) }),
                 "monotonic": .double(launchMonotonic), "planned_duration_s": .double(run.duration),
-                "time_scale": .double(scale),
+                "time_scale": .double(scale), "figures_source": .from(sampler?.source),
+                "cgroup_unavailable": .from(cgroup.failureReason),
             ], durable: true)
         startNotifier()
         onEvent(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
         notifier?.send(event: "started", runID: runID, text: "load test started (pid \(child.pid))")
+    }
+
+    /// A cgroup v2 of the executor's own, with the executor moved into it, or
+    /// why there is none (the process tree is sampled then).
+    func executorCgroup(pid: Int32) -> Result<CgroupV2, CgroupV2.Unavailable> {
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        let mine = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        let created = CgroupV2.create(name: runID, mounts: mounts, selfCgroup: mine)
+        if case .success(let cgroup) = created, !cgroup.add(pid: pid) {
+            cgroup.remove()
+            return .failure(.init(reason: "cannot move the executor into \(cgroup.path)"))
+        }
+        return created
     }
 
     /// Webhook notifications, if a URL is configured; failures are journalled
@@ -533,7 +548,7 @@ public final class RunSupervisor: @unchecked Sendable {
             durationSeconds: RunClock.monotonic() - launchMonotonic, timeScale: scale, parameters: parameterValues,
             testnetHosts: [:], checkpoints: checkpoints.values.sorted { $0.hour < $1.hour }, criteria: criteria,
             end: end, counts: follower?.counts ?? [:], journalSHA256: journal.flatMap { Journal.fileSHA256($0.path) },
-            logFile: follower?.currentFile)
+            logFile: follower?.currentFile, figuresSource: sampler?.source)
     }
 
     private func finish(_ end: (RunEnd, String)) -> RunResultsDocument {
