@@ -79,16 +79,22 @@ public enum ControlEvent: Codable, Sendable, Equatable {
     case verdict(String, resultsPath: String)
 }
 
-/// One hourly item put to the operator, with the figure measured once, at the checkpoint.
+/// One hourly item put to the operator, with the figure measured for it at
+/// the checkpoint and whether it met the checklist's `expect`/`max`.
 public struct HourlyItemDue: Codable, Sendable, Equatable {
     public var id: String
     public var title: String
     public var measured: String
+    /// nil when the item states no expectation.
+    public var met: Bool?
+    public var expectation: String?
 
-    public init(id: String, title: String, measured: String) {
+    public init(id: String, title: String, measured: String, met: Bool? = nil, expectation: String? = nil) {
         self.id = id
         self.title = title
         self.measured = measured
+        self.met = met
+        self.expectation = expectation
     }
 }
 
