@@ -8,8 +8,14 @@ public enum ReportRenderer {
     public static func markdown(_ record: RunRecord, signer: String? = nil) -> String {
         var out: [String] = []
         let title = record.checklist?.title ?? "8-Hour Load Test Checklist - Bitunix HEDGE Execution"
-        out.append("# \(title): results")
+        out.append("# \(title): results" + (record.rehearsal.map { " (\($0.prefix(1).uppercased() + $0.dropFirst()))" } ?? ""))
         out.append("")
+        if let rehearsal = record.rehearsal {
+            out.append(
+                "> **This was a rehearsal** (\(rehearsal)): the schedule was compressed, so it proves the workflow, "
+                    + "not the executor's eight hours. It is not a release sign-off.")
+            out.append("")
+        }
         let checklist = record.results["checklist"] as? [String: Any] ?? [:]
         out.append(
             "Run `\(record.runID)`, checklist `\(checklist["id"] as? String ?? "?")` (sha256 `\((checklist["sha256"] as? String ?? "").prefix(16))…`), recorded by hedgeops."

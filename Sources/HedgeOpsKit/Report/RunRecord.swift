@@ -29,6 +29,13 @@ public struct RunRecord {
     public var runID: String { results["run_id"] as? String ?? URL(fileURLWithPath: folder).lastPathComponent }
     public var verdict: String { results["verdict"] as? String ?? "UNKNOWN" }
 
+    /// `rehearsal, 8 h in 8 s` for a compressed run, nil for a real one.
+    public var rehearsal: String? {
+        guard let scale = Self.number(results["time_scale"]), scale != 1 else { return nil }
+        return TimeScale.rehearsalLabel(
+            timeScale: scale, plannedSeconds: Self.number(results["planned_duration_s"]) ?? 8 * 3600)
+    }
+
     public var checkpoints: [[String: Any]] { results["checkpoints"] as? [[String: Any]] ?? [] }
     public var criteria: [[String: Any]] { results["criteria"] as? [[String: Any]] ?? [] }
 
