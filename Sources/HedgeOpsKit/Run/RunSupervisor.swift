@@ -176,6 +176,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 "checklist_sha256": .string(checklist.sha256),
                 "checklist_id": .string(checklist.id), "time_scale": .double(scale),
                 "hedgeops_pid": .int(Int(getpid())),
+                "hedgeops_start_time": .int(Int(ProcessSampler.startTime(of: getpid()) ?? 0)),
                 "user": .from(options.context.environment["USER"]),
                 "host": .string(ProcessInfo.processInfo.hostName),
             ], durable: true)
