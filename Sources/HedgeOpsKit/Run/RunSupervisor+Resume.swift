@@ -123,8 +123,11 @@ extension RunSupervisor {
             }
         }
         silences = events("silence").count
-        samplesFile = FileHandle(forWritingAtPath: folder + "/samples.csv")
-        _ = try? samplesFile?.seekToEnd()
+        do {
+            samplesFile = try SamplesFile(continuing: folder + "/samples.csv")
+        } catch {
+            notes.append("\(error): samples are recorded in the journal only")
+        }
 
         startNotifier()
         let gap = lastAt.map { Date().timeIntervalSince($0) } ?? 0
