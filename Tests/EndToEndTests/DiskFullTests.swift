@@ -47,19 +47,19 @@ final class SmallDisk {
     }
 }
 
+/// Reads `path` until it contains `text` (up to `seconds`).
+func appears(_ text: String, in path: String, seconds: Double) -> Bool {
+    let deadline = RunClock.monotonic() + seconds
+    while RunClock.monotonic() < deadline {
+        if let content = try? String(contentsOfFile: path, encoding: .utf8), content.contains(text) { return true }
+        usleep(50_000)
+    }
+    return false
+}
+
 /// A data directory whose disk fills up while the run goes on.
 @Suite(.enabled(if: SmallDisk.permitted, "needs root and mount -t tmpfs to give the data directory a small disk"))
 struct DiskFullTests {
-    /// Reads `path` until it contains `text` (up to `seconds`).
-    func appears(_ text: String, in path: String, seconds: Double) -> Bool {
-        let deadline = RunClock.monotonic() + seconds
-        while RunClock.monotonic() < deadline {
-            if let content = try? String(contentsOfFile: path, encoding: .utf8), content.contains(text) { return true }
-            usleep(50_000)
-        }
-        return false
-    }
-
     @Test func aFullDiskMidRunNeitherCrashesNorOrphansTheExecutorAndHeldDataIsWrittenWhenSpaceReturns() throws {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
@@ -136,5 +136,60 @@ struct DiskFullTests {
         let rows = try String(contentsOfFile: folder + "/samples.csv", encoding: .utf8).split(separator: "\n")
         #expect(rows.first == "hour,at,rss_mb,rss_anon_mb,swap_mb,cpu_pct,threads,open_files,processes")
         #expect(rows.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 9 })
+    }
+}
+
+/// `chattr -R` on a folder (needs root and a file system that supports it).
+enum Chattr {
+    static let permitted: Bool = {
+        guard getuid() == 0, let workspace = try? Workspace() else { return false }
+        return run("+i", workspace.path) && run("-i", workspace.path)
+    }()
+
+    @discardableResult
+    static func run(_ flag: String, _ path: String) -> Bool {
+        let process = try? ChildProcess.spawn(
+            ["chattr", "-R", flag, path], environment: Binary.baseEnvironment, workingDirectory: "/")
+        return process?.wait(timeout: 10) == .exited(0)
+    }
+}
+
+/// A run folder made immutable (`chattr +i`) while the run goes on.
+@Suite(.enabled(if: Chattr.permitted, "needs root and chattr on the temporary directory"))
+struct ImmutableFolderTests {
+    @Test func anImmutableRunFolderIsToldAndTheRunGoesOnToItsVerdict() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        let hedgeops = try ChildProcess.spawn(
+            [Binary.path, "run", "--checklist", RunTests.demoChecklist, "--time-scale", "1440", "--yes"],
+            environment: RunTests.environment, workingDirectory: workspace.path,
+            stdoutPath: workspace.path + "/run.out", stderrPath: workspace.path + "/run.err")
+        defer {
+            hedgeops.signalGroup(SIGKILL)
+            _ = hedgeops.wait(timeout: 10)
+        }
+        let folder = try RunLockTests.launched(workspace)
+        defer { Chattr.run("-i", folder) }
+        usleep(2_000_000)
+        #expect(Chattr.run("+i", folder))
+        let stderr = workspace.path + "/run.err"
+        #expect(appears("Operation not permitted", in: stderr, seconds: 10))
+        usleep(1_000_000)
+        #expect(hedgeops.poll() == nil, "hedgeops ended on an immutable folder")
+        #expect(Chattr.run("-i", folder))
+
+        let end = hedgeops.wait(timeout: 60)
+        let all =
+            ((try? String(contentsOfFile: workspace.path + "/run.out", encoding: .utf8)) ?? "")
+            + ((try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "")
+        #expect(end == .exited(0) || end == .exited(1), "\(String(describing: end)): \(all)")
+        #expect(all.contains("JOURNAL WRITE FAILED") && all.contains("journal writes work again"), "\(all)")
+        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        #expect(journal.isValid && journal.tornTail == nil, "\(String(describing: journal.problem))")
+        let types = journal.events.compactMap { $0["type"] as? String }
+        #expect(types.filter { $0 == "verdict" }.count == 1)
+        let gap = try #require(journal.events.first { $0["type"] as? String == "write_gap" })
+        #expect(gap["reason"] as? String == "Operation not permitted")
+        #expect(FileManager.default.fileExists(atPath: folder + "/results.json"))
     }
 }
