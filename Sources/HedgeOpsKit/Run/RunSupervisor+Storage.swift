@@ -51,6 +51,9 @@ extension RunSupervisor {
         if let journal, journal.outage != nil {
             journal.retryHeld(force: force)
             noteJournalRecovery()
+        } else if storageLock.withLock({ failingFiles["journal.jsonl"] != nil }) {
+            // Another thread's append ended the outage before this one said it began.
+            storageRecovered("journal.jsonl", "journal writes work again; the gap is recorded in the journal")
         }
         if let samplesFile, samplesFile.outage != nil {
             samplesFile.retry(force: force)

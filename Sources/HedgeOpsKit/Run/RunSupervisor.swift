@@ -152,7 +152,8 @@ public final class RunSupervisor: @unchecked Sendable {
         } catch let held as JournalHeld {
             journalRefused(held)
         } catch {
-            storageFailed("journal.jsonl", "JOURNAL WRITE FAILED: \(error)")
+            // Not held (a failed fsync): said once, as nothing is retried.
+            storageFailed("journal.jsonl sync", "JOURNAL WRITE FAILED: \(error)")
         }
     }
 
@@ -553,8 +554,8 @@ public final class RunSupervisor: @unchecked Sendable {
         while !writeResults(final) && RunClock.monotonic() < deadline {
             RunClock.sleep(until: RunClock.monotonic() + 1)
         }
-        samplesFile = nil
         if !stored { reportUnwritten() }
+        samplesFile = nil
         onEvent(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
         return final
     }
