@@ -8,10 +8,13 @@ import Testing
 final class FillingDisk: @unchecked Sendable {
     private let lock = NSLock()
     private var remaining: Int?
+    private var truncationFailures = 0
     private(set) var truncations = 0
 
     func fill(leaving bytes: Int) { lock.withLock { remaining = bytes } }
     func free() { lock.withLock { remaining = nil } }
+    /// The next `count` truncations fail with EIO.
+    func failTruncations(_ count: Int) { lock.withLock { truncationFailures = count } }
 
     var io: LineAppender.FileIO {
         LineAppender.FileIO(
@@ -28,7 +31,15 @@ final class FillingDisk: @unchecked Sendable {
                 return write(fd, buffer, allowed)
             },
             truncate: { [self] fd, length in
-                lock.withLock { truncations += 1 }
+                let fail = lock.withLock { () -> Bool in
+                    truncations += 1
+                    truncationFailures -= 1
+                    return truncationFailures >= 0
+                }
+                guard !fail else {
+                    errno = EIO
+                    return -1
+                }
                 return ftruncate(fd, length)
             },
             sync: { fsync($0) })
@@ -96,5 +107,27 @@ struct JournalOutageTests {
         #expect(journal.retryHeld())
         let types = try JournalReader(path: path).events.compactMap { $0["type"] as? String }
         #expect(types == ["session", "write_gap"])
+    }
+
+    @Test func aHalfLineThatCouldNotBeTakenBackAtOnceIsTakenBackBeforeTheNextWrite() throws {
+        let path = scratch()
+        defer { unlink(path) }
+        let disk = FillingDisk()
+        let journal = try Journal(creating: path, retryInterval: 0, io: disk.io)
+        try journal.append("session", [:], durable: true)
+        disk.fill(leaving: 10)
+        disk.failTruncations(1)
+        #expect(throws: JournalHeld.self) { try journal.append("checkpoint", ["hour": 1], durable: true) }
+        // For now the half line is there; nothing is written after it.
+        #expect(try JournalReader(path: path).tornTail != nil)
+        #expect(throws: JournalHeld.self) { try journal.append("sample", ["n": 1]) }
+        disk.free()
+        try journal.append("verdict", [:], durable: true)
+        let after = try JournalReader(path: path)
+        #expect(after.isValid && after.tornTail == nil, "\(String(describing: after.problem))")
+        #expect(
+            after.events.compactMap { $0["type"] as? String } == [
+                "session", "checkpoint", "sample", "verdict", "write_gap",
+            ])
     }
 }
