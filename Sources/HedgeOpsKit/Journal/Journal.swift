@@ -1,7 +1,7 @@
 import Crypto
 public import Foundation
 
-/// The append-only record of a run (SPEC §4.3–4.4): one JSON object a line,
+/// The append-only record of a run: one JSON object a line,
 /// each carrying `prev`, the SHA-256 of the previous line's bytes (64 zeros
 /// on the first line). Events that must survive a crash are fsync'd before
 /// `append` returns; samples are synced at least once a second.
@@ -233,7 +233,7 @@ public struct JournalError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// UTC RFC 3339 timestamps with milliseconds (SPEC §5).
+/// UTC RFC 3339 timestamps with milliseconds, as every file of a run uses.
 public enum Timestamp {
     public static func rfc3339(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970
