@@ -168,6 +168,10 @@ public final class RunSupervisor: @unchecked Sendable {
     /// Creates the run folder and journal and records the pre-flight; the
     /// guided session then records each answer as it is given, and calls `start`.
     public func prepare(preflight: PreflightReport, recordAnswers: Bool) throws {
+        try beforeLaunch { try record(preflight: preflight, answers: recordAnswers) }
+    }
+
+    private func record(preflight: PreflightReport, answers recordAnswers: Bool) throws {
         let stamp = Timestamp.rfc3339(Date()).prefix(19).replacingOccurrences(of: ":", with: "")
             .replacingOccurrences(of: "-", with: "")
         runID = "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
@@ -217,7 +221,10 @@ public final class RunSupervisor: @unchecked Sendable {
     /// Records the parameters in force and launches the executor.
     public func start() throws {
         guard let journal else { throw JournalError("start() before prepare()") }
-        try journal.append("parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
+        try beforeLaunch {
+            try journal.append(
+                "parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
+        }
 
         samplesFile = try SamplesFile(creating: folder + "/samples.csv")
 
@@ -246,6 +253,18 @@ public final class RunSupervisor: @unchecked Sendable {
         startNotifier()
         onEvent(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
         notifier?.send(event: "started", runID: runID, text: "load test started (pid \(child.pid))")
+    }
+
+    /// Before the launch a write the disk refuses stops everything: there is
+    /// nothing to supervise yet, so nothing is held for later.
+    private func beforeLaunch(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let held as JournalHeld {
+            throw JournalError(
+                "cannot write \(held.path): \(held.outage.reason); nothing was launched: "
+                    + "free space in \(options.dataDirectory) (or make it writable), then start again")
+        }
     }
 
     /// Webhook notifications, if a URL is configured; failures are journalled
