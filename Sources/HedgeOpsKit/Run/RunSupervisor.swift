@@ -26,16 +26,20 @@ public final class RunSupervisor: @unchecked Sendable {
         public var timeScale: Double
         /// Manual items answered up front (`--yes` / `--answers`).
         public var answers: [String: String]
+        /// Real seconds the supervisor waits, after the verdict, for a disk
+        /// that refuses writes to take what it holds in memory.
+        public var storageGrace: Double
 
         public init(
             checklist: Checklist, context: PreflightContext, dataDirectory: String, timeScale: Double,
-            answers: [String: String] = [:]
+            answers: [String: String] = [:], storageGrace: Double = 300
         ) {
             self.checklist = checklist
             self.context = context
             self.dataDirectory = dataDirectory
             self.timeScale = timeScale
             self.answers = answers
+            self.storageGrace = storageGrace
         }
     }
 
@@ -64,7 +68,10 @@ public final class RunSupervisor: @unchecked Sendable {
     var notifier: Notifier?
     var threadFit = LinearFit()
     var fileFit = LinearFit()
-    var samplesFile: FileHandle?
+    var samplesFile: SamplesFile?
+    /// Run files refusing writes now, with what the operator was told.
+    let storageLock = NSLock()
+    var failingFiles: [String: String] = [:]
     private let stopLock = NSLock()
     let liveLock = NSLock()
     var liveStore: LiveFigures?
@@ -138,12 +145,12 @@ public final class RunSupervisor: @unchecked Sendable {
         appendEvent(type, fields, durable: true)
     }
 
-    private var journalFailed = false
     /// Set once results.json holds the journal's final digest: nothing more is appended.
     private var journalSealed = false
 
     /// Appends to the journal; a failure (disk full, I/O error) is told to
-    /// the operator at once, never swallowed.
+    /// the operator at once, never swallowed. The journal holds what it
+    /// cannot write and writes it when it can; the run goes on meanwhile.
     func appendEvent(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) {
         stopLock.lock()
         let sealed = journalSealed
@@ -151,11 +158,12 @@ public final class RunSupervisor: @unchecked Sendable {
         guard !sealed else { return }
         do {
             try journal?.append(type, fields, durable: durable)
+            noteJournalRecovery()
+        } catch let held as JournalHeld {
+            journalRefused(held)
         } catch {
-            if !journalFailed {
-                onEvent(.warning("JOURNAL WRITE FAILED: \(error); measurements are not being recorded"))
-            }
-            journalFailed = true
+            // Not held (a failed fsync): said once, as nothing is retried.
+            storageFailed("journal.jsonl sync", "JOURNAL WRITE FAILED: \(error)")
         }
     }
 
@@ -170,6 +178,10 @@ public final class RunSupervisor: @unchecked Sendable {
     /// Creates the run folder and journal and records the pre-flight; the
     /// guided session then records each answer as it is given, and calls `start`.
     public func prepare(preflight: PreflightReport, recordAnswers: Bool) throws {
+        try beforeLaunch { try record(preflight: preflight, answers: recordAnswers) }
+    }
+
+    private func record(preflight: PreflightReport, answers recordAnswers: Bool) throws {
         let stamp = Timestamp.rfc3339(Date()).prefix(19).replacingOccurrences(of: ":", with: "")
             .replacingOccurrences(of: "-", with: "")
         runID = "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
@@ -227,15 +239,18 @@ public final class RunSupervisor: @unchecked Sendable {
         let gate = TestnetGate(policy: options.checklist.testnet, endpoints: options.checklist.endpoints)
         let decision = gate.evaluate(environment: childEnvironment, proxy: options.context.proxy)
         guard decision.allowed else {
-            try journal.append(
-                "testnet_gate_refused", ["refusals": .array(decision.refusals.map { .string($0) })], durable: true)
+            try beforeLaunch {
+                try journal.append(
+                    "testnet_gate_refused", ["refusals": .array(decision.refusals.map { .string($0) })], durable: true)
+            }
             throw TestnetRefused(decision: decision)
         }
-        try journal.append("parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
+        try beforeLaunch {
+            try journal.append(
+                "parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
+        }
 
-        _ = FileManager.default.createFile(atPath: folder + "/samples.csv", contents: nil)
-        samplesFile = FileHandle(forWritingAtPath: folder + "/samples.csv")
-        samplesFile?.write(Data("hour,at,rss_mb,rss_anon_mb,swap_mb,cpu_pct,threads,open_files,processes\n".utf8))
+        samplesFile = try SamplesFile(creating: folder + "/samples.csv")
 
         launchWall = Date()
         let subreaper = ChildProcess.becomeSubreaper()
@@ -243,6 +258,7 @@ public final class RunSupervisor: @unchecked Sendable {
             run.argv, environment: childEnvironment, workingDirectory: options.context.resolve(run.workdir),
             stdoutPath: folder + "/executor.stdout", stderrPath: folder + "/executor.stderr",
             toolDirectories: options.context.toolDirectories)
+        // From here on the executor runs: nothing may throw, or it would go unsupervised.
         launchMonotonic = RunClock.monotonic()
         self.child = child
         childPID = child.pid
@@ -252,7 +268,7 @@ public final class RunSupervisor: @unchecked Sendable {
         follower = LogFollower(
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
             patterns: options.checklist.logPatterns)
-        try journal.append(
+        appendEvent(
             "launch",
             [
                 "pid": .int(Int(child.pid)), "start_time": .int(Int(childStart)),
@@ -277,6 +293,18 @@ public final class RunSupervisor: @unchecked Sendable {
             return .failure(.init(reason: "cannot move the executor into \(cgroup.path)"))
         }
         return created
+    }
+
+    /// Before the launch a write the disk refuses stops everything: there is
+    /// nothing to supervise yet, so nothing is held for later.
+    private func beforeLaunch(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let held as JournalHeld {
+            throw JournalError(
+                "cannot write \(held.path): \(held.outage.reason); nothing was launched: "
+                    + "free space in \(options.dataDirectory) (or make it writable), then start again")
+        }
     }
 
     /// Webhook notifications, if a URL is configured; failures are journalled
@@ -343,6 +371,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 break
             }
             checkSilence(now)
+            retryStorage()
             if now >= end {
                 takeSample(now)
                 for (checkpoint, _) in plan
@@ -397,12 +426,11 @@ public final class RunSupervisor: @unchecked Sendable {
             appendEvent("log", ["pattern": .string(event.pattern), "line": .string(String(event.line.prefix(500)))])
         }
         let cpu = sample.cpuPercent.map { String(format: "%.2f", $0) } ?? ""
-        samplesFile?.write(
-            Data(
-                String(
-                    format: "%.4f,%@,%.2f,%.2f,%.2f,%@,%d,%d,%d\n", hour, Timestamp.rfc3339(Date()), sample.rssMB,
-                    sample.rssAnonMB, sample.swapMB, cpu, sample.threads, sample.openFiles, sample.processes
-                ).utf8))
+        samplesFile?.append(
+            String(
+                format: "%.4f,%@,%.2f,%.2f,%.2f,%@,%d,%d,%d", hour, Timestamp.rfc3339(Date()), sample.rssMB,
+                sample.rssAnonMB, sample.swapMB, cpu, sample.threads, sample.openFiles, sample.processes))
+        noteSamplesFile()
     }
 
     /// `gapValue`: for a checkpoint missed while unsupervised, the nearest later sample.
@@ -572,6 +600,9 @@ public final class RunSupervisor: @unchecked Sendable {
             appendEvent("notify_pending", ["reason": "webhook still retrying at exit"], durable: true)
             onEvent(.warning("webhook notifications still pending at exit were not delivered"))
         }
+        // A disk that refuses writes gets a last chance to take what is held.
+        let deadline = RunClock.monotonic() + options.storageGrace
+        let stored = awaitStorage(until: deadline)
         stopLock.lock()
         journalSealed = true
         stopLock.unlock()
@@ -579,24 +610,13 @@ public final class RunSupervisor: @unchecked Sendable {
         // The digest covers the journal as it stands, sealed, with its verdict.
         var final = document
         final.journalSHA256 = journal.flatMap { Journal.fileSHA256($0.path) }
-        writeResults(final)
-        try? samplesFile?.close()
+        while !writeResults(final) && RunClock.monotonic() < deadline {
+            RunClock.sleep(until: RunClock.monotonic() + 1)
+        }
+        if !stored { reportUnwritten() }
+        samplesFile = nil
         onEvent(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
         return final
-    }
-
-    /// results.json is rewritten at every checkpoint, atomically, so a crash still leaves results.
-    private func writeResults(_ document: RunResultsDocument) {
-        let path = folder + "/results.json"
-        let temporary = path + ".tmp"
-        let text = document.json.serialized + "\n"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else { return }
-        let fd = open(temporary, O_RDONLY)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
-        rename(temporary, path)
     }
 }
 
