@@ -130,6 +130,7 @@ extension RunSupervisor {
         }
 
         startNotifier()
+        startControl()
         let gap = lastAt.map { Date().timeIntervalSince($0) } ?? 0
         let adopted = AdoptedProcess(pid: Int32(pid), startTime: UInt64(startTime))
         child = adopted

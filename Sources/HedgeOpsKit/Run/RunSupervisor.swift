@@ -7,6 +7,8 @@ public enum RunEvent: Sendable {
     case warning(String)
     case ended(String)
     case finished(verdict: String, criteria: [CriterionResult], resultsPath: String)
+    /// A checkpoint's hourly items, put to whoever reviews the run.
+    case hourlyDue(HourlyReview.Due)
 }
 
 /// How a run ended.
@@ -47,7 +49,18 @@ public final class RunSupervisor: @unchecked Sendable {
     public static let minimumSampleInterval = 0.025
 
     var options: Options
-    let onEvent: @Sendable (RunEvent) -> Void
+    /// The caller's presenter; ``emit(_:)`` also tells every control client.
+    let present: @Sendable (RunEvent) -> Void
+    /// The control socket, from the launch (or adoption) on.
+    var control: ControlServer?
+    /// The hourly items: decided here, answered by any client.
+    var review: HourlyReview
+    let reviewLock = NSLock()
+    /// When this process took the run (launch or resume).
+    var supervisingSince = Date()
+    var lastSampleBroadcast = 0.0
+    /// Set once the verdict is reached.
+    var verdictReached: String?
     public internal(set) var runID = ""
     public internal(set) var folder = ""
     var journal: Journal?
@@ -79,7 +92,8 @@ public final class RunSupervisor: @unchecked Sendable {
 
     public init(options: Options, onEvent: @escaping @Sendable (RunEvent) -> Void) {
         self.options = options
-        self.onEvent = onEvent
+        present = onEvent
+        review = HourlyReview(items: options.checklist.monitoring.hourly)
         let tick = max(options.checklist.run.sampleInterval / options.timeScale, Self.minimumSampleInterval)
         checkpointWindow = max(options.checklist.run.checkpointWindow, Self.minimumWindowSamples * tick * options.timeScale)
         series = MemorySeries(recentHours: checkpointWindow / 3600)
@@ -278,7 +292,8 @@ public final class RunSupervisor: @unchecked Sendable {
                 "cgroup_unavailable": .from(cgroup.failureReason),
             ], durable: true)
         startNotifier()
-        onEvent(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
+        startControl()
+        emit(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
         notifier?.send(event: "started", runID: runID, text: "load test started (pid \(child.pid))")
     }
 
@@ -315,14 +330,14 @@ public final class RunSupervisor: @unchecked Sendable {
         }
         if let refusal = HTTPClient.liveRefusal(HTTPRequest(url: url)) {
             appendEvent("notify_refused", ["reason": .string(refusal)], durable: true)
-            onEvent(.warning("webhook notifications are off: \(refusal)"))
+            emit(.warning("webhook notifications are off: \(refusal)"))
             return
         }
         notifier = Notifier(
             url: url,
             onFailure: { [weak self] event, reason in
                 self?.appendEvent("notify_failed", ["event": .string(event), "reason": .string(reason)], durable: true)
-                self?.onEvent(.warning("webhook notification '\(event)' failed: \(reason)"))
+                self?.emit(.warning("webhook notification '\(event)' failed: \(reason)"))
             },
             onDelivered: { [weak self] event, attempts in
                 self?.appendEvent("notified", ["event": .string(event), "attempts": .int(attempts)])
@@ -459,8 +474,9 @@ public final class RunSupervisor: @unchecked Sendable {
         checkpoints[checkpoint.hour] = record
         appendEvent("checkpoint", ["checkpoint": record.json], durable: true)
         writeResults(partial(end: nil))
-        onEvent(
+        emit(
             .checkpoint(record, baselineMB: checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
+        reviewCheckpoint(record)
         let shown = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "no value"
         notifier?.send(
             event: "checkpoint", runID: runID,
@@ -473,7 +489,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 format: "memory projected to %.2f× hour 0 at hour %@: the leak criterion (< %.2f×) will fail", ratio,
                 formatNumber(run.duration / 3600), options.checklist.monitoring.leakRatio)
             appendEvent("warning", ["message": .string(warning)], durable: true)
-            onEvent(.warning(warning))
+            emit(.warning(warning))
             notifier?.send(
                 event: "projection", runID: runID, text: warning, fields: ["projected_ratio": .double(ratio)])
         }
@@ -491,7 +507,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 format: "the executor's log has been silent for more than %@ (hour %.2f): is it hung?",
                 formatNumber(run.silenceLimit / 60) + " min", hour)
             appendEvent("silence", ["hour": .double(hour), "message": .string(message)], durable: true)
-            onEvent(.warning(message))
+            emit(.warning(message))
             notifier?.send(event: "hang", runID: runID, text: message)
         } else if !quiet && silent {
             silent = false
@@ -580,7 +596,8 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     private func finish(_ end: (RunEnd, String)) -> RunResultsDocument {
-        onEvent(.ended(end.1))
+        reviewEnd()
+        emit(.ended(end.1))
         let document = partial(end: end)
         appendEvent(
             "verdict",
@@ -598,7 +615,7 @@ public final class RunSupervisor: @unchecked Sendable {
         // Deliveries are journalled; wait for them, then seal the journal.
         if let notifier, !notifier.drain(seconds: 15) {
             appendEvent("notify_pending", ["reason": "webhook still retrying at exit"], durable: true)
-            onEvent(.warning("webhook notifications still pending at exit were not delivered"))
+            emit(.warning("webhook notifications still pending at exit were not delivered"))
         }
         // A disk that refuses writes gets a last chance to take what is held.
         let deadline = RunClock.monotonic() + options.storageGrace
@@ -615,7 +632,9 @@ public final class RunSupervisor: @unchecked Sendable {
         }
         if !stored { reportUnwritten() }
         samplesFile = nil
-        onEvent(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
+        verdictReached = final.verdict
+        emit(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
+        stopControl()
         return final
     }
 }
