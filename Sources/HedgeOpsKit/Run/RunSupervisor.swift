@@ -78,6 +78,9 @@ public final class RunSupervisor: @unchecked Sendable {
     var cpuCount = 0
     var silent = false
     var silences = 0
+    /// The executor ended while nobody could see how: no exit status and no
+    /// planned stop observed, so "no crash" cannot be judged.
+    var endUnobserved = false
     var notifier: Notifier?
     var threadFit = LinearFit()
     var fileFit = LinearFit()
@@ -382,7 +385,7 @@ public final class RunSupervisor: @unchecked Sendable {
             }
             // No child at all: `resume` found it gone.
             if let termination = child?.poll() ?? (child == nil ? .vanished : nil) {
-                ending = classify(termination, at: now, end: end, stoppedByUs: false)
+                ending = classify(termination, at: now, end: end, stoppedByUs: false, unwatched: child == nil)
                 break
             }
             checkSilence(now)
@@ -545,9 +548,11 @@ public final class RunSupervisor: @unchecked Sendable {
         }
     }
 
-    private func classify(_ termination: ChildProcess.Termination?, at now: Double, end: Double, stoppedByUs: Bool)
-        -> (RunEnd, String)
-    {
+    /// `unwatched`: the executor was already gone when `resume` looked for it.
+    private func classify(
+        _ termination: ChildProcess.Termination?, at now: Double, end: Double, stoppedByUs: Bool,
+        unwatched: Bool = false
+    ) -> (RunEnd, String) {
         let hours = (now - launchMonotonic) * scale / 3600
         let description = termination?.description ?? "ended"
         appendEvent(
@@ -568,7 +573,12 @@ public final class RunSupervisor: @unchecked Sendable {
         if termination == .exited(0) && nearEnd {
             return (.normal, "ended by itself at the planned end (exit 0)")
         }
+        if termination == .vanished && (nearEnd || now >= end) && !unwatched {
+            // An adopted executor, watched to the end: it ran the full duration.
+            return (.normal, "ended by itself at the planned end, watched since the resume (exit status unknown)")
+        }
         if termination == .vanished && (nearEnd || now >= end) {
+            endUnobserved = true
             return (.normal, "ended at or after the planned end while hedgeops was not running (exit status unknown)")
         }
         if termination == .exited(0) {
@@ -578,12 +588,12 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     private func partial(end: (RunEnd, String)?) -> RunResultsDocument {
+        let digest = journal.flatMap { JournalDigest.measure($0.path) }
+        let final = RunFacts.finalMemory(
+            Array(checkpoints.values), planned: options.checklist.monitoring.checkpoints)
         let facts = RunFacts(
-            baselineMB: checkpoints[0]?.rssMB,
-            finalMB: checkpoints.filter { !$0.value.missed }.max { $0.key < $1.key }.flatMap {
-                $0.key > 0 ? $0.value.rssMB : nil
-            },
-            counts: follower?.counts ?? [:], fullDuration: end?.0 == .normal,
+            baselineMB: checkpoints[0]?.rssMB, finalMB: final.mb, finalMissing: final.missing,
+            counts: follower?.counts ?? [:], fullDuration: end.flatMap { endUnobserved ? nil : $0.0 == .normal },
             endDetail: end?.1 ?? "still running", cpuAverage: cpuCount > 0 ? cpuSum / Double(cpuCount) : nil,
             silences: silences)
         let criteria = CriteriaEvaluator.evaluate(options.checklist.criteria.items, facts: facts)
@@ -591,8 +601,8 @@ public final class RunSupervisor: @unchecked Sendable {
             runID: runID, checklist: options.checklist, startedAt: launchWall, endedAt: end == nil ? nil : Date(),
             durationSeconds: RunClock.monotonic() - launchMonotonic, timeScale: scale, parameters: parameterValues,
             testnetHosts: [:], checkpoints: checkpoints.values.sorted { $0.hour < $1.hour }, criteria: criteria,
-            end: end, counts: follower?.counts ?? [:], journalSHA256: journal.flatMap { Journal.fileSHA256($0.path) },
-            logFile: follower?.currentFile, figuresSource: sampler?.source)
+            end: end, counts: follower?.counts ?? [:], journalSHA256: digest?.sha256,
+            journalLines: digest?.lines, logFile: follower?.currentFile, figuresSource: sampler?.source)
     }
 
     private func finish(_ end: (RunEnd, String)) -> RunResultsDocument {
@@ -626,7 +636,9 @@ public final class RunSupervisor: @unchecked Sendable {
         journal?.sync()
         // The digest covers the journal as it stands, sealed, with its verdict.
         var final = document
-        final.journalSHA256 = journal.flatMap { Journal.fileSHA256($0.path) }
+        let digest = journal.flatMap { JournalDigest.measure($0.path) }
+        final.journalSHA256 = digest?.sha256
+        final.journalLines = digest?.lines
         while !writeResults(final) && RunClock.monotonic() < deadline {
             RunClock.sleep(until: RunClock.monotonic() + 1)
         }

@@ -212,7 +212,8 @@ extension GuidedSession {
     }
 
     static func clock(_ hours: Double) -> String {
-        let seconds = Int((max(0, hours) * 3600).rounded())
+        // Clamped: a figure read back from a journal is not trusted to fit an integer.
+        let seconds = Int(min(max(0, hours.isFinite ? hours : 0), 1e6) * 3600)
         return String(format: "%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
     }
 
