@@ -23,3 +23,7 @@ int hedgeops_peer_uid(int fd, unsigned int *uid) {
     *uid = credentials.uid;
     return 0;
 }
+
+short hedgeops_spawn_setsid_flag(void) {
+    return POSIX_SPAWN_SETSID;
+}

@@ -16,4 +16,6 @@ int hedgeops_become_subreaper(void);
 /// The user id of the process at the other end of a Unix socket
 /// (SO_PEERCRED, whose struct needs _GNU_SOURCE). Returns 0, or -1 with errno.
 int hedgeops_peer_uid(int fd, unsigned int *uid);
+/// POSIX_SPAWN_SETSID (glibc >= 2.26), a macro Swift does not import.
+short hedgeops_spawn_setsid_flag(void);
 #endif

@@ -36,9 +36,17 @@ public final class ChildProcess: SupervisedProcess, @unchecked Sendable {
 
     /// Starts `argv` (argv[0] resolved on PATH, then `toolDirectories`), its
     /// stdout and stderr appended to the given files (or /dev/null).
+    ///
+    /// - Parameters:
+    ///   - newSession: start it in a session of its own (no controlling
+    ///     terminal: a closed terminal's SIGHUP never reaches it) instead of
+    ///     only a process group of its own; for the run's supervisor.
+    ///   - inheriting: descriptors the child keeps, as 3, 4, … (the run lock
+    ///     handed to the supervisor); every other one above 2 is closed.
     public static func spawn(
         _ argv: [String], environment: [String: String], workingDirectory: String,
-        stdoutPath: String? = nil, stderrPath: String? = nil, toolDirectories: [String] = []
+        stdoutPath: String? = nil, stderrPath: String? = nil, toolDirectories: [String] = [],
+        newSession: Bool = false, inheriting: [Int32] = []
     ) throws(LaunchError) -> ChildProcess {
         guard let program = argv.first else { throw LaunchError(description: "empty command") }
         guard
@@ -62,8 +70,9 @@ public final class ChildProcess: SupervisedProcess, @unchecked Sendable {
         sigemptyset(&emptyMask)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // setsid makes a new process group too; asking for both would fail.
+        let grouping = newSession ? Int32(hedgeops_spawn_setsid_flag()) : Int32(POSIX_SPAWN_SETPGROUP)
+        posix_spawnattr_setflags(&attributes, Int16(grouping | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -72,7 +81,10 @@ public final class ChildProcess: SupervisedProcess, @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         hedgeops_spawn_addchdir(&actions, workingDirectory)
-        hedgeops_spawn_addclosefrom(&actions, 3)
+        for (index, descriptor) in inheriting.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, descriptor, Int32(3 + index))
+        }
+        hedgeops_spawn_addclosefrom(&actions, Int32(3 + inheriting.count))
 
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

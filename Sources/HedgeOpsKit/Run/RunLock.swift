@@ -52,6 +52,32 @@ public final class RunLock {
         }
     }
 
+    /// Takes over a lock handed down as descriptor `fd` by the process that
+    /// took it (the session that starts the supervisor): the flock belongs
+    /// to the open file, so it was never free in between.
+    public init(inherited fd: Int32, dataDirectory: String) throws {
+        let path = dataDirectory + "/.hedgeops.lock"
+        var mine = stat()
+        var named = stat()
+        guard fstat(fd, &mine) == 0, stat(path, &named) == 0, mine.st_ino == named.st_ino, mine.st_dev == named.st_dev
+        else { throw JournalError("descriptor \(fd) is not the lock \(path)") }
+        // Already ours, so this cannot block; it fails only if the descriptor holds no lock at all.
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            throw JournalError("descriptor \(fd) does not hold the lock \(path): \(String(cString: strerror(errno)))")
+        }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        self.path = path
+        self.fd = fd
+        let me = getpid()
+        let record = Array("\(me) \(ProcessSampler.startTime(of: me) ?? 0)\n".utf8)
+        if ftruncate(fd, 0) == 0 {
+            _ = record.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        }
+    }
+
+    /// The open descriptor, to hand to the supervisor process.
+    public var descriptor: Int32 { fd }
+
     /// Gives the lock up (the file stays); the next `run` or `resume` may take it.
     public func release() {
         guard fd >= 0 else { return }
