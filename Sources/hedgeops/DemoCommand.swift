@@ -88,6 +88,7 @@ struct DemoCommand: ParsableCommand {
         environment["BITUNIX_REST_URL"] = mock.url
         environment["BITUNIX_WS_URL"] = mock.url.replacingOccurrences(of: "http:", with: "ws:") + "/public/"
         environment["HEDGEOPS_NOTIFY_URL"] = nil
+        ScreenRedaction.include(checklist, environment: environment)
         try? FileManager.default.createDirectory(atPath: "data/load_test", withIntermediateDirectories: true)
 
         if interactive {
@@ -100,7 +101,7 @@ struct DemoCommand: ParsableCommand {
                 FileManager.default.fileExists(atPath: supervisor.folder + "/results.json")
             {
                 terminal.out("")
-                try signOff(supervisor, checklist: checklist, terminal: terminal)
+                try signOff(supervisor, checklist: checklist, environment: environment, terminal: terminal)
             }
             throw ExitCode(code)
         }
@@ -140,12 +141,14 @@ struct DemoCommand: ParsableCommand {
 
         // 5. Sign-off with a throwaway key.
         terminal.out("")
-        try signOff(supervisor, checklist: checklist, terminal: terminal)
+        try signOff(supervisor, checklist: checklist, environment: environment, terminal: terminal)
         if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
     }
 
     /// Signs the results with a throwaway key and says how to check them.
-    private func signOff(_ supervisor: RunSupervisor, checklist: Checklist, terminal: Terminal) throws {
+    private func signOff(
+        _ supervisor: RunSupervisor, checklist: Checklist, environment: [String: String], terminal: Terminal
+    ) throws {
         if let status = try? RunStatus(folder: supervisor.folder, checklist: checklist) {
             terminal.out(terminal.paint("checkpoints", .bold))
             CheckpointTable(checkpoints: status.checkpoints).lines.forEach { terminal.out($0) }
@@ -153,7 +156,8 @@ struct DemoCommand: ParsableCommand {
         }
         do {
             let signOff = try DemoSupport.signOff(
-                folder: supervisor.folder, runID: supervisor.runID, dataDirectory: dataDir)
+                folder: supervisor.folder, runID: supervisor.runID, dataDirectory: dataDir,
+                environment: environment)
             terminal.out(terminal.paint("sign-off", .bold))
             terminal.out("  results   \(signOff.results)  (signed: \(signOff.results).sig)")
             terminal.out("  report    \(signOff.report)")

@@ -38,6 +38,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
+        // Ctrl-C while tar works must not leave the bundle behind in $TMPDIR.
+        ScratchDirectory.removeAllOnSignals()
         let folder = try global.runFolder(target, terminal: terminal)
         let destination = out ?? Self.defaultArchive(folder: folder)
         if upload != nil && !destination.hasSuffix(".tar.gz") {
@@ -45,7 +47,8 @@ struct ExportCommand: ParsableCommand {
             throw ExitCode(ExitCode.usage)
         }
         do {
-            let exported = try ExportBundle.export(folder: folder, out: destination, keyPath: key)
+            let exported = try ExportBundle.export(
+                folder: folder, out: destination, keyPath: key, environment: ProcessInfo.processInfo.environment)
             terminal.out(exported.archive ?? exported.directory)
             terminal.error(
                 "signed by \(exported.signer); check with: hedgeops verify \(exported.archive ?? exported.directory) --allowed-signers allowed_signers"

@@ -15,6 +15,8 @@ public final class Journal: @unchecked Sendable {
     private var sequence: Int
     private var unsynced = false
     private var lastSync = Date()
+    /// Applied to every string of every line: no secret is ever recorded.
+    public var redactor = SecretRedactor.empty
 
     /// Starts a new journal; fails if the file exists (a journal is never overwritten).
     public init(creating path: String) throws {
@@ -47,7 +49,7 @@ public final class Journal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         sequence += 1
-        var object = fields
+        var object = redactor.redact(fields)
         object["type"] = .string(type)
         object["seq"] = .int(sequence)
         object["at"] = .string(Timestamp.rfc3339(Date()))

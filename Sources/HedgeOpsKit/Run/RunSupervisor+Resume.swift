@@ -65,6 +65,7 @@ extension RunSupervisor {
         do {
             journal = try Journal(
                 continuing: path, lastLineHash: reader.lastLineHash, lastSequence: reader.lastSequence)
+            journal?.redactor = redactor
         } catch {
             throw ResumeRefusal(description: "\(error)", exitCode: ExitCode.failed)
         }

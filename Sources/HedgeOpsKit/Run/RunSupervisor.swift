@@ -43,6 +43,8 @@ public final class RunSupervisor: @unchecked Sendable {
     public static let minimumSampleInterval = 0.025
 
     var options: Options
+    /// The secrets of the run's environment, kept out of the journal and webhooks.
+    let redactor: SecretRedactor
     let onEvent: @Sendable (RunEvent) -> Void
     public internal(set) var runID = ""
     public internal(set) var folder = ""
@@ -73,6 +75,7 @@ public final class RunSupervisor: @unchecked Sendable {
     public init(options: Options, onEvent: @escaping @Sendable (RunEvent) -> Void) {
         self.options = options
         self.onEvent = onEvent
+        redactor = SecretRedactor(environment: options.context.environment, checklist: options.checklist)
         let tick = max(options.checklist.run.sampleInterval / options.timeScale, Self.minimumSampleInterval)
         checkpointWindow = max(options.checklist.run.checkpointWindow, 3 * tick * options.timeScale)
         series = MemorySeries(recentHours: checkpointWindow / 3600)
@@ -166,6 +169,7 @@ public final class RunSupervisor: @unchecked Sendable {
         folder = options.dataDirectory + "/runs/" + runID
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let journal = try Journal(creating: folder + "/journal.jsonl")
+        journal.redactor = redactor
         self.journal = journal
         let checklist = options.checklist
         try? FileManager.default.copyItem(atPath: checklist.file, toPath: folder + "/checklist.yaml")
@@ -255,6 +259,7 @@ public final class RunSupervisor: @unchecked Sendable {
             onDelivered: { [weak self] event, attempts in
                 self?.appendEvent("notified", ["event": .string(event), "attempts": .int(attempts)])
             })
+        notifier?.redactor = redactor
     }
 
     /// Parameter values in force (`--set` over defaults).

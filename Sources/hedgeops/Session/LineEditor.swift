@@ -1,5 +1,6 @@
 import CEditLine
 import Foundation
+import HedgeOpsKit
 
 /// What one read from the operator gave.
 enum LineRead: Equatable {
@@ -31,7 +32,7 @@ final class LineEditor: @unchecked Sendable {
     let editLine: OpaquePointer
     private let history: OpaquePointer
     private let historyPath: String
-    private let secrets: [String]
+    private let redactor: SecretRedactor
     private let wakeRead: Int32
     private let lock = NSLock()
     private var reading = false
@@ -52,13 +53,13 @@ final class LineEditor: @unchecked Sendable {
     var commands: [String] = []
     var arguments: [String] = []
 
-    init(historyPath: String, secrets: [String]) {
+    init(historyPath: String, redactor: SecretRedactor) {
         // libedit silently drops non-ASCII bytes without a UTF-8 locale.
         if let name = setlocale(LC_CTYPE, ""), ["C", "POSIX"].contains(String(cString: name)) {
             setlocale(LC_CTYPE, "C.UTF-8")
         }
         self.historyPath = historyPath
-        self.secrets = secrets
+        self.redactor = redactor
         var fds: [Int32] = [0, 0]
         pipe(&fds)
         for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
@@ -145,6 +146,7 @@ final class LineEditor: @unchecked Sendable {
     private func finish(_ outcome: LineRead) {
         guard statusShown != nil else {
             if outcome == .cancelled { Self.emit("^C\n", standardError: false) }
+            if case .line(let text) = outcome { hideSecret(in: text) }
             return
         }
         var rows = 1
@@ -152,7 +154,7 @@ final class LineEditor: @unchecked Sendable {
         switch outcome {
         case .line(let text):
             rows += Self.rowsBelowStart(promptShown + text) + 1  // libedit moved below the line
-            echo = promptShown + text + "\n"
+            echo = promptShown + redactor.redact(text) + "\n"
         case .cancelled:
             let typed = typedBeforeCursor()
             rows += Self.rowsBelowStart(promptShown + typed)
@@ -165,6 +167,15 @@ final class LineEditor: @unchecked Sendable {
         }
         statusShown = nil
         Self.emit("\r\u{1B}[\(rows)A\u{1B}[J" + echo, standardError: false)
+    }
+
+    /// A typed line that holds a secret is drawn again, redacted, over what
+    /// libedit echoed while it was typed, so the screen and its scrollback keep no secret.
+    private func hideSecret(in text: String) {
+        let shown = redactor.redact(text)
+        guard shown != text else { return }
+        let rows = Self.rowsBelowStart(promptShown + text) + 1  // libedit moved below the line
+        Self.emit("\r\u{1B}[\(rows)A\u{1B}[J" + promptShown + shown + "\n", standardError: false)
     }
 
     /// The terminal's width (at least 20, whatever the terminal says).
@@ -314,13 +325,14 @@ final class LineEditor: @unchecked Sendable {
 
     // MARK: History
 
-    /// History, never with a secret's value in it.
+    /// History, never with a secret's value in it: a line holding any form
+    /// of one (see `SecretRedactor`) is not kept. The file is the operator's alone.
     private func remember(_ line: String) {
-        guard !line.trimmingCharacters(in: .whitespaces).isEmpty, !secrets.contains(where: { line.contains($0) })
-        else { return }
+        guard !line.trimmingCharacters(in: .whitespaces).isEmpty, !redactor.reveals(line) else { return }
         var event = HistEvent()
         hedgeops_history_enter(history, &event, line)
         hedgeops_history_save(history, &event, historyPath)
+        chmod(historyPath, 0o600)
     }
 
     static func emit(_ text: String, standardError: Bool) {
