@@ -68,6 +68,9 @@ struct SecretLeakTests {
         let keygen = try Binary.run(["keygen", "--out", "op_ed25519"], in: workspace.path)
         try workspace.write("allowed_signers", keygen.stdout)
         let form = Dictionary(uniqueKeysWithValues: Self.forms.map { ($0.name, $0.text) })
+        // A history file from before, with the secret in it: it is scrubbed when the session starts.
+        try workspace.write(
+            "state/hedgeops/history", "_HiStOrY_V2_\nshow\nnote\\040\(form["base64"] ?? "")\n")
         let tmux = try Tmux(
             [Binary.path, "session", "--checklist", RunTests.demoChecklist, "--time-scale", "1440"],
             environment: env, in: workspace.path)
@@ -112,6 +115,10 @@ struct SecretLeakTests {
         let history = try String(contentsOfFile: workspace.path + "/state/hedgeops/history", encoding: .utf8)
         #expect(history.contains("launch"))
         #expect(Self.leaks(in: history).isEmpty, "in the history file: \(Self.leaks(in: history))")
+        let historyMode =
+            try FileManager.default.attributesOfItem(atPath: workspace.path + "/state/hedgeops/history")[
+                .posixPermissions] as? Int
+        #expect(historyMode == 0o600)
 
         try workspace.mkdir("unpacked")
         let unpack = try ChildProcess.spawn(
@@ -190,6 +197,30 @@ struct SecretLeakTests {
         #expect(result.all.contains("unpacks to more than 256 MiB"), "\(result.all)")
         #expect(result.all.contains("nothing was extracted"))
         #expect(Self.leftovers(workspace).isEmpty, "verify left \(Self.leftovers(workspace))")
+    }
+
+    /// SIGTERM while verify checks an archive: its temporary directory goes with it.
+    @Test func anInterruptedVerifyLeavesNothingBehind() throws {
+        let workspace = try Workspace()
+        let env = try Self.environment(workspace)
+        // 200 MB (under the limit), so the check takes a moment.
+        let make = try ChildProcess.spawn(
+            [
+                "/bin/sh", "-c",
+                "mkdir big && truncate -s 200M big/samples.csv && tar -czf big.tar.gz big && rm -r big",
+            ], environment: Binary.baseEnvironment, workingDirectory: workspace.path)
+        #expect(make.wait(timeout: 120) == .exited(0))
+        let verify = try ChildProcess.spawn(
+            [Binary.path, "verify", "big.tar.gz"], environment: env, workingDirectory: workspace.path)
+        var started = false
+        for _ in 0..<2000 where !started {
+            started = Self.leftovers(workspace).contains { $0.hasPrefix("hedgeops-verify-") }
+            if !started { usleep(5_000) }
+        }
+        #expect(started, "verify made its temporary directory in $TMPDIR")
+        kill(verify.pid, SIGTERM)
+        #expect(verify.wait(timeout: 30) == .exited(128 + SIGTERM))
+        #expect(Self.leftovers(workspace).isEmpty, "an interrupted verify left \(Self.leftovers(workspace))")
     }
 
     /// A run folder whose files hold a secret (here the checklist copy) is

@@ -73,6 +73,7 @@ final class LineEditor: @unchecked Sendable {
         var event = HistEvent()
         hedgeops_history_setsize(history, &event, 1000)
         hedgeops_history_setunique(history, &event, 1)
+        Self.scrubHistory(historyPath, redactor: redactor)
         hedgeops_history_load(history, &event, historyPath)
         hedgeops_el_set_history(editLine, history)
         hedgeops_el_set_editor(editLine, "emacs")
@@ -333,6 +334,27 @@ final class LineEditor: @unchecked Sendable {
         hedgeops_history_enter(history, &event, line)
         hedgeops_history_save(history, &event, historyPath)
         chmod(historyPath, 0o600)
+    }
+
+    /// Drops from the history file every line that holds a secret (one kept
+    /// by an older hedgeops), before it is loaded; the file becomes owner-only.
+    static func scrubHistory(_ path: String, redactor: SecretRedactor) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let kept = lines.filter { !redactor.reveals(String($0)) }
+        if kept.count != lines.count {
+            let fd = open(path + ".scrub", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return }
+            let bytes = Array(kept.joined(separator: "\n").utf8)
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let synced = fsync(fd) == 0
+            Glibc.close(fd)
+            guard written == bytes.count && synced, rename(path + ".scrub", path) == 0 else {
+                unlink(path + ".scrub")
+                return
+            }
+        }
+        chmod(path, 0o600)
     }
 
     static func emit(_ text: String, standardError: Bool) {
