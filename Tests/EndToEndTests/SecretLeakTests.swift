@@ -248,6 +248,22 @@ struct SecretLeakTests {
         }
     }
 
+    /// A webhook payload (its text and its fields) carries no form of a secret.
+    @Test func aWebhookPayloadNeverCarriesASecret() throws {
+        let receiver = try WebhookReceiver(failFirst: 0)
+        let notifier = Notifier(url: "http://127.0.0.1:\(receiver.port)/hook", onFailure: { _, _ in })
+        notifier.redactor = SecretRedactor(environment: RunTests.environment)
+        let encoded = Data(Self.secret.utf8).base64EncodedString()
+        notifier.send(
+            event: "crash", runID: "r1", text: "the executor printed \(Self.secret)",
+            fields: ["detail": .string("auth=\(encoded)")])
+        #expect(notifier.drain(seconds: 10))
+        let body = String(decoding: try #require(receiver.bodies.first), as: UTF8.self)
+        #expect(Self.leaks(in: body).isEmpty, "\(body)")
+        #expect(body.contains("the executor printed [redacted BITUNIX_API_SECRET]"), "\(body)")
+        #expect(body.contains("auth=[redacted BITUNIX_API_SECRET]"), "\(body)")
+    }
+
     /// The fingerprint of a secret is keyed per install: two config
     /// directories give two fingerprints for one secret, one directory the
     /// same one twice, and never the plain SHA-256 prefix.
