@@ -12,7 +12,9 @@ struct ExportCommand: ParsableCommand {
             The bundle: results.json (+ .sig), report.md, memory.svg, samples.csv, journal.jsonl, \
             checklist.yaml, executor-log-excerpt.txt, and a MANIFEST of SHA-256 digests (+ .sig). \
             A reviewer checks it with `hedgeops verify BUNDLE`, or with `sha256sum -c MANIFEST` and \
-            `ssh-keygen -Y verify … -s MANIFEST.sig < MANIFEST`.
+            `ssh-keygen -Y verify … -s MANIFEST.sig < MANIFEST`. \
+            Before signing, every file is checked for every form of every secret of the \
+            environment; the export is refused, naming the file, if one holds any.
 
             Examples:
               hedgeops export 20261129T031500-3f2a --key ~/.ssh/hedgeops_ed25519

@@ -101,10 +101,13 @@ public enum ExportBundle {
             }
             let found = redactor.secretsFound(in: data)
             if !found.isEmpty {
+                let hint =
+                    name == "journal.jsonl"
+                    ? "a journal cannot be redacted without breaking its hash chain: rotate the secret"
+                    : "rotate the secret, or take it out of the run folder's \(name)"
                 throw SigningError(
                     "\(name) holds the value of \(found.joined(separator: ", ")) (in some form): the bundle would "
-                        + "reveal it, so nothing was exported. A journal cannot be redacted without breaking its "
-                        + "hash chain; rotate the secret, and record the run again")
+                        + "reveal it, so nothing was exported (\(hint))")
             }
         }
     }
