@@ -1,7 +1,7 @@
 # The two Quick start commands (README): `make demo` and `make test`.
 # Each installs what is missing first, so either works first on a fresh machine.
 
-APT_PACKAGES := libedit-dev libcurl4-openssl-dev openssh-client python3-venv pkg-config tmux
+APT_PACKAGES := libedit-dev libcurl4-openssl-dev openssh-client python3-venv pkg-config tmux strace
 SWIFT ?= swift
 
 .PHONY: deps build demo test bench lint

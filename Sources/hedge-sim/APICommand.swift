@@ -120,7 +120,7 @@ struct APICommand: AsyncParsableCommand {
     }
 
     private func announce(_ url: String) {
-        FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data("listening on \(url)\n".utf8))
     }
 
     /// Polls the parent once a second; exits 0 when it is gone.

@@ -86,12 +86,12 @@ struct RunCommand: ParsableCommand {
         do {
             simulator = try Simulator(settings: settings, logDirectory: logDir)
         } catch {
-            FileHandle.standardError.write(Data("hedge-sim: \(error)\n".utf8))
+            writeStandardError("hedge-sim: \(error)\n")
             throw ExitCode(1)
         }
         if simulator.run() == .interrupted {
             // As Python: KeyboardInterrupt re-raised after `finally:`, death by SIGINT.
-            FileHandle.standardError.write(Data("Traceback (most recent call last):\nKeyboardInterrupt\n".utf8))
+            writeStandardError("Traceback (most recent call last):\nKeyboardInterrupt\n")
             dieBy(SIGINT)
         }
     }

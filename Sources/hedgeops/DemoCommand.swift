@@ -88,6 +88,9 @@ struct DemoCommand: ParsableCommand {
         environment["BITUNIX_REST_URL"] = mock.url
         environment["BITUNIX_WS_URL"] = mock.url.replacingOccurrences(of: "http:", with: "ws:") + "/public/"
         environment["HEDGEOPS_NOTIFY_URL"] = nil
+        // The demo's executor is the simulator on loopback: a corporate proxy has no
+        // business here, and the TESTNET gate would rightly refuse it.
+        for name in environment.keys where name.lowercased().hasSuffix("_proxy") { environment[name] = nil }
         ScreenRedaction.include(checklist, environment: environment)
         try? FileManager.default.createDirectory(atPath: "data/load_test", withIntermediateDirectories: true)
 

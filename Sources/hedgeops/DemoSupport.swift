@@ -88,7 +88,7 @@ enum DemoSupport {
         let ratio = record.checklist?.monitoring.leakRatio ?? 1.5
         try Data(MemoryChart.svg(record, leakRatio: ratio).utf8).write(to: URL(fileURLWithPath: folder + "/memory.svg"))
         _ = try SignOff.sign(file: folder + "/results.json", keyPath: keyPath, role: "operator")
-        let bundle = "\(dataDirectory)/exports/hedgeops-\(runID).tar.gz"
+        let bundle = "\(dataDirectory)/exports/hedgeops-\(runID)-rehearsal.tar.gz"
         try FileManager.default.createDirectory(atPath: dataDirectory + "/exports", withIntermediateDirectories: true)
         _ = try ExportBundle.export(
             folder: folder, out: bundle, keyPath: keyPath, environment: environment)

@@ -66,7 +66,9 @@ struct ExportCommand: ParsableCommand {
     }
 
     /// `hedgeops-RUN.tar.gz` in the current directory.
+    /// `hedgeops-RUN.tar.gz`, or `hedgeops-RUN-rehearsal.tar.gz` for a compressed run.
     static func defaultArchive(folder: String) -> String {
-        "hedgeops-\(URL(fileURLWithPath: folder).lastPathComponent).tar.gz"
+        let rehearsal = (try? RunRecord(folder: folder))?.rehearsal != nil
+        return "hedgeops-\(URL(fileURLWithPath: folder).lastPathComponent)\(rehearsal ? "-rehearsal" : "").tar.gz"
     }
 }

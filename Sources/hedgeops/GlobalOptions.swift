@@ -87,6 +87,9 @@ func launchToVerdict(
     let supervisor = RunSupervisor(options: options, onEvent: { presenter.show($0) })
     do {
         try supervisor.launch(preflight: preflight)
+    } catch let refused as TestnetRefused {
+        terminal.error("error: \(refused)")
+        throw ExitCode(ExitCode.testnetRefused)
     } catch {
         terminal.error("error: could not launch the run: \(error)")
         throw ExitCode(ExitCode.failed)

@@ -38,7 +38,8 @@ struct ResumeCommand: ParsableCommand {
         let recorded = try? JournalReader(path: folder + "/journal.jsonl").events.first?["checklist"] as? String
         let checklistPath = global.checklist ?? recorded ?? global.checklistPath
         let checklist = try GlobalOptions.loadChecklist(path: checklistPath, named: true, terminal: terminal)
-        let lock = try acquireRunLock(global.dataDir, terminal: terminal)
+        // The lock of the data directory the run lives in, even when the run is named by a folder elsewhere.
+        let lock = try acquireRunLock(Self.dataDirectory(of: folder) ?? global.dataDir, terminal: terminal)
         let presenter = RunPresenter(terminal: terminal, timeScale: 1, durationHours: checklist.run.duration / 3600)
         let session = GuidedSession(
             checklist: checklist, dataDirectory: global.dataDir, timeScale: 1, overrides: [:], terminal: terminal)
@@ -54,5 +55,12 @@ struct ResumeCommand: ParsableCommand {
             throw ExitCode(error.exitCode)
         }
         throw ExitCode(session.attach(supervisor, lock: lock))
+    }
+
+    /// `DATA` for a run folder `DATA/runs/ID`.
+    static func dataDirectory(of folder: String) -> String? {
+        let url = URL(fileURLWithPath: folder).standardizedFileURL
+        guard url.deletingLastPathComponent().lastPathComponent == "runs" else { return nil }
+        return url.deletingLastPathComponent().deletingLastPathComponent().path
     }
 }

@@ -44,13 +44,20 @@ struct VerifyEnvCommand: ParsableCommand {
         help: ArgumentHelp("Override a run parameter, e.g. --set log_level=INFO.", valueName: "NAME=VALUE"))
     var assignments: [ParameterAssignment] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "A proxy for hedgeops's own requests; its host must be on the TESTNET allow-list. Proxy variables "
+                + "(http_proxy, https_proxy, all_proxy) are never used by hedgeops, and refused in the executor's "
+                + "environment unless their host is allow-listed.", valueName: "url"))
+    var proxy: String?
+
     func run() throws {
         let terminal = Terminal()
         let (checklist, overrides) = try global.loadChecklist(terminal: terminal, assignments: assignments)
         let context = PreflightContext(
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath, fix: fix, offline: offline,
-            parameterOverrides: overrides, toolDirectories: [ToolLocation.directory])
+            parameterOverrides: overrides, toolDirectories: [ToolLocation.directory], proxy: proxy)
         let report = Preflight(checklist: checklist, context: context).run()
         let presenter = PreflightPresenter(report: report, terminal: terminal)
         if json {

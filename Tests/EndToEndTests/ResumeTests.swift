@@ -24,6 +24,30 @@ struct ResumeTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
+    @Test func statusFromASecondTerminalSeesASupervisedRunAsSupervised() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        let process = try ChildProcess.spawn(
+            [Binary.path, "run", "--checklist", RunTests.demoChecklist, "--time-scale", "1440", "--yes"],
+            environment: RunTests.environment, workingDirectory: workspace.path,
+            stdoutPath: workspace.path + "/run.out", stderrPath: workspace.path + "/run.err")
+        defer {
+            kill(process.pid, SIGKILL)
+            _ = process.wait(timeout: 5)
+        }
+        var phase: String?
+        for _ in 0..<100 where phase == nil || phase == "not_launched" {
+            Thread.sleep(forTimeInterval: 0.1)
+            phase = (try? status(workspace))?["phase"] as? String
+        }
+        #expect(phase == "running", "a supervised run is not unsupervised")
+        let folder = try #require(try RunTests.runFolder(workspace))
+        let session = try #require(try JournalReader(path: folder + "/journal.jsonl").events.first)
+        #expect(session["hedgeops_pid"] as? Int == Int(process.pid))
+        #expect(session["hedgeops_start_time"] as? Int != nil)
+        #expect(session["working_directory"] as? String == workspace.path)
+    }
+
     @Test func aKilledHedgeopsLeavesTheRunGoingAndResumeReachesTheVerdict() throws {
         let (workspace, folder, _) = try killedRun()
         // The run went on without hedgeops (its own process group).

@@ -153,11 +153,11 @@ struct SignOffTests {
         #expect(report.stdout.contains("| Memory Hour 8 |"))
         let svg = try Binary.run(["report", folder, "--format", "svg"])
         let document = try XMLDocument(data: Data(svg.stdout.utf8))
-        let points =
-            try document.nodes(forXPath: "//*[local-name()='polyline'][@id='samples']/@points").first?.stringValue ?? ""
+        let points = try document.nodes(forXPath: "//*[local-name()='g'][@id='samples']/*[local-name()='polyline']/@points")
+            .flatMap { ($0.stringValue ?? "").split(separator: " ") }
         let samples =
             try String(contentsOfFile: folder + "/samples.csv", encoding: .utf8).split(separator: "\n").count - 1
-        #expect(points.split(separator: " ").count == samples)
+        #expect(points.count == samples)
         #expect(try document.nodes(forXPath: "//*[local-name()='line'][@id='threshold']").count == 1)
         #expect(try document.nodes(forXPath: "//*[local-name()='circle'][@class='checkpoint']").count == 6)
     }

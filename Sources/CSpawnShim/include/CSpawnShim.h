@@ -9,4 +9,11 @@ int hedgeops_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *pat
 /// inherits stdin, stdout and stderr only, never another thread's pipe or
 /// the journal's descriptor.
 int hedgeops_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+/// prctl(PR_SET_CHILD_SUBREAPER, 1), which is variadic in glibc: a process the
+/// executor double-forks is reparented to hedgeops, not to PID 1, so it stays
+/// in the measured tree. Returns 0, or -1 with errno.
+int hedgeops_become_subreaper(void);
+/// The user id of the process at the other end of a Unix socket
+/// (SO_PEERCRED, whose struct needs _GNU_SOURCE). Returns 0, or -1 with errno.
+int hedgeops_peer_uid(int fd, unsigned int *uid);
 #endif

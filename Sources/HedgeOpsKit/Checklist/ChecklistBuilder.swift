@@ -55,6 +55,11 @@ struct ChecklistBuilder {
             nextStep: top.string("next_step"),
             notifyURL: top.string("notify_url"))
         checkRunFitsCheckpoints(checklist, top)
+        if let url = checklist.notifyURL, let refusal = HTTPClient.liveRefusal(HTTPRequest(url: url)) {
+            reader.report(
+                top.child("notify_url"), "notify_url", refusal,
+                fix: "point notify_url at your chat or alerting webhook, never at the exchange")
+        }
         // An item that failed to read may be the gate: do not pile a second error on it.
         if reader.diagnostics.isEmpty { checkHasGate(checklist, top) }
         return checklist
@@ -63,22 +68,31 @@ struct ChecklistBuilder {
     // MARK: TESTNET and endpoints
 
     private func testnetPolicy(_ top: MapView) -> TestnetPolicy {
-        let fallback = TestnetPolicy(flag: "BITUNIX_USE_TESTNET", allowHosts: [], liveHosts: [], liveDomains: [])
+        let flag = LiveExchange.flagVariable
+        let fallback = TestnetPolicy(flag: flag, allowHosts: [], liveHosts: [], liveDomains: [])
         guard
             let map = top.map(
-                "testnet", allowed: ["flag", "allow_hosts", "live_hosts", "live_domains"],
-                required: ["flag", "allow_hosts", "live_hosts"])
+                "testnet", allowed: ["flag", "allow_hosts", "live_hosts", "live_domains"], required: ["allow_hosts"])
         else { return fallback }
-        let policy = TestnetPolicy(
-            flag: map.requiredString("flag"),
-            allowHosts: map.stringList("allow_hosts").map { $0.lowercased() },
-            liveHosts: map.stringList("live_hosts").map { $0.lowercased() },
-            liveDomains: map.stringList("live_domains").map { $0.lowercased() })
-        // An allow-list that lets the live exchange through defeats the gate.
-        for (index, host) in policy.allowHosts.enumerated() where policy.liveHosts.contains(host) {
-            let node = map.list("allow_hosts")[index].node
+        // The executor reads this variable; a checklist naming another would check a flag nobody reads.
+        if let named = map.string("flag"), named != flag {
             reader.report(
-                node, "testnet.allow_hosts[\(index)]", "'\(host)' is a live Bitunix host and can never be allowed",
+                map.child("flag"), "testnet.flag", "the flag must be \(flag), the variable the executor reads",
+                fix: "write flag: \(flag) (or leave the key out)")
+        }
+        let policy = TestnetPolicy(
+            flag: flag,
+            allowHosts: map.stringList("allow_hosts").map(HostName.normalize),
+            liveHosts: map.stringList("live_hosts").map(HostName.normalize),
+            liveDomains: map.stringList("live_domains").map(HostName.normalize))
+        // An allow-list that lets the live exchange through defeats the gate.
+        let allowNodes = map.list("allow_hosts")
+        for (index, host) in policy.allowHosts.enumerated()
+        where LiveExchange.isLive(host, extraHosts: policy.liveHosts, extraDomains: policy.liveDomains) {
+            reader.report(
+                index < allowNodes.count ? allowNodes[index].node : map.child("allow_hosts"),
+                "testnet.allow_hosts[\(index)]",
+                "'\(host)' is a live Bitunix host (or under a live domain) and can never be allowed",
                 fix: "remove it; add the TESTNET host your executor really uses")
         }
         return policy

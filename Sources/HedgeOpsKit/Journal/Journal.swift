@@ -1,77 +1,140 @@
 import Crypto
 public import Foundation
 
-/// The append-only record of a run (SPEC §4.3–4.4): one JSON object a line,
+/// The append-only record of a run: one JSON object a line,
 /// each carrying `prev`, the SHA-256 of the previous line's bytes (64 zeros
 /// on the first line). Events that must survive a crash are fsync'd before
 /// `append` returns; samples are synced at least once a second.
+///
+/// When the disk refuses a write (full, read-only, I/O error), the event is
+/// held in memory (a bounded `WriteBacklog`) and `append` throws
+/// `JournalHeld`; later appends queue behind it and the held events are
+/// retried every `retryInterval` seconds. Once they are written, in order,
+/// a `write_gap` event records when writes failed and what was held or
+/// dropped. `seq` and `prev` are given when a line is written, so the chain
+/// stays whole and every line is written exactly once.
 public final class Journal: @unchecked Sendable {
     public static let genesis = String(repeating: "0", count: 64)
 
     public let path: String
-    private let fd: Int32
+    private let file: LineAppender
     private let lock = NSLock()
     private var previousHash: String
     private var sequence: Int
     private var unsynced = false
     private var lastSync = Date()
+    private var backlog: WriteBacklog<[String: JSONValue]>
+    private let retryInterval: Double
+    private var lastAttempt = 0.0
+    private var finishedOutage: WriteOutage?
     /// Applied to every string of every line: no secret is ever recorded.
     public var redactor = SecretRedactor.empty
 
     /// Starts a new journal; fails if the file exists (a journal is never overwritten).
-    public init(creating path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw JournalError("cannot create \(path): \(String(cString: strerror(errno)))") }
+    /// `backlogCapacity` bounds the samples and log lines held while the disk
+    /// refuses writes; `io` is the system's unless a test hands in its own.
+    public init(
+        creating path: String, backlogCapacity: Int = 4096, retryInterval: Double = 1,
+        io: LineAppender.FileIO = .system
+    ) throws {
+        do {
+            file = try LineAppender(path: path, exclusive: true, io: io)
+        } catch {
+            throw JournalError("cannot create \(path): \(error.reason)")
+        }
         self.path = path
-        self.fd = fd
         previousHash = Self.genesis
         sequence = 0
+        backlog = WriteBacklog(capacity: backlogCapacity)
+        self.retryInterval = retryInterval
     }
 
     /// Continues an existing, verified journal.
-    public init(continuing path: String, lastLineHash: String, lastSequence: Int) throws {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard fd >= 0 else { throw JournalError("cannot open \(path): \(String(cString: strerror(errno)))") }
+    public init(
+        continuing path: String, lastLineHash: String, lastSequence: Int, backlogCapacity: Int = 4096,
+        retryInterval: Double = 1, io: LineAppender.FileIO = .system
+    ) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw JournalError("cannot open \(path): no such file")
+        }
+        do {
+            file = try LineAppender(path: path, io: io)
+        } catch {
+            throw JournalError("cannot open \(path): \(error.reason)")
+        }
         self.path = path
-        self.fd = fd
         previousHash = lastLineHash
         sequence = lastSequence
+        backlog = WriteBacklog(capacity: backlogCapacity)
+        self.retryInterval = retryInterval
     }
 
     deinit {
-        fsync(fd)
-        close(fd)
+        lock.lock()
+        flushLocked(force: true)
+        syncLocked()
+        lock.unlock()
     }
 
     /// Appends one event. `durable` events are on disk when this returns.
+    /// Throws `JournalHeld` when the event could not be written now and is
+    /// held in memory for a retry.
     @discardableResult
     public func append(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) throws -> Int {
         lock.lock()
         defer { lock.unlock() }
-        sequence += 1
         var object = redactor.redact(fields)
         object["type"] = .string(type)
-        object["seq"] = .int(sequence)
         object["at"] = .string(Timestamp.rfc3339(Date()))
-        object["prev"] = .string(previousHash)
-        let line = JSONValue.object(object).serialized
-        let bytes = Array((line + "\n").utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return -1 }
-                return write(fd, base + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw JournalError("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            offset += written
+        if !backlog.isEmpty {
+            // Behind what is held, in order.
+            backlog.hold(object, kind: type, droppable: !durable, reason: backlog.outage?.reason ?? "", at: Date())
+            flushLocked(force: false)
+            if let held = heldLocked() { throw held }
+            return sequence
         }
-        previousHash = Self.sha256Hex(Data(line.utf8))
-        unsynced = true
-        if durable || Date().timeIntervalSince(lastSync) >= 1 { syncLocked() }
+        do {
+            try writeLocked(object)
+        } catch {
+            backlog.hold(object, kind: type, droppable: !durable, reason: error.reason, at: Date())
+            lastAttempt = RunClock.monotonic()
+            if let held = heldLocked() { throw held }
+        }
+        if durable || Date().timeIntervalSince(lastSync) >= 1 { try syncOrThrowLocked() }
         return sequence
+    }
+
+    /// Writes what is held if the last attempt is `retryInterval` old (or
+    /// `force`); true when nothing is held any more.
+    @discardableResult
+    public func retryHeld(force: Bool = false) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        flushLocked(force: force)
+        return backlog.isEmpty
+    }
+
+    /// The outage under way (events held in memory), if any.
+    public var outage: WriteOutage? {
+        lock.lock()
+        defer { lock.unlock() }
+        return backlog.outage
+    }
+
+    /// Events held in memory, not yet written.
+    public var heldCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return backlog.count
+    }
+
+    /// The last outage that ended (its `write_gap` line is written), once:
+    /// the caller tells the operator, then it is cleared.
+    public func takeFinishedOutage() -> WriteOutage? {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { finishedOutage = nil }
+        return finishedOutage
     }
 
     /// Flushes to disk if anything is pending.
@@ -81,11 +144,65 @@ public final class Journal: @unchecked Sendable {
         syncLocked()
     }
 
-    private func syncLocked() {
+    /// Gives the event its place in the chain and writes it, or leaves the
+    /// chain as it was and throws.
+    private func writeLocked(_ event: [String: JSONValue]) throws(LineAppender.Failure) {
+        var object = event
+        object["seq"] = .int(sequence + 1)
+        object["prev"] = .string(previousHash)
+        let line = JSONValue.object(object).serialized
+        try file.append(Array((line + "\n").utf8))
+        sequence += 1
+        previousHash = Self.sha256Hex(Data(line.utf8))
+        unsynced = true
+    }
+
+    private func flushLocked(force: Bool) {
+        guard !backlog.isEmpty else { return }
+        let now = RunClock.monotonic()
+        guard force || now - lastAttempt >= retryInterval else { return }
+        lastAttempt = now
+        while let event = backlog.first {
+            do {
+                try writeLocked(event)
+            } catch {
+                backlog.stillFailing(error.reason)
+                return
+            }
+            backlog.removeFirst()
+        }
+        guard let outage = backlog.end(at: Date()) else { return }
+        var gap = outage.fields(file: URL(fileURLWithPath: path).lastPathComponent)
+        gap["type"] = "write_gap"
+        gap["at"] = .string(Timestamp.rfc3339(Date()))
+        do {
+            try writeLocked(gap)
+            finishedOutage = outage
+        } catch {
+            // The disk refused again at once: the gap's own record waits its turn.
+            backlog.hold(gap, kind: "write_gap", droppable: false, reason: error.reason, at: outage.since)
+        }
+        syncLocked()
+    }
+
+    private func heldLocked() -> JournalHeld? {
+        guard let outage = backlog.outage, !backlog.isEmpty else { return nil }
+        return JournalHeld(path: path, outage: outage, heldNow: backlog.count)
+    }
+
+    private func syncOrThrowLocked() throws {
         guard unsynced else { return }
-        fsync(fd)
+        do {
+            try file.sync()
+        } catch {
+            throw JournalError("cannot sync \(path) to disk: \(error.reason)")
+        }
         unsynced = false
         lastSync = Date()
+    }
+
+    private func syncLocked() {
+        try? syncOrThrowLocked()
     }
 
     static func sha256Hex(_ data: Data) -> String {
@@ -99,12 +216,26 @@ public final class Journal: @unchecked Sendable {
     }
 }
 
+/// An event the journal could not write now: it is held in memory, with
+/// everything after it, and written as soon as the disk accepts it.
+public struct JournalHeld: Error, CustomStringConvertible {
+    public var path: String
+    public var outage: WriteOutage
+    /// Events waiting in memory now.
+    public var heldNow: Int
+    public var description: String {
+        var text = "cannot write \(path): \(outage.reason); \(heldNow) event(s) held in memory"
+        if outage.droppedCount > 0 { text += ", \(outage.droppedCount) dropped (memory bound)" }
+        return text
+    }
+}
+
 public struct JournalError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
 
-/// UTC RFC 3339 timestamps with milliseconds (SPEC §5).
+/// UTC RFC 3339 timestamps with milliseconds, as every file of a run uses.
 public enum Timestamp {
     public static func rfc3339(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970

@@ -9,13 +9,16 @@ public struct HTTPRequest: Sendable {
     public var body: Data?
     public var connectTimeout: Double
     public var timeout: Double
-    public var followRedirects: Bool
-    /// curl's resolve overrides, `host:port:address` (tests; split-horizon DNS).
+    /// curl's resolve overrides, `host:port:address` (tests; split-horizon
+    /// DNS), already checked by the TESTNET gate.
     public var resolve: [String]
+    /// The proxy to use; nil means none, whatever the proxy variables say
+    /// (they would carry signed requests to a host nobody checked).
+    public var proxy: String?
 
     public init(
         method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: Data? = nil,
-        connectTimeout: Double = 5, timeout: Double = 10, followRedirects: Bool = false, resolve: [String] = []
+        connectTimeout: Double = 5, timeout: Double = 10, resolve: [String] = [], proxy: String? = nil
     ) {
         self.method = method
         self.url = url
@@ -23,8 +26,8 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.connectTimeout = connectTimeout
         self.timeout = timeout
-        self.followRedirects = followRedirects
         self.resolve = resolve
+        self.proxy = proxy
     }
 }
 
@@ -51,9 +54,10 @@ public struct HTTPFailure: Error, Sendable, CustomStringConvertible {
     public var transient: Bool { kind == .timeout || kind == .connect }
 }
 
-/// The product's only HTTP stack (SPEC §8): libcurl, TLS verification always
-/// on, redirects off unless asked, only http and https, the standard proxy
-/// variables honoured (libcurl reads http_proxy, https_proxy and no_proxy).
+/// The product's only HTTP stack: libcurl, TLS verification always on,
+/// redirects never followed, only http and https, and proxies only when one is
+/// named (the proxy variables are ignored). Whoever calls it, a request to the
+/// live exchange, or through a proxy on it, is refused before any look-up.
 public enum HTTPClient {
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
     nonisolated(unsafe) private static let emptyBody: UnsafeMutablePointer<CChar> = strdup("")
@@ -62,6 +66,9 @@ public enum HTTPClient {
     public static func perform(_ request: HTTPRequest) -> Result<HTTPResponse, HTTPFailure> {
         _ = globalInit
         let host = URLComponents(string: request.url)?.host ?? request.url
+        if let refusal = liveRefusal(request) {
+            return .failure(HTTPFailure(kind: .refused, host: host, reason: refusal))
+        }
         guard let handle = curl_easy_init() else {
             return .failure(HTTPFailure(kind: .other, host: host, reason: "libcurl could not start a request"))
         }
@@ -88,7 +95,9 @@ public enum HTTPClient {
                 hedgeops_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
                 hedgeops_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
                 hedgeops_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-                hedgeops_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
+                hedgeops_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+                // An empty proxy turns off every proxy variable libcurl would read.
+                hedgeops_curl_setopt_string(handle, CURLOPT_PROXY, request.proxy ?? "")
                 hedgeops_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
                 hedgeops_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(request.timeout * 1000))
                 hedgeops_curl_setopt_string(handle, CURLOPT_USERAGENT, "hedgeops/0.1")
@@ -127,6 +136,21 @@ public enum HTTPClient {
             HTTPResponse(
                 status: status, headers: sink.headers, body: sink.body, seconds: total,
                 sentAt: received.addingTimeInterval(-total), receivedAt: received))
+    }
+
+    /// The last line of defence: no code path reaches the live exchange, even
+    /// one the TESTNET gate does not judge (webhooks, uploads).
+    public static func liveRefusal(_ request: HTTPRequest) -> String? {
+        for (what, url) in [("URL", request.url), ("proxy", request.proxy)] {
+            guard let url else { continue }
+            switch HostName.host(ofURL: url.contains("://") ? url : "http://" + url) {
+            case .failure(let problem): return "the \(what) \(problem); no connection attempted"
+            case .success(let host) where LiveExchange.isLive(host):
+                return "\(host) is the LIVE Bitunix exchange: hedgeops never connects to it"
+            case .success: continue
+            }
+        }
+        return nil
     }
 
     private static func kind(of code: CURLcode) -> HTTPFailure.Kind {

@@ -11,10 +11,10 @@ enum NetworkCheck {
         return fromEnv ?? endpoint.defaultURL
     }
 
-    /// `HEDGEOPS_RESOLVE` (`host:port:address`, comma-separated), curl's
-    /// --resolve: for tests and split-horizon DNS. Checked hosts still pass the gate.
+    /// `HEDGEOPS_RESOLVE` for libcurl; the gate has judged every address in
+    /// it before a network check runs.
     static func resolveOverrides(_ environment: [String: String]) -> [String] {
-        (environment["HEDGEOPS_RESOLVE"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
+        ResolveOverride.parse(environment).overrides.map(\.entry)
     }
 
     struct Refused: Error {
@@ -44,8 +44,7 @@ enum NetworkCheck {
 
     /// The gate's refusal of `url`, if any, before any packet is sent.
     static func refusal(_ url: String, gate: TestnetGate) -> String? {
-        guard let host = TestnetGate.host(of: url) else { return "'\(url)' is not a URL with a host" }
-        return gate.refusal(forHost: host).map { "\(host): \($0); no connection attempted" }
+        gate.refusal(forURL: url).map { "\($0); no connection attempted" }
     }
 
     static func reachability(
@@ -58,14 +57,14 @@ enum NetworkCheck {
         }
         let request = HTTPRequest(
             url: url, connectTimeout: min(5, spec.timeout), timeout: spec.timeout,
-            resolve: resolveOverrides(context.environment))
+            resolve: resolveOverrides(context.environment), proxy: context.proxy)
         let (outcome, attempts) = RetryPolicy().perform(request)
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
         switch outcome {
         case .failure(let failure):
             return transportFailure(
                 failure, timeout: spec.timeout, tries: tries,
-                fix: "check the host, the network, the proxy variables and the firewall")
+                fix: "check the host, the network, --proxy and the firewall")
         case .success(let response):
             guard response.status == 200, let envelope = BitunixEnvelope(response.body) else {
                 return .fail(
@@ -125,13 +124,14 @@ enum NetworkCheck {
                 ("api-key", key), ("nonce", nonce), ("timestamp", timestamp), ("sign", sign),
                 ("Content-Type", "application/json"),
             ],
-            connectTimeout: min(5, spec.timeout), timeout: spec.timeout, resolve: resolveOverrides(context.environment))
+            connectTimeout: min(5, spec.timeout), timeout: spec.timeout, resolve: resolveOverrides(context.environment),
+            proxy: context.proxy)
         let (outcome, attempts) = RetryPolicy().perform(request)
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
         switch outcome {
         case .failure(let failure):
             return transportFailure(
-                failure, timeout: spec.timeout, tries: tries, fix: "check the host, the network and the proxy variables"
+                failure, timeout: spec.timeout, tries: tries, fix: "check the host, the network and --proxy"
             )
         case .success(let response):
             guard let envelope = BitunixEnvelope(response.body) else {

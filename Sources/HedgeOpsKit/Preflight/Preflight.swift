@@ -24,10 +24,15 @@ public struct Preflight: Sendable {
         }
     }
 
+    /// What the executor will be launched with, which is what the gate judges.
+    var executorEnvironment: [String: String] {
+        context.executorEnvironment(checklist, parameterValues: context.parameterValues(checklist))
+    }
+
     public func run() -> PreflightReport {
         let started = Date()
         let gate = TestnetGate(policy: checklist.testnet, endpoints: checklist.endpoints)
-        let decision = gate.evaluate(environment: context.environment)
+        let decision = gate.evaluate(environment: executorEnvironment, proxy: context.proxy)
         var results: [CheckResult] = []
         for item in checklist.items {
             let itemStart = Date()
@@ -50,7 +55,7 @@ public struct Preflight: Sendable {
         case .env(let variables):
             return EnvironmentCheck.check(variables, in: context.environment, fix: item.fix)
         case .testnetGate:
-            return gate.finding(environment: context.environment)
+            return gate.finding(environment: executorEnvironment, proxy: context.proxy)
         case .logDir(let spec):
             return LogDirectoryCheck.check(spec, context: context, fix: item.fix)
         case .venv:

@@ -8,8 +8,14 @@ public enum ReportRenderer {
     public static func markdown(_ record: RunRecord, signer: String? = nil) -> String {
         var out: [String] = []
         let title = record.checklist?.title ?? "8-Hour Load Test Checklist - Bitunix HEDGE Execution"
-        out.append("# \(title): results")
+        out.append("# \(title): results" + (record.rehearsal.map { " (\($0.prefix(1).uppercased() + $0.dropFirst()))" } ?? ""))
         out.append("")
+        if let rehearsal = record.rehearsal {
+            out.append(
+                "> **This was a rehearsal** (\(rehearsal)): the schedule was compressed, so it proves the workflow, "
+                    + "not the executor's eight hours. It is not a release sign-off.")
+            out.append("")
+        }
         let checklist = record.results["checklist"] as? [String: Any] ?? [:]
         out.append(
             "Run `\(record.runID)`, checklist `\(checklist["id"] as? String ?? "?")` (sha256 `\((checklist["sha256"] as? String ?? "").prefix(16))…`), recorded by hedgeops."
@@ -32,6 +38,13 @@ public enum ReportRenderer {
                 ? (rss.flatMap { r in baseline.map { String(format: "%+.1f %%", (r / $0 - 1) * 100) } } ?? "—") : "—"
             let note = (checkpoint["missed"] as? Bool == true ? "MISSED. " : "") + (checkpoint["note"] as? String ?? "")
             out.append("| \(label) | \(value) | \(change) | \(note) |")
+        }
+        if let window = record.baselineWindow {
+            let samples = record.checkpoints.first { RunRecord.number($0["hour"]) == 0 }?["samples"] as? Int ?? 0
+            out.append("")
+            out.append(
+                "Hour 0 (the baseline) is the median of \(samples) samples taken from "
+                    + "\(RunRecord.clock(window.start)) to \(RunRecord.clock(window.end)) into the run, after the warm-up.")
         }
         let ratio = record.criteria.first { $0["metric"] as? String == "memory_ratio" }
         let leakText = record.checklist?.monitoring.leakText ?? "Memory Hour 8 should be < 1.5x Memory Hour 0"

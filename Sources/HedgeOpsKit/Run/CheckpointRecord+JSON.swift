@@ -13,7 +13,8 @@ extension CheckpointRecord {
             wsState: object["ws_state"] as? String, errorLockSeen: object["error_lock"] as? Bool ?? false,
             trend: (object["trend"] as? [String: Any]).flatMap(LeakTrend.init(journal:)),
             missed: object["missed"] as? Bool ?? false, note: object["note"] as? String,
-            threadsPerHour: number("threads_per_h"), openFilesPerHour: number("open_files_per_h"))
+            threadsPerHour: number("threads_per_h"), openFilesPerHour: number("open_files_per_h"),
+            windowStartHour: number("window_start_h"), windowEndHour: number("window_end_h"))
     }
 }
 

@@ -21,6 +21,10 @@ public struct CheckpointRecord: Sendable {
     /// Threads and open files gained per hour: leaks are not only memory.
     public var threadsPerHour: Double?
     public var openFilesPerHour: Double?
+    /// The stretch of the run (in run hours) the median was taken over:
+    /// hour 0's starts after the warm-up, so a start-up blip is never the baseline.
+    public var windowStartHour: Double? = nil
+    public var windowEndHour: Double? = nil
 
     public var json: JSONValue {
         [
@@ -30,7 +34,7 @@ public struct CheckpointRecord: Sendable {
             "counts": .object(counts.mapValues { .int($0) }), "ws_state": .from(wsState),
             "error_lock": .bool(errorLockSeen), "trend": trend?.json ?? .null, "missed": .bool(missed),
             "threads_per_h": .from(threadsPerHour), "open_files_per_h": .from(openFilesPerHour),
-            "note": .from(note),
+            "note": .from(note), "window_start_h": .from(windowStartHour), "window_end_h": .from(windowEndHour),
         ]
     }
 }

@@ -1,5 +1,6 @@
 import CSpawnShim
 import Foundation
+import Synchronization
 
 /// A child launched the way the executor must be (SPEC §6, REFERENCE): in
 /// its own process group, so it outlives a dead hedgeops and can be stopped
@@ -84,8 +85,22 @@ public final class ChildProcess: SupervisedProcess, @unchecked Sendable {
         guard result == 0 else {
             throw LaunchError(description: "could not start \(executable): \(String(cString: strerror(result)))")
         }
+        spawned.withLock { _ = $0.insert(pid) }
         return ChildProcess(pid: pid)
     }
+
+    /// Every child this process started through `spawn`: the sampler tells
+    /// them apart from descendants of the executor reparented to hedgeops.
+    private static let spawned = Mutex<Set<Int32>>([])
+
+    /// Whether `pid` is a child hedgeops started itself (the executor, the demo's mock API).
+    public static func isSpawnedByHedgeops(_ pid: Int32) -> Bool { spawned.withLock { $0.contains(pid) } }
+
+    /// Makes this process the child subreaper, so the executor's double-forked
+    /// descendants are reparented here and stay measurable. False if the
+    /// kernel refused (the sampler then sees only the tree under the root).
+    @discardableResult
+    public static func becomeSubreaper() -> Bool { hedgeops_become_subreaper() == 0 }
 
     /// Blocks until the child ends (reaping it).
     @discardableResult

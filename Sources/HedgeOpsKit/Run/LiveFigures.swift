@@ -2,7 +2,7 @@ import Foundation
 
 /// The latest sample and log counters, for a status line redrawn every
 /// second: read from the operator's thread without touching the journal.
-public struct LiveFigures: Sendable, Equatable {
+public struct LiveFigures: Sendable, Equatable, Codable {
     public var hour: Double
     public var rssMB: Double
     public var cpuPercent: Double?

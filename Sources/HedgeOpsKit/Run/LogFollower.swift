@@ -71,7 +71,7 @@ public final class LogFollower {
         self.offset = offset
         self.counts.merge(counts) { $1 }
         if let handle = FileHandle(forReadingAtPath: file) {
-            head = handle.readData(ofLength: 64)
+            head = (try? handle.read(upToCount: 64)) ?? Data()
             try? handle.close()
         }
     }
@@ -100,7 +100,7 @@ public final class LogFollower {
         defer { try? handle.close() }
         if !head.isEmpty {
             try? handle.seek(toOffset: 0)
-            if handle.readData(ofLength: head.count) != head {
+            if ((try? handle.read(upToCount: head.count)) ?? Data()) != head {
                 offset = 0
                 partial.removeAll()
                 head.removeAll()
@@ -108,7 +108,9 @@ public final class LogFollower {
         }
         guard UInt64(info.st_size) > offset else { return [] }
         try? handle.seek(toOffset: offset)
-        let chunk = handle.readData(ofLength: Int(min(UInt64(info.st_size) - offset, 64 << 20)))
+        // The throwing read: an I/O error on the log is a missed poll, never a trap.
+        let chunk =
+            (try? handle.read(upToCount: Int(min(UInt64(info.st_size) - offset, 64 << 20)))) ?? Data()
         if head.count < 64 && offset == 0 { head = chunk.prefix(64) }
         offset += UInt64(chunk.count)
         bytesRead += chunk.count

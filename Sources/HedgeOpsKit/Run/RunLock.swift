@@ -1,53 +1,80 @@
 import Foundation
 
-/// One run per data directory at a time: a lock file holding the owner's PID
-/// and /proc start time. A lock whose owner is gone (or whose PID now names
-/// another process) is stale and taken over.
+/// One run per data directory at a time: an exclusive `flock` held on an
+/// open descriptor of `DATA/.hedgeops.lock` for as long as this object
+/// lives. The kernel drops the lock when its owner exits, however it dies,
+/// so a lock left by a dead process is simply free. The file is never
+/// removed: deleting a locked file would let the next process lock a new
+/// file of the same name while the owner still runs. It holds the owner's
+/// PID and /proc start time, for the message that names who holds it.
+/// The descriptor is close-on-exec, so the executor never inherits the lock.
 public final class RunLock {
     public let path: String
+    private var fd: Int32
 
+    /// Another live process holds the lock.
     public struct Held: Error, CustomStringConvertible {
-        public var pid: Int32
+        /// nil when the owner has not written its PID yet (it is taking the lock this instant).
+        public var pid: Int32?
         public var path: String
         public var description: String {
-            "another hedgeops (pid \(pid)) holds \(path): one run per data directory at a time; "
+            let owner = pid.map { "another hedgeops (pid \($0))" } ?? "another hedgeops"
+            return "\(owner) holds \(path): one run per data directory at a time; "
                 + "wait for it, or use another --data-dir"
         }
     }
 
-    /// Takes the lock for this process, or throws `Held`.
+    /// Takes the lock for this process, or throws `Held` (nothing is changed
+    /// then: the owner's lock and file stay as they are).
     public init(dataDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        path = dataDirectory + "/.hedgeops.lock"
-        let me = getpid()
-        let mine = "\(me) \(ProcessSampler.startTime(of: me) ?? 0)\n"
-        for _ in 0..<2 {
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 {
-                _ = mine.withCString { write(fd, $0, strlen($0)) }
-                close(fd)
-                return
-            }
-            if let owner = Self.liveOwner(path) { throw Held(pid: owner, path: path) }
-            unlink(path)  // stale: its owner is gone
+        let path = dataDirectory + "/.hedgeops.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw JournalError("cannot open the lock \(path): \(String(cString: strerror(errno)))")
         }
-        throw JournalError("cannot take the lock \(path)")
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EINTR { continue }
+            let reason = errno
+            let owner = Self.owner(fd)
+            close(fd)
+            if reason == EWOULDBLOCK { throw Held(pid: owner, path: path) }
+            throw JournalError("cannot lock \(path): \(String(cString: strerror(reason)))")
+        }
+        self.path = path
+        self.fd = fd
+        // Ours now: record who holds it. A failure to write (disk full) does
+        // not weaken the lock, only the message another process would show.
+        let me = getpid()
+        let mine = Array("\(me) \(ProcessSampler.startTime(of: me) ?? 0)\n".utf8)
+        if ftruncate(fd, 0) == 0 {
+            _ = mine.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        }
     }
 
-    /// Hands the lock to this process (resume after the owner died).
+    /// Gives the lock up (the file stays); the next `run` or `resume` may take it.
     public func release() {
-        unlink(path)
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
     }
 
     deinit { release() }
 
-    static func liveOwner(_ path: String) -> Int32? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        let parts = text.split(whereSeparator: \.isWhitespace)
-        guard let pid = parts.first.flatMap({ Int32($0) }) else { return nil }
-        // Same PID and start time, and not a zombie: a killed hedgeops can
-        // linger as a zombie, and a PID can be reused by another process.
-        guard let recorded = parts.dropFirst().first.flatMap({ UInt64($0) }) else { return nil }
-        return AdoptedProcess(pid: pid, startTime: recorded) != nil ? pid : nil
+    /// The PID the holder recorded, if it is still that process (same /proc
+    /// start time): a reused PID names nobody.
+    static func owner(_ fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        // The holder writes its PID just after locking: give it a moment.
+        for _ in 0..<20 {
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+            let parts = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
+                .split(whereSeparator: \.isWhitespace)
+            if parts.count >= 2, let pid = Int32(parts[0]), let start = UInt64(parts[1]) {
+                return ProcessSampler.startTime(of: pid) == start ? pid : nil
+            }
+            usleep(5_000)
+        }
+        return nil
     }
 }

@@ -16,6 +16,8 @@ public struct RunResultsDocument: Sendable {
     public var counts: [String: Int]
     public var journalSHA256: String?
     public var logFile: String?
+    /// Where memory and CPU came from: the executor's cgroup, or its process tree.
+    public var figuresSource: String? = nil
 
     /// PASS only when the run ended and every criterion passed.
     public var verdict: String {
@@ -35,6 +37,9 @@ public struct RunResultsDocument: Sendable {
             "duration_s": .double(durationSeconds),
             "planned_duration_s": .double(checklist.run.duration),
             "time_scale": .double(timeScale),
+            // A compressed run proves the workflow, not the executor: it says so.
+            "rehearsal": .bool(timeScale != 1),
+            "rehearsal_label": .from(TimeScale.rehearsalLabel(timeScale: timeScale, plannedSeconds: checklist.run.duration)),
             "parameters": .object(parameters.mapValues { .string($0) }),
             "checkpoints": .array(checkpoints.map(\.json)),
             "criteria": .array(criteria.map(\.json)),
@@ -43,6 +48,7 @@ public struct RunResultsDocument: Sendable {
             "verdict": .string(verdict),
             "journal_sha256": .from(journalSHA256),
             "log_file": .from(logFile),
+            "figures_source": .from(figuresSource),
         ]
     }
 }

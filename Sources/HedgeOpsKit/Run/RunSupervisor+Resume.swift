@@ -31,6 +31,17 @@ extension RunSupervisor {
                     "the run has finished: \(verdict["verdict"] as? String ?? "?"); see \(folder)/results.json",
                 exitCode: ExitCode.usage)
         }
+        // The data directory's lock keeps a second supervisor out; this also
+        // catches a run folder named from outside the locked data directory.
+        let owner = events("resume").last ?? events("session").first
+        if let ownerPID = owner?["hedgeops_pid"] as? Int, let ownerStart = owner?["hedgeops_start_time"] as? Int,
+            Int32(ownerPID) != getpid(), AdoptedProcess(pid: Int32(ownerPID), startTime: UInt64(ownerStart)) != nil
+        {
+            throw ResumeRefusal(
+                description: "the run is supervised by a live hedgeops (pid \(ownerPID)): follow it with "
+                    + "hedgeops status; resume is for a run whose hedgeops died",
+                exitCode: ExitCode.usage)
+        }
         guard let session = events("session").first, let launch = events("launch").first,
             let pid = launch["pid"] as? Int, let startTime = launch["start_time"] as? Int,
             let monotonic = launch["monotonic"] as? Double
@@ -113,8 +124,11 @@ extension RunSupervisor {
             }
         }
         silences = events("silence").count
-        samplesFile = FileHandle(forWritingAtPath: folder + "/samples.csv")
-        _ = try? samplesFile?.seekToEnd()
+        do {
+            samplesFile = try SamplesFile(continuing: folder + "/samples.csv")
+        } catch {
+            notes.append("\(error): samples are recorded in the journal only")
+        }
 
         startNotifier()
         let gap = lastAt.map { Date().timeIntervalSince($0) } ?? 0
@@ -141,7 +155,7 @@ extension RunSupervisor {
         let now = RunClock.monotonic()
         let dueNow = options.checklist.monitoring.checkpoints.filter { checkpoint in
             checkpoints[checkpoint.hour] == nil
-                && launchMonotonic + (checkpoint.hour == 0 ? warmup : checkpoint.hour * 3600) / scale <= now
+                && launchMonotonic + dueOffset(checkpoint) / scale <= now
         }
         guard !dueNow.isEmpty else { return }
         takeSample(now)

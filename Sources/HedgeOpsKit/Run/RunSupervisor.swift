@@ -26,16 +26,20 @@ public final class RunSupervisor: @unchecked Sendable {
         public var timeScale: Double
         /// Manual items answered up front (`--yes` / `--answers`).
         public var answers: [String: String]
+        /// Real seconds the supervisor waits, after the verdict, for a disk
+        /// that refuses writes to take what it holds in memory.
+        public var storageGrace: Double
 
         public init(
             checklist: Checklist, context: PreflightContext, dataDirectory: String, timeScale: Double,
-            answers: [String: String] = [:]
+            answers: [String: String] = [:], storageGrace: Double = 300
         ) {
             self.checklist = checklist
             self.context = context
             self.dataDirectory = dataDirectory
             self.timeScale = timeScale
             self.answers = answers
+            self.storageGrace = storageGrace
         }
     }
 
@@ -66,7 +70,10 @@ public final class RunSupervisor: @unchecked Sendable {
     var notifier: Notifier?
     var threadFit = LinearFit()
     var fileFit = LinearFit()
-    var samplesFile: FileHandle?
+    var samplesFile: SamplesFile?
+    /// Run files refusing writes now, with what the operator was told.
+    let storageLock = NSLock()
+    var failingFiles: [String: String] = [:]
     private let stopLock = NSLock()
     let liveLock = NSLock()
     var liveStore: LiveFigures?
@@ -77,7 +84,7 @@ public final class RunSupervisor: @unchecked Sendable {
         self.onEvent = onEvent
         redactor = SecretRedactor(environment: options.context.environment, checklist: options.checklist)
         let tick = max(options.checklist.run.sampleInterval / options.timeScale, Self.minimumSampleInterval)
-        checkpointWindow = max(options.checklist.run.checkpointWindow, 3 * tick * options.timeScale)
+        checkpointWindow = max(options.checklist.run.checkpointWindow, Self.minimumWindowSamples * tick * options.timeScale)
         series = MemorySeries(recentHours: checkpointWindow / 3600)
     }
 
@@ -86,8 +93,18 @@ public final class RunSupervisor: @unchecked Sendable {
     var warmup: Double { max(run.warmup, 0.2 * scale) }
 
     /// The median window in simulated seconds: the checklist's, widened to
-    /// three samples when the time scale spaces samples further apart.
+    /// five samples when the time scale spaces samples further apart.
     let checkpointWindow: Double
+
+    /// Samples at least in every checkpoint's median, whatever the time scale.
+    static let minimumWindowSamples = 5.0
+
+    /// When a checkpoint is due, in simulated seconds after launch. Hour 0 is
+    /// the median of the window that *starts* when the warm-up ends, so it is
+    /// due one window later; the others are the hour marks.
+    func dueOffset(_ checkpoint: Checkpoint) -> Double {
+        checkpoint.hour == 0 ? warmup + checkpointWindow : checkpoint.hour * 3600
+    }
 
     var run: RunSpec { options.checklist.run }
     var scale: Double { options.timeScale }
@@ -131,12 +148,12 @@ public final class RunSupervisor: @unchecked Sendable {
         appendEvent(type, fields, durable: true)
     }
 
-    private var journalFailed = false
     /// Set once results.json holds the journal's final digest: nothing more is appended.
     private var journalSealed = false
 
     /// Appends to the journal; a failure (disk full, I/O error) is told to
-    /// the operator at once, never swallowed.
+    /// the operator at once, never swallowed. The journal holds what it
+    /// cannot write and writes it when it can; the run goes on meanwhile.
     func appendEvent(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) {
         stopLock.lock()
         let sealed = journalSealed
@@ -144,11 +161,12 @@ public final class RunSupervisor: @unchecked Sendable {
         guard !sealed else { return }
         do {
             try journal?.append(type, fields, durable: durable)
+            noteJournalRecovery()
+        } catch let held as JournalHeld {
+            journalRefused(held)
         } catch {
-            if !journalFailed {
-                onEvent(.warning("JOURNAL WRITE FAILED: \(error); measurements are not being recorded"))
-            }
-            journalFailed = true
+            // Not held (a failed fsync): said once, as nothing is retried.
+            storageFailed("journal.jsonl sync", "JOURNAL WRITE FAILED: \(error)")
         }
     }
 
@@ -163,6 +181,10 @@ public final class RunSupervisor: @unchecked Sendable {
     /// Creates the run folder and journal and records the pre-flight; the
     /// guided session then records each answer as it is given, and calls `start`.
     public func prepare(preflight: PreflightReport, recordAnswers: Bool) throws {
+        try beforeLaunch { try record(preflight: preflight, answers: recordAnswers) }
+    }
+
+    private func record(preflight: PreflightReport, answers recordAnswers: Bool) throws {
         let stamp = Timestamp.rfc3339(Date()).prefix(19).replacingOccurrences(of: ":", with: "")
             .replacingOccurrences(of: "-", with: "")
         runID = "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
@@ -180,6 +202,9 @@ public final class RunSupervisor: @unchecked Sendable {
                 "checklist_sha256": .string(checklist.sha256),
                 "checklist_id": .string(checklist.id), "time_scale": .double(scale),
                 "hedgeops_pid": .int(Int(getpid())),
+                // With the pid, identifies this supervisor across pid reuse (status asks whether it lives).
+                "hedgeops_start_time": .int(Int(ProcessSampler.startTime(of: getpid()) ?? 0)),
+                "working_directory": .string(options.context.workingDirectory),
                 "user": .from(options.context.environment["USER"]),
                 "host": .string(ProcessInfo.processInfo.hostName),
             ], durable: true)
@@ -196,7 +221,9 @@ public final class RunSupervisor: @unchecked Sendable {
             [
                 "allowed": .bool(preflight.gate.allowed),
                 "hosts": .object(preflight.gate.hosts.mapValues { .string($0) }),
-                "flag": .string(checklist.testnet.flag),
+                "flag": .string(LiveExchange.flagVariable),
+                "resolve_overrides": .array(preflight.gate.resolveOverrides.map { .string($0) }),
+                "proxy": options.context.proxy.map { .string($0) } ?? .null,
             ], durable: true)
         for item in checklist.items where item.kind.isManual && recordAnswers {
             let answer = options.answers[item.id]
@@ -212,42 +239,87 @@ public final class RunSupervisor: @unchecked Sendable {
     /// Records the parameters in force and launches the executor.
     public func start() throws {
         guard let journal else { throw JournalError("start() before prepare()") }
-        try journal.append("parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
+        // Parameters may have changed since the pre-flight: judge what the executor really gets.
+        let gate = TestnetGate(policy: options.checklist.testnet, endpoints: options.checklist.endpoints)
+        let decision = gate.evaluate(environment: childEnvironment, proxy: options.context.proxy)
+        guard decision.allowed else {
+            try beforeLaunch {
+                try journal.append(
+                    "testnet_gate_refused", ["refusals": .array(decision.refusals.map { .string($0) })], durable: true)
+            }
+            throw TestnetRefused(decision: decision)
+        }
+        try beforeLaunch {
+            try journal.append(
+                "parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
+        }
 
-        _ = FileManager.default.createFile(atPath: folder + "/samples.csv", contents: nil)
-        samplesFile = FileHandle(forWritingAtPath: folder + "/samples.csv")
-        samplesFile?.write(Data("hour,at,rss_mb,rss_anon_mb,swap_mb,cpu_pct,threads,open_files,processes\n".utf8))
+        samplesFile = try SamplesFile(creating: folder + "/samples.csv")
 
         launchWall = Date()
+        let subreaper = ChildProcess.becomeSubreaper()
         let child = try ChildProcess.spawn(
             run.argv, environment: childEnvironment, workingDirectory: options.context.resolve(run.workdir),
             stdoutPath: folder + "/executor.stdout", stderrPath: folder + "/executor.stderr",
             toolDirectories: options.context.toolDirectories)
+        // From here on the executor runs: nothing may throw, or it would go unsupervised.
         launchMonotonic = RunClock.monotonic()
         self.child = child
         childPID = child.pid
         childStart = ProcessSampler.startTime(of: child.pid) ?? 0
-        sampler = ProcessSampler(rootPID: child.pid)
+        let cgroup = executorCgroup(pid: child.pid)
+        sampler = ProcessSampler(rootPID: child.pid, adoptOrphans: subreaper, cgroup: try? cgroup.get())
         follower = LogFollower(
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
             patterns: options.checklist.logPatterns)
-        try journal.append(
+        appendEvent(
             "launch",
             [
                 "pid": .int(Int(child.pid)), "start_time": .int(Int(childStart)),
                 "argv": .array(run.argv.map { .string($0) }),
                 "monotonic": .double(launchMonotonic), "planned_duration_s": .double(run.duration),
-                "time_scale": .double(scale),
+                "time_scale": .double(scale), "figures_source": .from(sampler?.source),
+                "cgroup_unavailable": .from(cgroup.failureReason),
             ], durable: true)
         startNotifier()
         onEvent(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
         notifier?.send(event: "started", runID: runID, text: "load test started (pid \(child.pid))")
     }
 
+    /// A cgroup v2 of the executor's own, with the executor moved into it, or
+    /// why there is none (the process tree is sampled then).
+    func executorCgroup(pid: Int32) -> Result<CgroupV2, CgroupV2.Unavailable> {
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        let mine = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        let created = CgroupV2.create(name: runID, mounts: mounts, selfCgroup: mine)
+        if case .success(let cgroup) = created, !cgroup.add(pid: pid) {
+            cgroup.remove()
+            return .failure(.init(reason: "cannot move the executor into \(cgroup.path)"))
+        }
+        return created
+    }
+
+    /// Before the launch a write the disk refuses stops everything: there is
+    /// nothing to supervise yet, so nothing is held for later.
+    private func beforeLaunch(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let held as JournalHeld {
+            throw JournalError(
+                "cannot write \(held.path): \(held.outage.reason); nothing was launched: "
+                    + "free space in \(options.dataDirectory) (or make it writable), then start again")
+        }
+    }
+
     /// Webhook notifications, if a URL is configured; failures are journalled
     /// and shown, never fatal.
     func startNotifier() {
         guard let url = Notifier.url(environment: options.context.environment, checklist: options.checklist) else {
+            return
+        }
+        if let refusal = HTTPClient.liveRefusal(HTTPRequest(url: url)) {
+            appendEvent("notify_refused", ["reason": .string(refusal)], durable: true)
+            onEvent(.warning("webhook notifications are off: \(refusal)"))
             return
         }
         notifier = Notifier(
@@ -263,21 +335,11 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     /// Parameter values in force (`--set` over defaults).
-    var parameterValues: [String: String] {
-        Dictionary(
-            uniqueKeysWithValues: options.checklist.parameters.map {
-                ($0.name, options.context.parameterOverrides[$0.name] ?? $0.defaultValue)
-            })
-    }
+    var parameterValues: [String: String] { options.context.parameterValues(options.checklist) }
 
-    /// The child's environment: the operator's, the parameters, the time scale.
+    /// The child's environment: the one the TESTNET gate judged, plus the time scale and run id.
     var childEnvironment: [String: String] {
-        var environment = options.context.environment
-        for parameter in options.checklist.parameters {
-            guard let name = parameter.env, let value = parameterValues[parameter.name] else { continue }
-            // Durations go to the child in seconds.
-            environment[name] = parameter.kind == .duration ? formatNumber(parseDuration(value) ?? 0) : value
-        }
+        var environment = options.context.executorEnvironment(options.checklist, parameterValues: parameterValues)
         environment["HEDGEOPS_TIME_SCALE"] = formatNumber(scale)
         environment["HEDGEOPS_RUN_ID"] = runID
         return environment
@@ -290,7 +352,7 @@ public final class RunSupervisor: @unchecked Sendable {
         let tick = max(run.sampleInterval / scale, Self.minimumSampleInterval)
         let end = launchMonotonic + run.duration / scale
         let plan = options.checklist.monitoring.checkpoints.map { checkpoint in
-            (checkpoint, launchMonotonic + (checkpoint.hour == 0 ? warmup : checkpoint.hour * 3600) / scale)
+            (checkpoint, launchMonotonic + dueOffset(checkpoint) / scale)
         }
         var nextSample = launchMonotonic
         var ending: (RunEnd, String)?
@@ -314,6 +376,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 break
             }
             checkSilence(now)
+            retryStorage()
             if now >= end {
                 takeSample(now)
                 for (checkpoint, _) in plan
@@ -368,12 +431,11 @@ public final class RunSupervisor: @unchecked Sendable {
             appendEvent("log", ["pattern": .string(event.pattern), "line": .string(String(event.line.prefix(500)))])
         }
         let cpu = sample.cpuPercent.map { String(format: "%.2f", $0) } ?? ""
-        samplesFile?.write(
-            Data(
-                String(
-                    format: "%.4f,%@,%.2f,%.2f,%.2f,%@,%d,%d,%d\n", hour, Timestamp.rfc3339(Date()), sample.rssMB,
-                    sample.rssAnonMB, sample.swapMB, cpu, sample.threads, sample.openFiles, sample.processes
-                ).utf8))
+        samplesFile?.append(
+            String(
+                format: "%.4f,%@,%.2f,%.2f,%.2f,%@,%d,%d,%d", hour, Timestamp.rfc3339(Date()), sample.rssMB,
+                sample.rssAnonMB, sample.swapMB, cpu, sample.threads, sample.openFiles, sample.processes))
+        noteSamplesFile()
     }
 
     /// `gapValue`: for a checkpoint missed while unsupervised, the nearest later sample.
@@ -382,6 +444,7 @@ public final class RunSupervisor: @unchecked Sendable {
         let now = RunClock.monotonic()
         let hour = (now - launchMonotonic) * scale / 3600
         let median = missed ? nil : series.median(endingAt: hour, windowHours: windowHours, notBefore: warmup / 3600)
+        let windowStart = max(hour - windowHours, warmup / 3600)
         let baseline = checkpoints[0]?.rssMB ?? (checkpoint.hour == 0 ? median?.mb : nil)
         var record = CheckpointRecord(
             hour: checkpoint.hour, label: checkpoint.label, at: Timestamp.rfc3339(Date()), rssMB: median?.mb,
@@ -393,6 +456,10 @@ public final class RunSupervisor: @unchecked Sendable {
             trend: series.trend(endHour: run.duration / 3600, baseline: baseline), missed: missed, note: note,
             threadsPerHour: threadFit.line?.slope, openFilesPerHour: fileFit.line?.slope)
         if missed { record.trend = nil }
+        if !missed, median != nil {
+            record.windowStartHour = windowStart
+            record.windowEndHour = hour
+        }
         if let gapValue { record.rssMB = gapValue }
         checkpoints[checkpoint.hour] = record
         appendEvent("checkpoint", ["checkpoint": record.json], durable: true)
@@ -514,7 +581,7 @@ public final class RunSupervisor: @unchecked Sendable {
             durationSeconds: RunClock.monotonic() - launchMonotonic, timeScale: scale, parameters: parameterValues,
             testnetHosts: [:], checkpoints: checkpoints.values.sorted { $0.hour < $1.hour }, criteria: criteria,
             end: end, counts: follower?.counts ?? [:], journalSHA256: journal.flatMap { Journal.fileSHA256($0.path) },
-            logFile: follower?.currentFile)
+            logFile: follower?.currentFile, figuresSource: sampler?.source)
     }
 
     private func finish(_ end: (RunEnd, String)) -> RunResultsDocument {
@@ -538,6 +605,9 @@ public final class RunSupervisor: @unchecked Sendable {
             appendEvent("notify_pending", ["reason": "webhook still retrying at exit"], durable: true)
             onEvent(.warning("webhook notifications still pending at exit were not delivered"))
         }
+        // A disk that refuses writes gets a last chance to take what is held.
+        let deadline = RunClock.monotonic() + options.storageGrace
+        let stored = awaitStorage(until: deadline)
         stopLock.lock()
         journalSealed = true
         stopLock.unlock()
@@ -545,24 +615,13 @@ public final class RunSupervisor: @unchecked Sendable {
         // The digest covers the journal as it stands, sealed, with its verdict.
         var final = document
         final.journalSHA256 = journal.flatMap { Journal.fileSHA256($0.path) }
-        writeResults(final)
-        try? samplesFile?.close()
+        while !writeResults(final) && RunClock.monotonic() < deadline {
+            RunClock.sleep(until: RunClock.monotonic() + 1)
+        }
+        if !stored { reportUnwritten() }
+        samplesFile = nil
         onEvent(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
         return final
-    }
-
-    /// results.json is rewritten at every checkpoint, atomically, so a crash still leaves results.
-    private func writeResults(_ document: RunResultsDocument) {
-        let path = folder + "/results.json"
-        let temporary = path + ".tmp"
-        let text = document.json.serialized + "\n"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else { return }
-        let fd = open(temporary, O_RDONLY)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
-        rename(temporary, path)
     }
 }
 

@@ -48,7 +48,7 @@ public enum ProcessRunner {
         for (handle, isOut) in [(out.fileHandleForReading, true), (err.fileHandleForReading, false)] {
             group.enter()
             DispatchQueue.global().async {
-                let data = handle.readDataToEndOfFile()
+                let data = (try? handle.readToEnd()) ?? Data()
                 collected.store(data, isStdout: isOut)
                 group.leave()
             }
@@ -60,7 +60,8 @@ public enum ProcessRunner {
                 exitCode: -1, stdout: Data(), stderr: Data(), timedOut: false,
                 launchError: "could not start '\(program)': \(error.localizedDescription)")
         }
-        if let stdin { input.fileHandleForWriting.write(stdin) }
+        // A child that exits without reading its input must not trap us (EPIPE).
+        if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
         try? input.fileHandleForWriting.close()
         var timedOut = false
         if done.wait(timeout: .now() + timeout) == .timedOut {

@@ -17,3 +17,21 @@ public enum TimeScale {
         return value
     }
 }
+
+extension TimeScale {
+    /// How a run with a time scale other than 1 is named wherever a reviewer
+    /// reads it: `rehearsal, 8 h in 8 s`; nil for a real run.
+    public static func rehearsalLabel(timeScale: Double, plannedSeconds: Double) -> String? {
+        guard timeScale != 1 else { return nil }
+        let real = plannedSeconds / timeScale
+        let took: String
+        if real < 120 {
+            took = "\(formatNumber((real * 10).rounded() / 10)) s"
+        } else if real < 7200 {
+            took = "\(formatNumber((real / 60).rounded())) min"
+        } else {
+            took = "\(formatNumber((real / 360).rounded() / 10)) h"
+        }
+        return "rehearsal, \(formatNumber(plannedSeconds / 3600)) h in \(took)"
+    }
+}

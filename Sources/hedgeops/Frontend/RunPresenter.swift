@@ -68,7 +68,8 @@ final class RunPresenter: @unchecked Sendable {
                     "  \(mark)  \(criterion.id.padding(toLength: 14, withPad: " ", startingAt: 0)) \(criterion.detail)")
             }
             let painted = verdict == "PASS" ? terminal.paint(verdict, .green) : terminal.paint(verdict, .boldRed)
-            terminal.out("VERDICT: \(painted)")
+            let rehearsal = TimeScale.rehearsalLabel(timeScale: timeScale, plannedSeconds: durationHours * 3600)
+            terminal.out("VERDICT: \(painted)" + (rehearsal.map { " (\($0))" } ?? ""))
             terminal.out("results: \(path)")
         }
     }

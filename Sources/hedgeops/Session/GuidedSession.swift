@@ -115,6 +115,9 @@ final class GuidedSession: @unchecked Sendable {
         guard confirmLaunch(supervisor, report: report) else { return ExitCode.aborted }
         do {
             try supervisor.start()
+        } catch let refused as TestnetRefused {
+            terminal.error("error: \(refused)")
+            return ExitCode.testnetRefused
         } catch {
             terminal.error("error: could not launch the run: \(error)")
             return ExitCode.failed

@@ -1,0 +1,93 @@
+import Foundation
+
+/// The hourly items put to the operator, decided by the supervisor alone:
+/// each figure is computed once, at its checkpoint, from that hour's
+/// measurements, compared with the item's `expect`/`max`, and recorded as
+/// measured whether or not anyone answers. An hour left unanswered when the
+/// next one comes (or the run ends) is recorded "not confirmed by operator".
+public struct HourlyReview: Sendable {
+    public let items: [HourlyItem]
+    /// Checkpoint memory medians so far, for the change since hour 0 and the sparkline.
+    private(set) var memory: [Double] = []
+    /// Log counts at the previous checkpoint, so "new errors" are the hour's own.
+    private var countsAtPrevious: [String: Int] = [:]
+    /// The hour waiting for an answer.
+    public private(set) var pending: Due?
+
+    /// One hour's items with their figures.
+    public struct Due: Sendable, Equatable {
+        public var hour: Double
+        public var items: [HourlyItemDue]
+    }
+
+    public init(items: [HourlyItem]) { self.items = items }
+
+    /// A checkpoint was recorded: the hour it makes due (none for hour 0 or a
+    /// missed one), and the hour it leaves unanswered, if any.
+    public mutating func checkpoint(_ record: CheckpointRecord) -> (due: Due?, unanswered: Due?) {
+        let unanswered = pending
+        pending = nil
+        if let rss = record.rssMB, !record.missed { memory.append(rss) }
+        defer { countsAtPrevious = record.counts }
+        guard record.hour > 0, !record.missed else { return (nil, unanswered) }
+        let due = Due(hour: record.hour, items: items.map { figure($0, record) })
+        pending = due
+        return (due, unanswered)
+    }
+
+    /// The operator answered: the hour that was waiting, if any.
+    public mutating func answer() -> Due? {
+        defer { pending = nil }
+        return pending
+    }
+
+    /// The run ended: the hour left waiting, if any.
+    public mutating func end() -> Due? { answer() }
+
+    func figure(_ item: HourlyItem, _ record: CheckpointRecord) -> HourlyItemDue {
+        var met: Bool?
+        let text: String
+        switch item.measure {
+        case .memoryTrend:
+            let rss = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "-"
+            let change =
+                record.rssMB.flatMap { rss in
+                    memory.first.map { String(format: " (%+.1f %% since hour 0)", (rss / $0 - 1) * 100) }
+                } ?? ""
+            let trend =
+                record.trend.map {
+                    String(format: ", trend %+.1f MB/h, projected %.2f× hour 0", $0.slopeMBPerHour, $0.projectedRatio ?? 0)
+                } ?? ""
+            text = rss + change + " " + Self.sparkline(memory) + trend
+            if let max = item.max, let ratio = record.trend?.projectedRatio { met = ratio <= max }
+        case .wsState:
+            text = record.wsState ?? "unknown"
+            if let expect = item.expect { met = record.wsState == expect }
+        case .logErrors:
+            let total = record.counts["errors"] ?? 0
+            let new = total - (countsAtPrevious["errors"] ?? 0)
+            text = "\(new) new error\(new == 1 ? "" : "s") this hour (\(total) in all)"
+            if let max = item.max { met = Double(new) <= max }
+        case .errorLock:
+            text = record.errorLockSeen ? "ERROR_LOCK SEEN" : "no ERROR_LOCK"
+            met = !record.errorLockSeen
+        case .cpuAverage:
+            text = record.cpuPercent.map { String(format: "%.1f %% of one core on average", $0) } ?? "-"
+            if let max = item.max, let cpu = record.cpuPercent { met = cpu <= max }
+        }
+        var expectation: String?
+        if let expect = item.expect { expectation = "expected \(expect)" }
+        if let max = item.max { expectation = "at most \(formatNumber(max))" }
+        return HourlyItemDue(id: item.id, title: item.title, measured: text, met: met, expectation: expectation)
+    }
+
+    /// ▁▂▃▄▅▆▇█ over the checkpoints' memory so far.
+    public static func sparkline(_ values: [Double]) -> String {
+        guard let low = values.min(), let high = values.max() else { return "" }
+        let bars = Array("▁▂▃▄▅▆▇█")
+        return String(
+            values.map { value in
+                high - low < 1e-9 ? bars[0] : bars[Int(((value - low) / (high - low) * 7).rounded())]
+            })
+    }
+}
