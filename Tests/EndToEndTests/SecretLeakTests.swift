@@ -87,6 +87,10 @@ struct SecretLeakTests {
         try SessionTerminalTests.launch(tmux)
 
         #expect(tmux.waitFor("elapsed 0"), "\(tmux.screen())")
+        // Typed ahead while the session is busy (pre-flight again): never echoed by the terminal.
+        try tmux.line("recheck")
+        try tmux.line(Self.secret)
+        #expect(tmux.waitFor("unknown command '[redacted BITUNIX_API_SECRET]'"), "\(tmux.screen())")
         try tmux.line("note rotated key \(form["hex"] ?? "")")
         #expect(tmux.waitFor("noted"), "\(tmux.screen())")
         try tmux.line("note pasted \(form["first 14 characters"] ?? "") by mistake")

@@ -20,6 +20,8 @@ nonisolated(unsafe) private var interruptFlag: sig_atomic_t = 0
 nonisolated(unsafe) private var resizeFlag: sig_atomic_t = 0
 nonisolated(unsafe) private var suspendFlag: sig_atomic_t = 0
 nonisolated(unsafe) private var wakeFD: Int32 = -1
+// The terminal as it was before the editor, given back by `close` and at exit.
+nonisolated(unsafe) private var terminalAtStart = termios()
 
 /// libedit's native EditLine API on a terminal, with our own character
 /// reader: it waits on the keyboard *and* a wake-up pipe, so that Ctrl-C,
@@ -58,6 +60,10 @@ final class LineEditor: @unchecked Sendable {
         if let name = setlocale(LC_CTYPE, ""), ["C", "POSIX"].contains(String(cString: name)) {
             setlocale(LC_CTYPE, "C.UTF-8")
         }
+        // Before libedit touches the terminal: however the session ends (a
+        // return, exit, a refused gate), the terminal comes back as it was.
+        let saved = tcgetattr(0, &terminalAtStart) == 0
+        if saved { atexit { _ = tcsetattr(0, TCSADRAIN, &terminalAtStart) } }
         self.historyPath = historyPath
         self.redactor = redactor
         var fds: [Int32] = [0, 0]
@@ -78,6 +84,14 @@ final class LineEditor: @unchecked Sendable {
         hedgeops_el_set_history(editLine, history)
         hedgeops_el_set_editor(editLine, "emacs")
         hedgeops_el_set_signal(editLine, 0)  // our handlers, below
+        // No echo between reads either: what is typed while the session is
+        // busy (a pasted secret) appears only when libedit reads it, redacted.
+        hedgeops_el_set_quiet_cooked_mode(editLine)
+        if saved {
+            var quiet = terminalAtStart
+            quiet.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(0, TCSADRAIN, &quiet)
+        }
         hedgeops_el_set_prompt(editLine, { _ in theEditor?.promptBuffer })
         hedgeops_el_set_getcfn(editLine, { _, character in theEditor?.readCharacter(character) ?? 0 })
         hedgeops_el_addfn(editLine, "hedgeops-complete", "complete a command, item, parameter or file") { _, _ in
@@ -224,6 +238,7 @@ final class LineEditor: @unchecked Sendable {
     /// Gives the terminal back in its normal state (at exit).
     func close() {
         el_end(editLine)
+        tcsetattr(0, TCSADRAIN, &terminalAtStart)
         history_end(history)
         theEditor = nil
     }
