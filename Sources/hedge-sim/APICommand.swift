@@ -1,10 +1,8 @@
 import ArgumentParser
-import FlyingFox
-import FlyingSocks
 import Foundation
 
 /// `hedge-sim api`: the mock Bitunix futures API on loopback.
-struct APICommand: AsyncParsableCommand {
+struct APICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api",
         abstract: "Serve a mock Bitunix futures API (TESTNET stand-in) on loopback only.",
@@ -12,7 +10,10 @@ struct APICommand: AsyncParsableCommand {
             GET /api/v1/futures/market/tickers?symbols=BTCUSDT
             GET /api/v1/futures/account?marginCoin=USDT   (signed: api-key, nonce, timestamp, sign)
             Bitunix's envelope {"code":0,"data":…,"msg":"Success"}, a real Date header, code 10003 for a
-            missing or unknown key, 10007 for a bad signature, 10006 (HTTP 429) past --rate-limit.
+            missing or unknown key, 10007 for a bad signature, a timestamp outside --timestamp-window-ms of
+            the server's clock or a nonce used twice, 10006 (HTTP 429) past --rate-limit.
+            Headers over 16 KB are refused with 431 and bodies over 1 MB with 413 (the connection is then
+            closed); a request must arrive within 10 s, with no read waiting more than 5 s.
             Prints 'listening on http://HOST:PORT' on stdout once ready. Never binds a non-loopback address.
 
             Examples:
@@ -48,6 +49,9 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "Shift of the Date header, in milliseconds.")
     var clockSkewMs = 0
 
+    @Option(help: "How far a signed request's timestamp may be from the server's clock, in ms; 0 does not check.")
+    var timestampWindowMs = 60_000
+
     @Option(help: "Seed for the injected faults.")
     var seed: UInt64 = 1
 
@@ -65,62 +69,61 @@ struct APICommand: AsyncParsableCommand {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate is a fraction from 0 to 1") }
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
         if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1") }
+        guard abs(clockSkewMs) <= 86_400_000 else {
+            throw ValidationError("--clock-skew-ms is out of range: use a number from -86400000 to 86400000")
+        }
+        guard (0...86_400_000).contains(timestampWindowMs) else {
+            throw ValidationError("--timestamp-window-ms is out of range: use a number from 0 to 86400000")
+        }
     }
 
-    func run() async throws {
+    func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let exchange = MockExchange(
             configuration: .init(
                 apiKey: apiKey ?? environment["BITUNIX_API_KEY"],
                 apiSecret: apiSecret ?? environment["BITUNIX_API_SECRET"],
                 positionMode: positionMode, latencyMS: latencyMs, failRate: failRate, rateLimit: rateLimit,
-                clockSkewMS: clockSkewMs, seed: seed))
+                clockSkewMS: clockSkewMs, seed: seed, timestampWindowMS: timestampWindowMs))
         if exchange.configuration.apiKey == nil || exchange.configuration.apiSecret == nil {
             writeStandardError("hedge-sim api: no --api-key/--api-secret: the signed endpoint answers 10003\n")
         }
         let bindHost = LoopbackAddress.resolve(host) ?? "127.0.0.1"
-        let server: HTTPServer
-        if bindHost.contains(":") {
-            server = HTTPServer(address: try sockaddr_in6.inet6(ip6: bindHost, port: port), logger: .disabled)
-        } else {
-            server = HTTPServer(address: try sockaddr_in.inet(ip4: bindHost, port: port), logger: .disabled)
-        }
-        await server.appendRoute("*") { request in
-            let started = Date()
-            let answer = await exchange.handle(
-                MockExchange.Request(
-                    method: request.method.rawValue, path: request.path,
-                    query: request.query.map { ($0.name, $0.value) },
-                    headers: Dictionary(
-                        request.headers.map { ($0.key.rawValue, $0.value) }, uniquingKeysWith: { first, _ in first }),
-                    body: String(decoding: try await request.bodyData, as: UTF8.self)))
-            // Access log without headers: the api-key and sign never reach a log.
-            let ms = Int(Date().timeIntervalSince(started) * 1000)
-            writeStandardError(
-                "\(request.method.rawValue) \(request.path) -> \(answer.status) code=\(answer.code) \(ms)ms\n")
-            var headers = HTTPHeaders()
-            for (name, value) in answer.headers { headers[HTTPHeader(name)] = value }
-            return HTTPResponse(
-                statusCode: HTTPStatusCode(answer.status, phrase: answer.status == 200 ? "OK" : "Error"),
-                headers: headers, body: Data(answer.body.utf8))
-        }
-        let serving = Task { try await server.run() }
-        try await server.waitUntilListening()
-        guard case .ip4(let address, let boundPort)? = await server.listeningAddress ?? nil else {
-            if case .ip6(let address, let boundPort)? = await server.listeningAddress {
-                announce("http://[\(address)]:\(boundPort)")
+        let server: LoopbackHTTPServer
+        do {
+            server = try LoopbackHTTPServer(host: bindHost, port: port) { request in
+                let started = Date()
+                let answer = exchange.handle(
+                    MockExchange.Request(
+                        method: request.method, path: request.path, query: request.query, headers: request.headers,
+                        body: String(decoding: request.body, as: UTF8.self)))
+                // Access log without headers: the api-key and sign never reach a log.
+                let ms = Int(Date().timeIntervalSince(started) * 1000)
+                writeStandardError(
+                    "\(request.method) \(request.path) -> \(answer.status) code=\(answer.code) \(ms)ms\n")
+                return LoopbackHTTPServer.Response(
+                    status: answer.status, headers: answer.headers.map { ($0.key, $0.value) },
+                    body: Data(answer.body.utf8))
             }
-            try await serving.value
-            return
+        } catch {
+            writeStandardError("hedge-sim api: \(error.description)\n")
+            throw ExitCode(1)
         }
-        announce("http://\(address):\(boundPort)")
-        installStopHandlers(server: server)
+        // The same for IPv4 and IPv6: the stop handlers and --parent apply to both.
+        announce(bindHost.contains(":") ? "http://[\(bindHost)]:\(server.port)" : "http://\(bindHost):\(server.port)")
+        installStopHandlers()
         if let parent { watch(parent) }
-        try await serving.value
+        server.serve()
     }
 
     private func announce(_ url: String) {
-        try? FileHandle.standardOutput.write(contentsOf: Data("listening on \(url)\n".utf8))
+        let line = Array("listening on \(url)\n".utf8)
+        var offset = 0
+        while offset < line.count {
+            let written = line[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            offset += written
+        }
     }
 
     /// Polls the parent once a second; exits 0 when it is gone.
@@ -131,11 +134,12 @@ struct APICommand: AsyncParsableCommand {
         }
     }
 
-    /// SIGINT and SIGTERM stop the server and exit 0.
-    private func installStopHandlers(server: HTTPServer) {
+    /// SIGINT and SIGTERM stop the server and exit 0. Handled off the main
+    /// thread, which serves connections.
+    private func installStopHandlers() {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { Foundation.exit(0) }
             source.resume()
             StopSources.keep(source)

@@ -45,8 +45,24 @@ struct RunCommand: ParsableCommand {
             throw ValidationError(
                 "unknown scenario '\(name)'; use one of: \(Scenario.all.map(\.name).joined(separator: ", "))")
         }
-        guard hours > 0 else { throw ValidationError("--hours must be above 0") }
+        // Bounded, so the schedule's arithmetic always fits an integer.
+        guard hours.isFinite, hours > 0, hours <= 168 else {
+            throw ValidationError("--hours is out of range: use a number above 0 and at most 168")
+        }
+        guard baseMb.isFinite, (0...65536).contains(baseMb) else {
+            throw ValidationError("--base-mb is out of range: use a number from 0 to 65536")
+        }
         _ = try effectiveTimeScale()
+        _ = try tickSeconds()
+    }
+
+    /// $LOAD_TEST_TICK_SECONDS (a duration), else 5 s; from 0.1 s to 1 h.
+    private func tickSeconds() throws -> Double {
+        guard let text = environment["LOAD_TEST_TICK_SECONDS"] else { return 5 }
+        guard let seconds = parseDuration(text), seconds >= 0.1, seconds <= 3600 else {
+            throw ValidationError("LOAD_TEST_TICK_SECONDS='\(text)' is out of range: use a duration from 0.1s to 1h")
+        }
+        return seconds
     }
 
     private var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -66,7 +82,7 @@ struct RunCommand: ParsableCommand {
             scenario: Scenario.named(effectiveScenario ?? "healthy") ?? Scenario.all[0],
             hours: hours,
             timeScale: try effectiveTimeScale(),
-            tickSeconds: environment["LOAD_TEST_TICK_SECONDS"].flatMap(parseDuration) ?? 5,
+            tickSeconds: try tickSeconds(),
             symbol: environment["LOAD_TEST_SYMBOL"] ?? "BTCUSDT",
             offset: environment["LOAD_TEST_OFFSET"].flatMap(Double.init) ?? 0.0005,
             baseMB: baseMb,

@@ -50,7 +50,10 @@ struct DemoCommand: ParsableCommand {
     var checklist: String?
 
     func validate() throws {
-        guard hourSeconds >= 0.5 else { throw ValidationError("--hour-seconds must be at least 0.5") }
+        // One demo hour lasts at least half a second and at most 100 hours (a time scale of 0.01).
+        guard hourSeconds.isFinite, hourSeconds >= 0.5, hourSeconds <= 360_000 else {
+            throw ValidationError("--hour-seconds is out of range: use a number from 0.5 to 360000")
+        }
         guard !interactive || (isatty(0) == 1 && isatty(1) == 1) else {
             throw ValidationError("--interactive needs a terminal; without one, run `hedgeops demo`")
         }
@@ -180,6 +183,6 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func formatted(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
+        formatNumber(value)
     }
 }

@@ -68,19 +68,23 @@ enum HelpTopics {
             hedgeops-criteria - how the verdict is reached
 
         DESCRIPTION
-            The verdict is PASS only if every criterion in the checklist passes. The shipped ones:
+            The verdict is PASS only if every criterion in the checklist passes. A criterion that
+            cannot be measured is inconclusive and fails. The shipped ones:
 
             memory-leak     final memory < 1.5 x hour 0. Each checkpoint's memory is the median
                             of the samples in a window (run.checkpoint_window, 60 s) ending at
                             the checkpoint, so one spike cannot pass or fail a run. From hour 1 a
                             least-squares trend (with Sen's slope and a Mann-Kendall test) is
                             projected to hour 8; a projection over the threshold is a warning at
-                            once, hours before the end.
+                            once, hours before the end. Final memory is the last planned
+                            checkpoint's, measured on time; if it was missed the criterion
+                            is inconclusive and fails.
             ws-stability    at most 5 WebSocket reconnects counted in the executor's log.
             error-rate      errors / (orders placed + orders modified) < 0.1 %, from the log.
                             No operations counted means it cannot be judged: FAIL.
             no-crashes      the executor ran the full 8 hours: a crash, an early exit or an
-                            abort fails it.
+                            abort fails it. An executor that ended while hedgeops was not
+                            running has no exit status to show: inconclusive, FAIL.
             state-machine   no ERROR_LOCK line, and the log never went silent for longer than
                             the checklist allows (a silent log is a stuck executor).
             cpu             average CPU after warm-up < 30 % of one core.

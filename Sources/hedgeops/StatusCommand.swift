@@ -83,7 +83,8 @@ struct StatusCommand: ParsableCommand {
         for checkpoint in status.checkpoints {
             let value = checkpoint.rssMB.map { String(format: "%.1f MB", $0) } ?? "-"
             terminal.out(
-                "  h\(Int(checkpoint.hour)) \(checkpoint.label): \(value)\(checkpoint.missed ? " (missed)" : "")")
+                "  h\(formatNumber(checkpoint.hour)) \(checkpoint.label): \(value)\(checkpoint.missed ? " (missed)" : "")"
+            )
         }
         if let projected = status.projectedVerdict {
             terminal.out(

@@ -36,7 +36,21 @@ struct MockAPITests {
 
         deinit {
             process.signalGroup(SIGINT)
-            _ = process.wait(timeout: 5)
+            if process.wait(timeout: 5) == nil {
+                process.signalGroup(SIGKILL)
+                _ = process.wait(timeout: 5)
+            }
+        }
+
+        var port: UInt16 { UInt16(baseURL.split(separator: ":").last ?? "") ?? 0 }
+
+        /// The server's peak resident memory so far, from /proc.
+        var peakResidentMB: Double? {
+            guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+            else { return nil }
+            return kilobytes / 1024
         }
 
         var accessLog: String { (try? String(contentsOfFile: workspace.path + "/stderr.txt", encoding: .utf8)) ?? "" }
@@ -74,6 +88,7 @@ struct MockAPITests {
         async throws -> Answer
     {
         var request = URLRequest(url: try #require(URL(string: url)))
+        request.timeoutInterval = 10
         request.httpMethod = method
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body { request.httpBody = Data(body.utf8) }
@@ -117,7 +132,10 @@ struct MockAPITests {
     /// Every shared vector's signature is accepted; one changed character is 10007.
     @Test(arguments: BitunixVectors.all)
     func theSharedSigningVectorsAreAcceptedAndATamperedOneIsNot(_ vector: BitunixVectors.Vector) async throws {
-        let server = try Server(["--api-key", vector.apiKey, "--api-secret", vector.secretKey])
+        // Recorded requests: their timestamps are long past, so the window is off.
+        let server = try Server([
+            "--api-key", vector.apiKey, "--api-secret", vector.secretKey, "--timestamp-window-ms", "0",
+        ])
         let isOrder = !vector.body.isEmpty
         let path = isOrder ? "/api/v1/futures/trade/place_order" : "/api/v1/futures/account"
         let url = server.baseURL + path + (vector.queryParams.isEmpty ? "" : "?" + query(vector.queryParams))
@@ -180,6 +198,106 @@ struct MockAPITests {
         #expect(codes.filter { $0 == 0 }.count < 10)
     }
 
+    // MARK: Hostile clients
+
+    /// Two clients each send a 64 KB header line and then wait: they are
+    /// refused with 431, and a normal request is still served at once.
+    @Test func twoClientsWithHugeHeadersDoNotStopOthers() throws {
+        let server = try Server([])
+        let hostile = try (0..<2).map { _ in try RawClient(port: server.port) }
+        for client in hostile {
+            client.send(
+                "GET /api/v1/futures/market/tickers HTTP/1.1\r\nHost: x\r\nX-Big: "
+                    + String(repeating: "a", count: 65536) + "\r\n\r\n")
+        }
+        usleep(300_000)
+        // Timed on a plain socket: nothing of the test runner's own scheduling is in the figure.
+        let started = Date()
+        let normal = try RawClient(port: server.port)
+        normal.send(
+            "GET /api/v1/futures/market/tickers?symbols=BTCUSDT HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let answer = normal.response(timeout: 5)
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK"), "\(answer)")
+        #expect(Date().timeIntervalSince(started) < 2, "served after \(Date().timeIntervalSince(started)) s")
+        for client in hostile { #expect(client.response(timeout: 5).hasPrefix("HTTP/1.1 431 "), "no 431") }
+    }
+
+    /// A 20 MB body is refused with 413 before it is read: the server's memory stays small.
+    @Test func aLargeBodyIsRefusedAndNotRead() async throws {
+        let server = try Server([])
+        #expect(try await request(server.baseURL + "/api/v1/futures/market/tickers").status == 200)
+        let before = try #require(server.peakResidentMB)
+        let client = try RawClient(port: server.port)
+        let size = 20 * 1024 * 1024
+        client.send(
+            "POST /api/v1/futures/trade/place_order HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(size)\r\n\r\n")
+        // Send the body until the server stops taking it.
+        let chunk = Data(repeating: UInt8(ascii: "a"), count: 1024 * 1024)
+        var sent = 0
+        while sent < size, client.send(chunk) { sent += chunk.count }
+        #expect(client.response(timeout: 5).hasPrefix("HTTP/1.1 413 "))
+        let peak = try #require(server.peakResidentMB)
+        #expect(peak - before < 8, "peak RSS grew from \(before) to \(peak) MB with a 20 MB body")
+        let answer = try await request(server.baseURL + "/api/v1/futures/market/tickers")
+        #expect(answer.status == 200)
+    }
+
+    @Test(arguments: [
+        ("0", "s from the server's clock; allowed ±60 s"), ("abc", "is not milliseconds since 1970"),
+        ("+3600000", "s from the server's clock; allowed ±60 s"),
+        ("-3600000", "s from the server's clock; allowed ±60 s"),
+    ])
+    func aTimestampOutsideTheWindowIsRefused(_ timestamp: String, _ message: String) async throws {
+        let server = try Server(["--api-key", "k1", "--api-secret", "s1"])
+        let url = server.baseURL + "/api/v1/futures/account?marginCoin=USDT"
+        let now = Int(Date().timeIntervalSince1970 * 1000)
+        let stamp =
+            timestamp.hasPrefix("+") || timestamp.hasPrefix("-") ? String(now + (Int(timestamp) ?? 0)) : timestamp
+        let headers = signed(
+            key: "k1", secret: "s1", nonce: BitunixSignature.makeNonce(), timestamp: stamp,
+            query: ["marginCoin": "USDT"], body: "")
+        let answer = try await request(url, headers: headers)
+        #expect(answer.json["code"] as? Int == 10007, "\(answer.json)")
+        let text = answer.json["msg"] as? String ?? ""
+        #expect(text.hasPrefix("Signature Error: timestamp ") && text.contains(message), "\(text)")
+    }
+
+    @Test func anExactReplayOfASignedRequestIsRefused() async throws {
+        let server = try Server(["--api-key", "k1", "--api-secret", "s1"])
+        let url = server.baseURL + "/api/v1/futures/account?marginCoin=USDT"
+        let headers = signed(
+            key: "k1", secret: "s1", nonce: BitunixSignature.makeNonce(),
+            timestamp: String(Int(Date().timeIntervalSince1970 * 1000)), query: ["marginCoin": "USDT"], body: "")
+        let first = try await request(url, headers: headers)
+        #expect(first.json["code"] as? Int == 0, "\(first.json)")
+        let replay = try await request(url, headers: headers)
+        #expect(replay.json["code"] as? Int == 10007, "\(replay.json)")
+        #expect((replay.json["msg"] as? String ?? "").contains("already used"), "\(replay.json)")
+    }
+
+    /// `--parent` on IPv6 as on IPv4: the server exits when its parent is gone.
+    @Test func theServerOnIPv6ExitsWhenItsParentDies() throws {
+        let workspace = try Workspace()
+        let parent = try ChildProcess.spawn(
+            ["sleep", "60"], environment: Binary.baseEnvironment, workingDirectory: workspace.path)
+        let out = workspace.path + "/out"
+        let server = try ChildProcess.spawn(
+            [SimBinary.path, "api", "--host", "::1", "--port", "0", "--parent", String(parent.pid)],
+            environment: Binary.baseEnvironment, workingDirectory: workspace.path, stdoutPath: out,
+            stderrPath: workspace.path + "/err")
+        defer { server.signalGroup(SIGKILL) }
+        var announced = ""
+        for _ in 0..<500 where !announced.contains("\n") {
+            announced = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            usleep(10_000)
+        }
+        #expect(announced.hasPrefix("listening on http://[::1]:"), "\(announced)")
+        parent.signalGroup(SIGKILL)
+        _ = parent.wait(timeout: 5)
+        #expect(server.wait(timeout: 5) == .exited(0))
+    }
+
     @Test(arguments: ["0.0.0.0", "192.168.1.10", "10.0.0.1", "example.org"])
     func theServerRefusesToBindANonLoopbackAddress(_ host: String) throws {
         let workspace = try Workspace()
@@ -190,6 +308,53 @@ struct MockAPITests {
         let err = try String(contentsOfFile: workspace.path + "/err", encoding: .utf8)
         #expect(err.contains("refusing to bind '\(host)'"))
         #expect((try String(contentsOfFile: workspace.path + "/out", encoding: .utf8)).isEmpty)
+    }
+}
+
+/// A client on a plain socket, to send what URLSession never would.
+final class RawClient {
+    let fd: Int32
+
+    init(port: UInt16) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard fd >= 0, connected == 0 else { throw MockAPITests.ServerError(message: "cannot connect to \(port)") }
+    }
+
+    deinit { close(fd) }
+
+    @discardableResult
+    func send(_ text: String) -> Bool { send(Data(text.utf8)) }
+
+    /// Everything, or false once the server stops taking it.
+    @discardableResult
+    func send(_ data: Data) -> Bool {
+        var offset = 0
+        while offset < data.count {
+            let written = data.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress.map { $0 + offset }, data.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if written <= 0 { return false }
+            offset += written
+        }
+        return true
+    }
+
+    /// What the server answered, up to 4 KB, within `timeout` seconds.
+    func response(timeout: Double) -> String {
+        var wait = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : ""
     }
 }
 

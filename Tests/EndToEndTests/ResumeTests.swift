@@ -96,6 +96,46 @@ struct ResumeTests {
         #expect((hour4["note"] as? String ?? "").contains("nearest later sample"))
     }
 
+    /// Resumed after the end: hours 6 and 8 were missed and the executor's
+    /// exit status is unknown. Memory at hour 4 is not "final memory", and an
+    /// end nobody saw is not "no crash": both are inconclusive, so no PASS.
+    @Test func aRunResumedAfterItsEndWithTheLastCheckpointsMissedIsNotAPass() throws {
+        let (workspace, folder, _) = try killedRun(extraWait: 4)  // killed between hours 4 and 5
+        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let pid = try #require(journal.events.first { $0["type"] as? String == "launch" }?["pid"] as? Int)
+        // The executor runs its 8 hours and ends by itself, unwatched.
+        // (A zombie left for a parent that never reaps it is as ended as a reaped one.)
+        func ended() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.range(of: ") ", options: .backwards)
+            else { return true }
+            return stat[close.upperBound...].hasPrefix("Z")
+        }
+        for _ in 0..<400 where !ended() { usleep(100_000) }
+        #expect(ended(), "the executor did not end by itself")
+        let resumed = try Binary.run(["resume"], environment: RunTests.environment, in: workspace.path)
+        #expect(resumed.exitCode == 1, "\(resumed.all)")
+        #expect(!resumed.stdout.contains("VERDICT: PASS"), "\(resumed.all)")
+        let data = try #require(FileManager.default.contents(atPath: folder + "/results.json"))
+        let results = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(results["verdict"] as? String == "FAIL")
+        let checkpoints = try #require(results["checkpoints"] as? [[String: Any]])
+        for hour in [6.0, 8] {
+            #expect(checkpoints.first { $0["hour"] as? Double == hour }?["missed"] as? Bool == true, "hour \(hour)")
+        }
+        let criteria = try #require(results["criteria"] as? [[String: Any]])
+        func criterion(_ id: String) -> [String: Any]? { criteria.first { $0["id"] as? String == id } }
+        let leak = try #require(criterion("memory-leak"))
+        #expect(leak["passed"] as? Bool == false)
+        #expect(leak["value"] is NSNull, "\(leak)")
+        #expect((leak["detail"] as? String ?? "").hasPrefix("inconclusive: the final checkpoint (hour 8) was missed"))
+        let crash = try #require(criterion("no-crashes"))
+        #expect(crash["passed"] as? Bool == false)
+        #expect(crash["value"] is NSNull, "\(crash)")
+        #expect((crash["detail"] as? String ?? "").hasPrefix("inconclusive:"), "\(crash)")
+        #expect((crash["detail"] as? String ?? "").contains("exit status unknown"), "\(crash)")
+    }
+
     @Test func aChangedChecklistIsRefusedUnlessForced() throws {
         let (workspace, folder, _) = try killedRun()
         let copy = workspace.path + "/changed.yaml"

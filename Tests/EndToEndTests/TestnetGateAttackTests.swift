@@ -249,8 +249,9 @@ struct TestnetGateAttackTests {
         let port = URLComponents(string: RunTests.mockAPI)?.port ?? 0
         env["HEDGEOPS_RESOLVE"] = "testnet.localhost:\(port):127.0.0.1"
         let run = try Binary.run(
-            ["run", "--checklist", Self.demo, "--yes", "--time-scale", "7200"], environment: env, in: workspace.path)
-        #expect(run.exitCode == 0, "\(run.all)")
+            ["run", "--checklist", Self.demo, "--yes", "--time-scale", "3600"], environment: env, in: workspace.path)
+        // The gate let it through (3 would be a refusal); the verdict is not the point here.
+        #expect([0, 1].contains(run.exitCode), "\(run.all)")
         let folder = try #require(try RunTests.runFolder(workspace))
         let journal = try JournalReader(path: folder + "/journal.jsonl")
         let gate = try #require(journal.events.first { $0["type"] as? String == "testnet_gate" })

@@ -170,10 +170,17 @@ public struct Parameter: Sendable {
             return rangeProblem(Double(number))
         case .decimal:
             guard let number = Double(value), number.isFinite else { return "expected a number, got '\(value)'" }
+            if !ChecklistLimits.anyNumber.contains(number) {
+                return "is out of range; \(ChecklistLimits.anyNumber.fix)"
+            }
             return rangeProblem(number)
         case .duration:
             guard let seconds = parseDuration(value) else {
                 return "expected a duration like 5s, 10m or 8h, got '\(value)'"
+            }
+            // The run receives it as a number: never one no integer can hold.
+            if !ChecklistLimits.parameterDuration.contains(seconds) {
+                return "is out of range; \(ChecklistLimits.parameterDuration.fix)"
             }
             return rangeProblem(seconds)
         case .bool:

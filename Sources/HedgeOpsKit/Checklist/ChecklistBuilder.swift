@@ -26,7 +26,7 @@ struct ChecklistBuilder {
                     "schema", "id", "title", "testnet", "endpoints", "preflight", "run", "monitoring", "criteria",
                 ])
         else { return nil }
-        let schema = top.int("schema", default: 1) ?? 1
+        let schema = top.int("schema", default: 1, in: ChecklistLimits.schema) ?? 1
         if schema != 1, let node = top.child("schema") {
             reader.report(node, "schema", "unsupported schema \(schema)", fix: "this hedgeops reads schema 1")
         }
@@ -179,7 +179,8 @@ struct ChecklistBuilder {
         case "log_dir":
             kind = .logDir(
                 LogDirSpec(
-                    path: map.requiredString("path"), minFreeMB: map.number("min_free_mb", default: 0, min: 0) ?? 0))
+                    path: map.requiredString("path"),
+                    minFreeMB: map.number("min_free_mb", default: 0, in: ChecklistLimits.minFreeMB) ?? 0))
         case "venv":
             kind = .venv
         case "requirements":
@@ -192,20 +193,21 @@ struct ChecklistBuilder {
             }
             kind = .command(
                 CommandSpec(
-                    argv: argv, timeout: map.duration("timeout", default: 10, positive: true) ?? 10,
-                    expectExit: Int32(clamping: map.int("expect_exit", default: 0) ?? 0)))
+                    argv: argv, timeout: map.duration("timeout", default: 10, in: ChecklistLimits.timeout) ?? 10,
+                    expectExit: Int32(map.int("expect_exit", default: 0, in: ChecklistLimits.exitStatus) ?? 0)))
         case "http":
             kind = .http(
                 HTTPCheckSpec(
                     endpoint: endpointRef(map, endpointIds), path: map.requiredString("path"),
-                    timeout: map.duration("timeout", default: 10, positive: true) ?? 10,
-                    maxLatencyMS: map.number("max_latency_ms", default: 2000, min: 0, exclusiveMin: true) ?? 2000,
-                    maxClockSkewMS: map.number("max_clock_skew_ms", default: 1000, min: 0, exclusiveMin: true) ?? 1000))
+                    timeout: map.duration("timeout", default: 10, in: ChecklistLimits.timeout) ?? 10,
+                    maxLatencyMS: map.number("max_latency_ms", default: 2000, in: ChecklistLimits.latencyMS) ?? 2000,
+                    maxClockSkewMS: map.number("max_clock_skew_ms", default: 1000, in: ChecklistLimits.clockSkewMS)
+                        ?? 1000))
         case "credentials":
             kind = .credentials(
                 CredentialsSpec(
                     endpoint: endpointRef(map, endpointIds), path: map.requiredString("path"),
-                    timeout: map.duration("timeout", default: 10, positive: true) ?? 10,
+                    timeout: map.duration("timeout", default: 10, in: ChecklistLimits.timeout) ?? 10,
                     positionMode: map.string("position_mode")))
         case "manual":
             kind = .manual(
@@ -263,9 +265,14 @@ struct ChecklistBuilder {
             let parameter = Parameter(
                 name: name, title: p.string("title", default: name) ?? name, kind: kind,
                 defaultValue: p.requiredString("default"), choices: p.stringList("choices"),
-                min: p.number("min"), max: p.number("max"), env: p.string("env"), expect: p.string("expect"),
+                min: p.number("min", in: ChecklistLimits.anyNumber),
+                max: p.number("max", in: ChecklistLimits.anyNumber), env: p.string("env"), expect: p.string("expect"),
                 line: mark?.line ?? 1, column: mark?.column ?? 1)
-            if kind == .choice && parameter.choices.isEmpty {
+            if let min = parameter.min, let max = parameter.max, min > max, let node = p.child("max") {
+                reader.report(
+                    node, p.keyPath("max"), "max \(formatNumber(max)) is below min \(formatNumber(min))",
+                    fix: "swap them, or raise max to at least \(formatNumber(min))")
+            } else if kind == .choice && parameter.choices.isEmpty {
                 reader.report(node, p.keyPath("choices"), "a choice parameter needs a list of choices")
             } else {
                 for key in ["default", "expect"] {
@@ -304,13 +311,15 @@ struct ChecklistBuilder {
             script: map.string("script"),
             argv: argv,
             workdir: map.string("workdir", default: ".") ?? ".",
-            duration: map.duration("duration", default: fallback.duration, positive: true) ?? fallback.duration,
+            duration: map.duration("duration", default: fallback.duration, in: ChecklistLimits.runDuration)
+                ?? fallback.duration,
             logGlob: map.requiredString("log_glob"),
-            sampleInterval: map.duration("sample_interval", default: 5, positive: true) ?? 5,
-            warmup: map.duration("warmup", default: 60) ?? 60,
-            checkpointWindow: map.duration("checkpoint_window", default: 60, positive: true) ?? 60,
-            silenceLimit: map.duration("silence_limit", default: 600, positive: true) ?? 600,
-            stopGrace: map.duration("stop_grace", default: 30, positive: true) ?? 30)
+            sampleInterval: map.duration("sample_interval", default: 5, in: ChecklistLimits.sampleInterval) ?? 5,
+            warmup: map.duration("warmup", default: 60, in: ChecklistLimits.warmup) ?? 60,
+            checkpointWindow: map.duration("checkpoint_window", default: 60, in: ChecklistLimits.checkpointWindow)
+                ?? 60,
+            silenceLimit: map.duration("silence_limit", default: 600, in: ChecklistLimits.silenceLimit) ?? 600,
+            stopGrace: map.duration("stop_grace", default: 30, in: ChecklistLimits.stopGrace) ?? 30)
     }
 
     private func patterns(_ top: MapView) -> [LogPattern] {
@@ -354,12 +363,12 @@ struct ChecklistBuilder {
             guard let measure = enumValue(item, "measure", HourlyItem.Measure.self) else { return nil }
             return HourlyItem(
                 id: id, title: item.requiredString("title"), measure: measure, expect: item.string("expect"),
-                max: item.number("max", min: 0))
+                max: item.number("max", in: ChecklistLimits.hourlyMax))
         }
         var lastHour = -1.0
         let checkpoints: [Checkpoint] = map.list("checkpoints").compactMap { node, path in
             guard let item = reader.mapping(node, path, allowed: ["hour", "label"], required: ["hour"]),
-                let hour = item.number("hour", min: 0)
+                let hour = item.number("hour", in: ChecklistLimits.checkpointHour)
             else { return nil }
             if hour <= lastHour, let hourNode = item.child("hour") {
                 reader.report(
@@ -380,7 +389,7 @@ struct ChecklistBuilder {
         var ratio = 1.5
         var text = ""
         if let leak = map.map("leak_threshold", allowed: ["ratio", "text"], required: ["ratio"]) {
-            ratio = leak.number("ratio", default: 1.5, min: 1, exclusiveMin: true) ?? 1.5
+            ratio = leak.number("ratio", default: 1.5, in: ChecklistLimits.leakRatio) ?? 1.5
             text = leak.string("text", default: "") ?? ""
         }
         return Monitoring(
@@ -405,7 +414,7 @@ struct ChecklistBuilder {
             ids.claim(id, node: item.child("id"), path: item.keyPath("id"), reader: reader)
             guard let metric = enumValue(item, "metric", Criterion.Metric.self),
                 let comparison = enumValue(item, "op", Criterion.Comparison.self),
-                let threshold = item.number("threshold")
+                let threshold = item.number("threshold", in: ChecklistLimits.anyNumber)
             else { return nil }
             if let node = item.child("threshold") { checkThreshold(metric, threshold, node, item.keyPath("threshold")) }
             let operations = item.stringList("operations")
@@ -432,17 +441,22 @@ struct ChecklistBuilder {
     /// Thresholds that cannot mean anything are errors, not silent passes.
     private func checkThreshold(_ metric: Criterion.Metric, _ value: Double, _ node: Node, _ path: String) {
         switch metric {
-        case .memoryRatio where value <= 1:
-            reader.report(node, path, "a memory ratio threshold must be above 1 (e.g. 1.5), got \(formatNumber(value))")
+        case .memoryRatio where !ChecklistLimits.leakRatio.contains(value):
+            reader.report(
+                node, path, "a memory ratio threshold must be above 1 (e.g. 1.5), got \(formatNumber(value))",
+                fix: ChecklistLimits.leakRatio.fix)
         case .errorRate where value < 0 || value > 1:
             reader.report(
                 node, path, "an error rate is a fraction between 0 and 1 (0.1 % is 0.001), got \(formatNumber(value))")
-        case .cpuAverage where value <= 0:
-            reader.report(node, path, "a CPU threshold is a percentage above 0, got \(formatNumber(value))")
+        case .cpuAverage where !ChecklistLimits.cpuPercent.contains(value):
+            reader.report(
+                node, path, "a CPU threshold is a percentage above 0, got \(formatNumber(value))",
+                fix: ChecklistLimits.cpuPercent.fix)
         case .wsReconnects, .errorLock:
-            if value < 0 || value != value.rounded() {
+            if !ChecklistLimits.count.contains(value) || value != value.rounded() {
                 reader.report(
-                    node, path, "a count threshold is a whole number of at least 0, got \(formatNumber(value))")
+                    node, path, "a count threshold is a whole number of at least 0, got \(formatNumber(value))",
+                    fix: "use a whole number from 0 to \(formatNumber(ChecklistLimits.count.upper))")
             }
         case .fullDuration where value != 1:
             reader.report(

@@ -101,27 +101,31 @@ struct MapView {
         string(key) ?? ""
     }
 
-    func number(_ key: String, default fallback: Double? = nil, min: Double? = nil, exclusiveMin: Bool = false)
-        -> Double?
-    {
+    /// A number within `range`; a value outside it is reported with the range as the fix.
+    func number(_ key: String, default fallback: Double? = nil, in range: NumericRange) -> Double? {
         guard let value = mapping[key] else { return fallback }
         guard case .scalar(let scalar) = value, let number = Double(scalar.string), number.isFinite else {
             reader.report(value, keyPath(key), "expected a number, got \(reader.describe(value))")
             return fallback
         }
-        if let min, exclusiveMin ? number <= min : number < min {
-            let bound = exclusiveMin ? "greater than" : "at least"
-            reader.report(
-                value, keyPath(key), "must be \(bound) \(formatNumber(min)), got \(scalar.string)")
+        guard range.contains(number) else {
+            reader.report(value, keyPath(key), range.problem(number, written: scalar.string), fix: range.fix)
             return fallback
         }
         return number
     }
 
-    func int(_ key: String, default fallback: Int? = nil) -> Int? {
+    /// A whole number within `range`.
+    func int(_ key: String, default fallback: Int? = nil, in range: ClosedRange<Int>) -> Int? {
         guard let value = mapping[key] else { return fallback }
         guard case .scalar(let scalar) = value, let number = Int(scalar.string) else {
             reader.report(value, keyPath(key), "expected a whole number, got \(reader.describe(value))")
+            return fallback
+        }
+        guard range.contains(number) else {
+            reader.report(
+                value, keyPath(key), "\(scalar.string) is out of range",
+                fix: "use a whole number from \(range.lowerBound) to \(range.upperBound)")
             return fallback
         }
         return number
@@ -136,16 +140,16 @@ struct MapView {
         return scalar.string == "true"
     }
 
-    /// A duration such as `5s`, `10m` or `8h`.
-    func duration(_ key: String, default fallback: Double? = nil, positive: Bool = false) -> Double? {
+    /// A duration such as `5s`, `10m` or `8h`, within `range` (in seconds).
+    func duration(_ key: String, default fallback: Double? = nil, in range: NumericRange) -> Double? {
         guard let value = mapping[key] else { return fallback }
         guard case .scalar(let scalar) = value, let seconds = parseDuration(scalar.string) else {
             reader.report(
                 value, keyPath(key), "expected a duration like 5s, 10m or 8h, got \(reader.describe(value))")
             return fallback
         }
-        if positive && seconds <= 0 {
-            reader.report(value, keyPath(key), "must be longer than zero, got \(scalar.string)")
+        guard range.contains(seconds) else {
+            reader.report(value, keyPath(key), range.problem(seconds, written: scalar.string), fix: range.fix)
             return fallback
         }
         return seconds

@@ -12,8 +12,9 @@ public enum ControlRequest: Codable, Sendable, Equatable {
     case subscribe
     /// An operator's note for the journal.
     case note(String)
-    /// Answers the hourly items waiting: confirmed, or flagged with a reason.
-    case answerHour(flag: String?)
+    /// Answers the hourly items waiting: confirmed, or flagged with a reason,
+    /// for one item (by id) or for the hour as a whole.
+    case answerHour(flag: String?, item: String?)
     /// Something the client did that belongs in the record (`recheck`, `detach`).
     case record(type: String, fields: [String: String])
     /// Stops the run gracefully, as a typed `abort` in the session does.

@@ -76,7 +76,7 @@ public enum MemoryChart {
         svg.append(##"<g fill="#333">"##)
         for hour in stride(from: 0.0, through: plannedHours, by: max(1, (plannedHours / 8).rounded())) {
             svg.append(
-                ##"<text x="\##(f(x(hour)))" y="\##(f(top + plotHeight + 18))" text-anchor="middle">\##(Int(hour))</text>"##
+                ##"<text x="\##(f(x(hour)))" y="\##(f(top + plotHeight + 18))" text-anchor="middle">\##(formatNumber(hour))</text>"##
             )
         }
         svg.append(
@@ -137,7 +137,7 @@ public enum MemoryChart {
                 ##"<circle class="checkpoint" cx="\##(f(x(hour)))" cy="\##(f(y(rss)))" r="5" fill="\##(missed ? "white" : "#e67e22")" stroke="#e67e22" stroke-width="2"/>"##
             )
             svg.append(
-                ##"<text x="\##(f(x(hour)))" y="\##(f(y(rss) - 10))" text-anchor="middle" fill="#a04000">h\##(Int(hour)) \##(f(rss))\##(missed ? " (missed)" : "")</text>"##
+                ##"<text x="\##(f(x(hour)))" y="\##(f(y(rss) - 10))" text-anchor="middle" fill="#a04000">h\##(formatNumber(hour)) \##(f(rss))\##(missed ? " (missed)" : "")</text>"##
             )
         }
         svg.append("</svg>")

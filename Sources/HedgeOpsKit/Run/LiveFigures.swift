@@ -18,5 +18,6 @@ extension RunSupervisor {
 
     func publish(_ figures: LiveFigures) {
         liveLock.withLock { liveStore = figures }
+        broadcastSample(figures)
     }
 }

@@ -15,6 +15,8 @@ public struct RunResultsDocument: Sendable {
     public var end: (RunEnd, String)?
     public var counts: [String: Int]
     public var journalSHA256: String?
+    /// Lines of the journal that `journalSHA256` covers (see `JournalDigest`).
+    public var journalLines: Int?
     public var logFile: String?
     /// Where memory and CPU came from: the executor's cgroup, or its process tree.
     public var figuresSource: String? = nil
@@ -47,6 +49,7 @@ public struct RunResultsDocument: Sendable {
             "end": end.map { ["kind": .string($0.0.rawValue), "detail": .string($0.1)] } ?? .null,
             "verdict": .string(verdict),
             "journal_sha256": .from(journalSHA256),
+            "journal_lines": .from(journalLines),
             "log_file": .from(logFile),
             "figures_source": .from(figuresSource),
         ]

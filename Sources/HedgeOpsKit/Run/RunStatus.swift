@@ -44,15 +44,13 @@ public struct RunStatus: Sendable {
         }
         self.folder = folder
         journalProblem = reader.problem?.description
-        // The chain cannot reveal a change to the last line; the digest in results.json can.
-        if journalProblem == nil, reader.events.contains(where: { $0["type"] as? String == "verdict" }),
-            let data = FileManager.default.contents(atPath: folder + "/results.json"),
-            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let digest = results["journal_sha256"] as? String,
-            digest != Journal.fileSHA256(folder + "/journal.jsonl")
+        // The chain cannot reveal a cut, an emptied journal or a changed last
+        // line; the digest in results.json can.
+        if journalProblem == nil,
+            let problem = JournalDigest(resultsPath: folder + "/results.json")?.problem(
+                journalPath: folder + "/journal.jsonl")
         {
-            journalProblem =
-                "the journal differs from the SHA-256 recorded in results.json: a line was changed or added after the verdict"
+            journalProblem = problem.description
         }
         tornLine = reader.tornTail?.line
         let session = events("session").first
@@ -75,14 +73,16 @@ public struct RunStatus: Sendable {
         if verdict != nil {
             phase = .finished
             elapsedHours = number(events("exit").last, "hour") ?? elapsedHours
-        } else if let launch, let pid = launch["pid"] as? Int, let start = launch["start_time"] as? Int {
-            let alive = AdoptedProcess(pid: Int32(pid), startTime: UInt64(start)) != nil
+        } else if let launch, let pid = (launch["pid"] as? Int).flatMap(Int32.init(exactly:)),
+            let start = (launch["start_time"] as? Int).flatMap(UInt64.init(exactly:))
+        {
+            let alive = AdoptedProcess(pid: pid, startTime: start) != nil
             // The supervising hedgeops, by PID and start time (a zombie or a reused PID is not it).
             let owner = events("resume").last ?? session
             let supervised =
-                (owner?["hedgeops_pid"] as? Int).flatMap { ownerPID in
-                    (owner?["hedgeops_start_time"] as? Int).map {
-                        AdoptedProcess(pid: Int32(ownerPID), startTime: UInt64($0)) != nil
+                (owner?["hedgeops_pid"] as? Int).flatMap(Int32.init(exactly:)).flatMap { ownerPID in
+                    (owner?["hedgeops_start_time"] as? Int).flatMap(UInt64.init(exactly:)).map {
+                        AdoptedProcess(pid: ownerPID, startTime: $0) != nil
                     }
                 } ?? false
             phase = !alive ? .executorGone : supervised ? .running : .unsupervised

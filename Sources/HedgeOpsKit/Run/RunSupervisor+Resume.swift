@@ -24,6 +24,12 @@ extension RunSupervisor {
                 description: "\(path): \(problem): the journal was changed; it cannot be resumed",
                 exitCode: ExitCode.failed)
         }
+        // A journal cut back to before its verdict must not be resumed as a live run.
+        if let problem = JournalDigest(resultsPath: folder + "/results.json")?.problem(journalPath: path) {
+            throw ResumeRefusal(
+                description: "\(path): \(problem): the journal does not match results.json; it cannot be resumed",
+                exitCode: ExitCode.failed)
+        }
         func events(_ type: String) -> [[String: Any]] { reader.events.filter { $0["type"] as? String == type } }
         if let verdict = events("verdict").last {
             throw ResumeRefusal(
@@ -43,7 +49,8 @@ extension RunSupervisor {
                 exitCode: ExitCode.usage)
         }
         guard let session = events("session").first, let launch = events("launch").first,
-            let pid = launch["pid"] as? Int, let startTime = launch["start_time"] as? Int,
+            let pid = (launch["pid"] as? Int).flatMap(Int32.init(exactly:)),
+            let startTime = (launch["start_time"] as? Int).flatMap(UInt64.init(exactly:)),
             let monotonic = launch["monotonic"] as? Double
         else {
             throw ResumeRefusal(description: "\(path): the run was never launched", exitCode: ExitCode.usage)
@@ -92,8 +99,8 @@ extension RunSupervisor {
         if let directory = session["working_directory"] as? String { options.context.workingDirectory = directory }
         launchMonotonic = monotonic
         launchWall = Self.date(launch["at"] as? String) ?? Date()
-        childPID = Int32(pid)
-        childStart = UInt64(startTime)
+        childPID = pid
+        childStart = startTime
         follower = LogFollower(
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
             patterns: options.checklist.logPatterns)
@@ -115,7 +122,7 @@ extension RunSupervisor {
         }
         if let last = events("sample").last, let file = last["log_file"] as? String {
             follower?.resume(
-                file: file, offset: UInt64(last["log_offset"] as? Int ?? 0),
+                file: file, offset: UInt64(clamping: last["log_offset"] as? Int ?? 0),
                 counts: last["counts"] as? [String: Int] ?? [:])
         }
         for event in events("checkpoint") {
@@ -131,8 +138,9 @@ extension RunSupervisor {
         }
 
         startNotifier()
+        startControl()
         let gap = lastAt.map { Date().timeIntervalSince($0) } ?? 0
-        let adopted = AdoptedProcess(pid: Int32(pid), startTime: UInt64(startTime))
+        let adopted = AdoptedProcess(pid: pid, startTime: startTime)
         child = adopted
         if let adopted { sampler = ProcessSampler(rootPID: adopted.pid) }
         appendEvent(

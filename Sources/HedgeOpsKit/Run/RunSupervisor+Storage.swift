@@ -8,13 +8,13 @@ extension RunSupervisor {
     /// Says once per outage and file that the file refuses writes.
     func storageFailed(_ file: String, _ message: String) {
         let first = storageLock.withLock { failingFiles.updateValue(message, forKey: file) == nil }
-        if first { onEvent(.warning(message)) }
+        if first { emit(.warning(message)) }
     }
 
     /// Says that a file takes writes again, if it had refused them.
     func storageRecovered(_ file: String, _ message: String) {
         let wasFailing = storageLock.withLock { failingFiles.removeValue(forKey: file) != nil }
-        if wasFailing { onEvent(.warning(message)) }
+        if wasFailing { emit(.warning(message)) }
     }
 
     func journalRefused(_ held: JournalHeld) {
@@ -69,7 +69,7 @@ extension RunSupervisor {
         while let held = heldStorage {
             if !told {
                 told = true
-                onEvent(
+                emit(
                     .warning(
                         "the run has ended, but \(held) held in memory cannot be written yet: "
                             + "\(storageReason). Free space in \(folder): hedgeops retries every second for "
@@ -98,7 +98,7 @@ extension RunSupervisor {
     /// The disk never took what was held: say exactly what is missing.
     func reportUnwritten() {
         guard let held = heldStorage else { return }
-        onEvent(
+        emit(
             .warning(
                 "THE RECORD IS INCOMPLETE: \(held) could not be written to \(folder) (\(storageReason)); "
                     + "the verdict shown here is not in the journal"))

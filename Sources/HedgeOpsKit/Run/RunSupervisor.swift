@@ -7,6 +7,8 @@ public enum RunEvent: Sendable {
     case warning(String)
     case ended(String)
     case finished(verdict: String, criteria: [CriterionResult], resultsPath: String)
+    /// A checkpoint's hourly items, put to whoever reviews the run.
+    case hourlyDue(HourlyReview.Due)
 }
 
 /// How a run ended.
@@ -49,7 +51,18 @@ public final class RunSupervisor: @unchecked Sendable {
     var options: Options
     /// The secrets of the run's environment, kept out of the journal and webhooks.
     let redactor: SecretRedactor
-    let onEvent: @Sendable (RunEvent) -> Void
+    /// The caller's presenter; ``emit(_:)`` also tells every control client.
+    let present: @Sendable (RunEvent) -> Void
+    /// The control socket, from the launch (or adoption) on.
+    var control: ControlServer?
+    /// The hourly items: decided here, answered by any client.
+    var review: HourlyReview
+    let reviewLock = NSLock()
+    /// When this process took the run (launch or resume).
+    var supervisingSince = Date()
+    var lastSampleBroadcast = 0.0
+    /// Set once the verdict is reached.
+    var verdictReached: String?
     public internal(set) var runID = ""
     public internal(set) var folder = ""
     var journal: Journal?
@@ -67,6 +80,9 @@ public final class RunSupervisor: @unchecked Sendable {
     var cpuCount = 0
     var silent = false
     var silences = 0
+    /// The executor ended while nobody could see how: no exit status and no
+    /// planned stop observed, so "no crash" cannot be judged.
+    var endUnobserved = false
     var notifier: Notifier?
     var threadFit = LinearFit()
     var fileFit = LinearFit()
@@ -81,7 +97,8 @@ public final class RunSupervisor: @unchecked Sendable {
 
     public init(options: Options, onEvent: @escaping @Sendable (RunEvent) -> Void) {
         self.options = options
-        self.onEvent = onEvent
+        present = onEvent
+        review = HourlyReview(items: options.checklist.monitoring.hourly)
         redactor = SecretRedactor(environment: options.context.environment, checklist: options.checklist)
         let tick = max(options.checklist.run.sampleInterval / options.timeScale, Self.minimumSampleInterval)
         checkpointWindow = max(options.checklist.run.checkpointWindow, Self.minimumWindowSamples * tick * options.timeScale)
@@ -282,7 +299,8 @@ public final class RunSupervisor: @unchecked Sendable {
                 "cgroup_unavailable": .from(cgroup.failureReason),
             ], durable: true)
         startNotifier()
-        onEvent(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
+        startControl()
+        emit(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
         notifier?.send(event: "started", runID: runID, text: "load test started (pid \(child.pid))")
     }
 
@@ -319,14 +337,14 @@ public final class RunSupervisor: @unchecked Sendable {
         }
         if let refusal = HTTPClient.liveRefusal(HTTPRequest(url: url)) {
             appendEvent("notify_refused", ["reason": .string(refusal)], durable: true)
-            onEvent(.warning("webhook notifications are off: \(refusal)"))
+            emit(.warning("webhook notifications are off: \(refusal)"))
             return
         }
         notifier = Notifier(
             url: url,
             onFailure: { [weak self] event, reason in
                 self?.appendEvent("notify_failed", ["event": .string(event), "reason": .string(reason)], durable: true)
-                self?.onEvent(.warning("webhook notification '\(event)' failed: \(reason)"))
+                self?.emit(.warning("webhook notification '\(event)' failed: \(reason)"))
             },
             onDelivered: { [weak self] event, attempts in
                 self?.appendEvent("notified", ["event": .string(event), "attempts": .int(attempts)])
@@ -372,7 +390,7 @@ public final class RunSupervisor: @unchecked Sendable {
             }
             // No child at all: `resume` found it gone.
             if let termination = child?.poll() ?? (child == nil ? .vanished : nil) {
-                ending = classify(termination, at: now, end: end, stoppedByUs: false)
+                ending = classify(termination, at: now, end: end, stoppedByUs: false, unwatched: child == nil)
                 break
             }
             checkSilence(now)
@@ -464,8 +482,9 @@ public final class RunSupervisor: @unchecked Sendable {
         checkpoints[checkpoint.hour] = record
         appendEvent("checkpoint", ["checkpoint": record.json], durable: true)
         writeResults(partial(end: nil))
-        onEvent(
+        emit(
             .checkpoint(record, baselineMB: checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
+        reviewCheckpoint(record)
         let shown = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "no value"
         notifier?.send(
             event: "checkpoint", runID: runID,
@@ -478,7 +497,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 format: "memory projected to %.2f× hour 0 at hour %@: the leak criterion (< %.2f×) will fail", ratio,
                 formatNumber(run.duration / 3600), options.checklist.monitoring.leakRatio)
             appendEvent("warning", ["message": .string(warning)], durable: true)
-            onEvent(.warning(warning))
+            emit(.warning(warning))
             notifier?.send(
                 event: "projection", runID: runID, text: warning, fields: ["projected_ratio": .double(ratio)])
         }
@@ -496,7 +515,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 format: "the executor's log has been silent for more than %@ (hour %.2f): is it hung?",
                 formatNumber(run.silenceLimit / 60) + " min", hour)
             appendEvent("silence", ["hour": .double(hour), "message": .string(message)], durable: true)
-            onEvent(.warning(message))
+            emit(.warning(message))
             notifier?.send(event: "hang", runID: runID, text: message)
         } else if !quiet && silent {
             silent = false
@@ -534,9 +553,11 @@ public final class RunSupervisor: @unchecked Sendable {
         }
     }
 
-    private func classify(_ termination: ChildProcess.Termination?, at now: Double, end: Double, stoppedByUs: Bool)
-        -> (RunEnd, String)
-    {
+    /// `unwatched`: the executor was already gone when `resume` looked for it.
+    private func classify(
+        _ termination: ChildProcess.Termination?, at now: Double, end: Double, stoppedByUs: Bool,
+        unwatched: Bool = false
+    ) -> (RunEnd, String) {
         let hours = (now - launchMonotonic) * scale / 3600
         let description = termination?.description ?? "ended"
         appendEvent(
@@ -557,7 +578,12 @@ public final class RunSupervisor: @unchecked Sendable {
         if termination == .exited(0) && nearEnd {
             return (.normal, "ended by itself at the planned end (exit 0)")
         }
+        if termination == .vanished && (nearEnd || now >= end) && !unwatched {
+            // An adopted executor, watched to the end: it ran the full duration.
+            return (.normal, "ended by itself at the planned end, watched since the resume (exit status unknown)")
+        }
         if termination == .vanished && (nearEnd || now >= end) {
+            endUnobserved = true
             return (.normal, "ended at or after the planned end while hedgeops was not running (exit status unknown)")
         }
         if termination == .exited(0) {
@@ -567,12 +593,12 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     private func partial(end: (RunEnd, String)?) -> RunResultsDocument {
+        let digest = journal.flatMap { JournalDigest.measure($0.path) }
+        let final = RunFacts.finalMemory(
+            Array(checkpoints.values), planned: options.checklist.monitoring.checkpoints)
         let facts = RunFacts(
-            baselineMB: checkpoints[0]?.rssMB,
-            finalMB: checkpoints.filter { !$0.value.missed }.max { $0.key < $1.key }.flatMap {
-                $0.key > 0 ? $0.value.rssMB : nil
-            },
-            counts: follower?.counts ?? [:], fullDuration: end?.0 == .normal,
+            baselineMB: checkpoints[0]?.rssMB, finalMB: final.mb, finalMissing: final.missing,
+            counts: follower?.counts ?? [:], fullDuration: end.flatMap { endUnobserved ? nil : $0.0 == .normal },
             endDetail: end?.1 ?? "still running", cpuAverage: cpuCount > 0 ? cpuSum / Double(cpuCount) : nil,
             silences: silences)
         let criteria = CriteriaEvaluator.evaluate(options.checklist.criteria.items, facts: facts)
@@ -580,12 +606,13 @@ public final class RunSupervisor: @unchecked Sendable {
             runID: runID, checklist: options.checklist, startedAt: launchWall, endedAt: end == nil ? nil : Date(),
             durationSeconds: RunClock.monotonic() - launchMonotonic, timeScale: scale, parameters: parameterValues,
             testnetHosts: [:], checkpoints: checkpoints.values.sorted { $0.hour < $1.hour }, criteria: criteria,
-            end: end, counts: follower?.counts ?? [:], journalSHA256: journal.flatMap { Journal.fileSHA256($0.path) },
-            logFile: follower?.currentFile, figuresSource: sampler?.source)
+            end: end, counts: follower?.counts ?? [:], journalSHA256: digest?.sha256,
+            journalLines: digest?.lines, logFile: follower?.currentFile, figuresSource: sampler?.source)
     }
 
     private func finish(_ end: (RunEnd, String)) -> RunResultsDocument {
-        onEvent(.ended(end.1))
+        reviewEnd()
+        emit(.ended(end.1))
         let document = partial(end: end)
         appendEvent(
             "verdict",
@@ -603,7 +630,7 @@ public final class RunSupervisor: @unchecked Sendable {
         // Deliveries are journalled; wait for them, then seal the journal.
         if let notifier, !notifier.drain(seconds: 15) {
             appendEvent("notify_pending", ["reason": "webhook still retrying at exit"], durable: true)
-            onEvent(.warning("webhook notifications still pending at exit were not delivered"))
+            emit(.warning("webhook notifications still pending at exit were not delivered"))
         }
         // A disk that refuses writes gets a last chance to take what is held.
         let deadline = RunClock.monotonic() + options.storageGrace
@@ -614,13 +641,17 @@ public final class RunSupervisor: @unchecked Sendable {
         journal?.sync()
         // The digest covers the journal as it stands, sealed, with its verdict.
         var final = document
-        final.journalSHA256 = journal.flatMap { Journal.fileSHA256($0.path) }
+        let digest = journal.flatMap { JournalDigest.measure($0.path) }
+        final.journalSHA256 = digest?.sha256
+        final.journalLines = digest?.lines
         while !writeResults(final) && RunClock.monotonic() < deadline {
             RunClock.sleep(until: RunClock.monotonic() + 1)
         }
         if !stored { reportUnwritten() }
         samplesFile = nil
-        onEvent(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
+        verdictReached = final.verdict
+        emit(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
+        stopControl()
         return final
     }
 }

@@ -199,6 +199,14 @@ public enum ExportBundle {
         var report = SignOff.Report()
         let manifestPath = directory + "/MANIFEST"
         guard let manifest = try? String(contentsOfFile: manifestPath, encoding: .utf8) else {
+            if FileManager.default.fileExists(atPath: directory + "/journal.jsonl") {
+                // A run folder: no MANIFEST, but its journal and results.json are checked all the same.
+                report.lines += journalChecks(directory)
+                report.lines += SignOff.verifySignatures(
+                    of: directory + "/results.json", allowed: allowed, name: "results.json")
+                report.lines = report.lines.filter { !$0.ok } + report.lines.filter(\.ok)
+                return report
+            }
             report.lines.append(.init(ok: false, text: "MANIFEST: missing; this is not a hedgeops bundle"))
             return report
         }
@@ -222,29 +230,38 @@ public enum ExportBundle {
         for name in present.sorted() where !listed.contains(name) && name != "MANIFEST" && name != "MANIFEST.sig" {
             report.lines.append(.init(ok: false, text: "\(name): in the bundle but not in the MANIFEST"))
         }
-        if let journal = try? JournalReader(path: directory + "/journal.jsonl") {
-            if let problem = journal.problem {
-                report.lines.append(.init(ok: false, text: "journal.jsonl: \(problem)"))
-            } else {
-                report.lines.append(
-                    .init(ok: true, text: "journal.jsonl: hash chain intact (\(journal.events.count) lines)"))
-            }
-        }
-        if let data = FileManager.default.contents(atPath: directory + "/results.json"),
-            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        {
-            let recorded = results["journal_sha256"] as? String
-            let actual = Journal.fileSHA256(directory + "/journal.jsonl")
-            report.lines.append(
-                recorded == actual
-                    ? .init(ok: true, text: "results.json: journal_sha256 matches journal.jsonl")
-                    : .init(ok: false, text: "results.json: journal_sha256 does not match journal.jsonl"))
-        }
+        report.lines += journalChecks(directory)
         report.lines += SignOff.verifySignatures(
             of: directory + "/results.json", allowed: allowed, name: "results.json")
         // The first problem first: a reviewer reads the top line.
         report.lines = report.lines.filter { !$0.ok } + report.lines.filter(\.ok)
         return report
+    }
+
+    /// The journal's hash chain, and the journal against the digest results.json recorded of it.
+    static func journalChecks(_ directory: String) -> [SignOff.Line] {
+        var lines: [SignOff.Line] = []
+        let path = directory + "/journal.jsonl"
+        if let journal = try? JournalReader(path: path) {
+            if let problem = journal.problem {
+                lines.append(.init(ok: false, text: "journal.jsonl: \(problem)"))
+            } else {
+                lines.append(.init(ok: true, text: "journal.jsonl: hash chain intact (\(journal.events.count) lines)"))
+            }
+        }
+        if FileManager.default.fileExists(atPath: directory + "/results.json"),
+            JournalDigest(resultsPath: directory + "/results.json") == nil
+        {
+            lines.append(.init(ok: false, text: "results.json: records no journal_sha256 to check journal.jsonl by"))
+        }
+        if let digest = JournalDigest(resultsPath: directory + "/results.json") {
+            if let problem = digest.problem(journalPath: path) {
+                lines.append(.init(ok: false, text: "journal.jsonl: \(problem)"))
+            } else {
+                lines.append(.init(ok: true, text: "results.json: journal_sha256 matches journal.jsonl"))
+            }
+        }
+        return lines
     }
 
     static func absolute(_ path: String) -> String {

@@ -92,6 +92,14 @@ public enum SignOff {
         if isDirectory.boolValue || target.hasSuffix(".tar.gz") {
             return ExportBundle.verify(target, allowed: allowed)
         }
-        return Report(lines: verifySignatures(of: target, allowed: allowed))
+        var lines = verifySignatures(of: target, allowed: allowed)
+        // results.json in a run folder: its journal is checked against the digest it records.
+        let directory = (target as NSString).deletingLastPathComponent
+        if (target as NSString).lastPathComponent == "results.json",
+            FileManager.default.fileExists(atPath: (directory.isEmpty ? "." : directory) + "/journal.jsonl")
+        {
+            lines += ExportBundle.journalChecks(directory.isEmpty ? "." : directory)
+        }
+        return Report(lines: lines.filter { !$0.ok } + lines.filter(\.ok))
     }
 }

@@ -39,5 +39,6 @@ public func parseDuration(_ text: String) -> Double? {
         default: return nil
         }
     }
-    return total
+    // Digits enough to overflow a Double are not a duration.
+    return total.isFinite ? total : nil
 }

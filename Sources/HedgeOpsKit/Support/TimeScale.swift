@@ -5,14 +5,28 @@ public enum TimeScale {
         public var description: String
     }
 
+    /// From one hour lasting 100 hours to one hour lasting 3.6 ms: beyond
+    /// these, the schedule's arithmetic leaves what a clock or an integer can hold.
+    public static let range: ClosedRange<Double> = 0.01...1_000_000
+
     public static func resolve(option: Double?, environment: [String: String]) throws(Invalid) -> Double {
         if let option {
-            guard option > 0 else { throw Invalid(description: "--time-scale must be above 0") }
-            return option
+            return try check(option, "--time-scale")
         }
         guard let text = environment["HEDGEOPS_TIME_SCALE"], !text.isEmpty else { return 1 }
-        guard let value = Double(text), value > 0, value.isFinite else {
-            throw Invalid(description: "HEDGEOPS_TIME_SCALE='\(text)' is not a number above 0")
+        guard let value = Double(text) else {
+            throw Invalid(description: "HEDGEOPS_TIME_SCALE='\(text)' is not a number")
+        }
+        return try check(value, "HEDGEOPS_TIME_SCALE='\(text)'")
+    }
+
+    /// `value` when it is within `range`, else why not, naming `name`.
+    public static func check(_ value: Double, _ name: String) throws(Invalid) -> Double {
+        guard value.isFinite, range.contains(value) else {
+            throw Invalid(
+                description:
+                    "\(name) is out of range: use a number from \(formatNumber(range.lowerBound)) to \(formatNumber(range.upperBound))"
+            )
         }
         return value
     }

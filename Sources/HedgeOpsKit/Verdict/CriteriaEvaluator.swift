@@ -1,11 +1,18 @@
-/// What the run measured, as the criteria need it.
+/// What the run measured, as the criteria need it. A nil figure is one that
+/// could not be measured; the criterion that needs it is inconclusive, and
+/// an inconclusive criterion never passes.
 public struct RunFacts: Sendable {
     public var baselineMB: Double?
+    /// Memory at the final checkpoint (the last planned hour), measured on
+    /// time; nil when that checkpoint was missed. Never an earlier hour's.
     public var finalMB: Double?
+    /// Why there is no final memory, when there is none.
+    public var finalMissing: String?
     /// Counts per log pattern id.
     public var counts: [String: Int]
-    /// Ran the planned duration and ended normally.
-    public var fullDuration: Bool
+    /// Ran the planned duration and ended normally; nil when that cannot be
+    /// known (the executor ended unwatched: no exit status, no planned stop seen).
+    public var fullDuration: Bool?
     /// Why not, when it did not (crash, aborted, hang…).
     public var endDetail: String
     public var cpuAverage: Double?
@@ -13,16 +20,33 @@ public struct RunFacts: Sendable {
     public var silences: Int
 
     public init(
-        baselineMB: Double?, finalMB: Double?, counts: [String: Int], fullDuration: Bool, endDetail: String,
-        cpuAverage: Double?, silences: Int = 0
+        baselineMB: Double?, finalMB: Double?, finalMissing: String? = nil, counts: [String: Int],
+        fullDuration: Bool?, endDetail: String, cpuAverage: Double?, silences: Int = 0
     ) {
         self.silences = silences
         self.baselineMB = baselineMB
         self.finalMB = finalMB
+        self.finalMissing = finalMissing
         self.counts = counts
         self.fullDuration = fullDuration
         self.endDetail = endDetail
         self.cpuAverage = cpuAverage
+    }
+
+    /// The final checkpoint's memory: the last planned checkpoint, measured
+    /// on time. A missed one (even one carrying a later sample) is no final
+    /// memory, and an earlier hour never stands in for it.
+    public static func finalMemory(_ checkpoints: [CheckpointRecord], planned: [Checkpoint]) -> (
+        mb: Double?, missing: String?
+    ) {
+        guard let last = planned.last, last.hour > 0 else { return (nil, "no final checkpoint is planned") }
+        let name = "the final checkpoint (hour \(formatNumber(last.hour)))"
+        guard let record = checkpoints.first(where: { $0.hour == last.hour }) else {
+            return (nil, "\(name) was not recorded")
+        }
+        if record.missed { return (nil, "\(name) was missed\(record.note.map { ": \($0)" } ?? "")") }
+        guard let mb = record.rssMB else { return (nil, "\(name) has no memory value") }
+        return (mb, nil)
     }
 }
 
@@ -47,7 +71,8 @@ public struct CriterionResult: Sendable {
 }
 
 /// Judges the checklist's pass criteria. A criterion that cannot be
-/// measured fails and says why; it never passes by default.
+/// measured is inconclusive: it fails, its detail says why, and it never
+/// passes by default.
 public enum CriteriaEvaluator {
     /// The log pattern ids the metrics read.
     public static let errorsPattern = "errors"
@@ -56,7 +81,8 @@ public enum CriteriaEvaluator {
 
     public static func evaluate(_ criteria: [Criterion], facts: RunFacts) -> [CriterionResult] {
         criteria.map { criterion in
-            let (value, detail) = measure(criterion, facts)
+            var (value, detail) = measure(criterion, facts)
+            if value == nil { detail = "inconclusive: " + detail }
             let passed = value.map { criterion.comparison.holds($0, criterion.threshold) } ?? false
             return CriterionResult(
                 id: criterion.id, title: criterion.title, metric: criterion.metric.rawValue, value: value,
@@ -69,7 +95,7 @@ public enum CriteriaEvaluator {
         switch criterion.metric {
         case .memoryRatio:
             guard let baseline = facts.baselineMB, baseline > 0 else { return (nil, "no hour-0 baseline was recorded") }
-            guard let final = facts.finalMB else { return (nil, "no final memory was recorded") }
+            guard let final = facts.finalMB else { return (nil, facts.finalMissing ?? "no final memory was recorded") }
             let ratio = final / baseline
             return (ratio, String(format: "final %.1f MB / hour 0 %.1f MB = %.2f×", final, baseline, ratio))
         case .wsReconnects:
@@ -87,7 +113,8 @@ public enum CriteriaEvaluator {
             let rate = Double(errors) / Double(operations)
             return (rate, String(format: "%d errors / %d operations = %.3f %%", errors, operations, rate * 100))
         case .fullDuration:
-            return (facts.fullDuration ? 1 : 0, facts.endDetail)
+            guard let full = facts.fullDuration else { return (nil, facts.endDetail) }
+            return (full ? 1 : 0, facts.endDetail)
         case .errorLock:
             // The seed: "No ERROR_LOCK or stuck states"; a silent log is a stuck executor.
             let count = facts.counts[errorLockPattern] ?? 0

@@ -2,9 +2,11 @@ import Foundation
 import HedgeOpsKit
 
 /// The mock Bitunix futures API: Bitunix's envelope and error codes, its
-/// signature checked exactly as Bitunix does, and faults on demand. Knows
-/// nothing of sockets; `APICommand` serves it over HTTP.
-actor MockExchange {
+/// signature checked exactly as Bitunix does, timestamps within a window
+/// and no nonce twice, and faults on demand. Knows nothing of sockets;
+/// `APICommand` serves it over HTTP, one thread a connection, so its state
+/// is behind a lock.
+final class MockExchange: @unchecked Sendable {
     struct Configuration: Sendable {
         var apiKey: String?
         var apiSecret: String?
@@ -15,6 +17,8 @@ actor MockExchange {
         var rateLimit: Int?
         var clockSkewMS = 0
         var seed: UInt64 = 1
+        /// A signed request's timestamp must be within this of the server's clock; 0 does not check.
+        var timestampWindowMS = 60_000
     }
 
     struct Request: Sendable {
@@ -33,20 +37,26 @@ actor MockExchange {
         var code: Int
     }
 
-    nonisolated let configuration: Configuration
+    let configuration: Configuration
+    private let lock = NSLock()
     private var random: SeededRandom
     private var windowSecond = 0
     private var windowCount = 0
+    private var replays: ReplayGuard
 
     init(configuration: Configuration) {
         self.configuration = configuration
         random = SeededRandom(seed: configuration.seed)
+        replays = ReplayGuard(windowMS: Int64(configuration.timestampWindowMS))
     }
 
-    func handle(_ request: Request) async -> Response {
-        if configuration.latencyMS > 0 {
-            try? await Task.sleep(nanoseconds: UInt64(configuration.latencyMS) * 1_000_000)
-        }
+    /// Answers one request; called from any connection's thread.
+    func handle(_ request: Request) -> Response {
+        if configuration.latencyMS > 0 { usleep(UInt32(min(configuration.latencyMS, 60_000)) * 1000) }
+        return lock.withLock { answer(request) }
+    }
+
+    private func answer(_ request: Request) -> Response {
         if let limit = configuration.rateLimit, overLimit(limit) {
             return envelope(status: 429, code: 10006, message: "Too many requests", data: nil)
         }
@@ -118,11 +128,16 @@ actor MockExchange {
         guard sign == expected else {
             return envelope(status: 200, code: 10007, message: "Signature Error", data: nil)
         }
+        let nowMS = Int64((Date().timeIntervalSince1970 * 1000).rounded()) + Int64(configuration.clockSkewMS)
+        if let refusal = replays.refusal(timestamp: timestamp, nonce: nonce, nowMS: nowMS) {
+            return envelope(status: 200, code: 10007, message: "Signature Error: \(refusal)", data: nil)
+        }
         return envelope(status: 200, code: 0, message: "Success", data: data(parameters))
     }
 
     private func envelope(status: Int, code: Int, message: String, data: String?) -> Response {
-        let body = #"{"code":\#(code),"data":\#(data ?? "null"),"msg":"\#(message)"}"#
+        // The message can quote a request (a path, a timestamp): escaped as JSON.
+        let body = #"{"code":\#(code),"data":\#(data ?? "null"),"msg":\#(JSONValue.string(message).serialized)}"#
         return Response(
             status: status,
             headers: ["Content-Type": "application/json", "Date": Self.httpDate(skewMS: configuration.clockSkewMS)],

@@ -60,6 +60,14 @@ final class RunPresenter: @unchecked Sendable {
             terminal.error(terminal.paint("warning: \(message)", .yellow))
         case .ended(let detail):
             terminal.out("ended: \(detail)")
+        case .hourlyDue(let due):
+            // Nobody answers hourly items in `run`: they are recorded as not confirmed. A miss is said at once.
+            for item in due.items where item.met == false {
+                terminal.error(
+                    terminal.paint(
+                        "warning: h\(formatted(due.hour)) \(item.title): \(item.measured) (\(item.expectation ?? "not as expected"))",
+                        .yellow))
+            }
         case .finished(let verdict, let criteria, let path):
             terminal.out("pass criteria:")
             for criterion in criteria {
@@ -98,6 +106,6 @@ final class RunPresenter: @unchecked Sendable {
     }
 
     private func formatted(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+        value == value.rounded() ? formatNumber(value) : String(format: "%.2f", value)
     }
 }

@@ -213,54 +213,32 @@ extension GuidedSession {
     }
 
     static func clock(_ hours: Double) -> String {
-        let seconds = Int((max(0, hours) * 3600).rounded())
+        // Clamped: a figure read back from a journal is not trusted to fit an integer.
+        let seconds = Int(min(max(0, hours.isFinite ? hours : 0), 1e6) * 3600)
         return String(format: "%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
     }
 
-    /// Checkpoint events arrive on the supervisor's thread: journal only, never wait.
+    /// Events arrive on the supervisor's thread: show, never wait. The
+    /// supervisor decides and records the hourly items; the session shows them.
     func observe(_ event: RunEvent) {
-        switch event {
-        case .checkpoint(let record, _, _):
-            if let rss = record.rssMB, !record.missed { checkpointMemory.append(rss) }
-            lock.lock()
-            let unanswered = pendingHour
-            pendingHour = record.hour > 0 && !record.missed ? record : nil
-            lock.unlock()
-            if let unanswered { recordHour(unanswered, answer: "not confirmed by operator") }
-            if record.hour > 0 && !record.missed { presenter?.note(hourlyItems(record)) }
-        case .ended:
-            lock.lock()
-            let unanswered = pendingHour
-            pendingHour = nil
-            lock.unlock()
-            if let unanswered { recordHour(unanswered, answer: "not confirmed by operator") }
-        default:
-            break
-        }
+        if case .hourlyDue(let due) = event { presenter?.note(hourlyItems(due)) }
     }
 
+    /// `ok`, `flag TEXT` (the hour as a whole) or `flag ITEM TEXT` (one item).
     func confirmHour(flag: String?) {
-        lock.lock()
-        let hour = pendingHour
-        pendingHour = nil
-        lock.unlock()
-        guard let hour else {
-            terminal.out("no hourly items are waiting")
-            return
+        var item: String?
+        var text = flag
+        if let flag, let first = flag.split(separator: " ").first.map(String.init),
+            checklist.monitoring.hourly.contains(where: { $0.id == first })
+        {
+            item = first
+            text = String(flag.dropFirst(first.count)).trimmingCharacters(in: .whitespaces)
+            if text?.isEmpty == true { text = "flagged" }
         }
-        recordHour(hour, answer: flag.map { "flagged: \($0)" } ?? "confirmed by operator")
-        terminal.out("hour \(formatNumber(hour.hour)) \(flag == nil ? "confirmed" : "flagged") (recorded)")
-    }
-
-    func recordHour(_ record: CheckpointRecord, answer: String) {
-        for item in checklist.monitoring.hourly {
-            self.record(
-                "hourly",
-                [
-                    "hour": .double(record.hour), "id": .string(item.id), "measured": .string(measured(item, record)),
-                    "answer": .string(answer),
-                ])
+        guard let supervisor else { return }
+        switch supervisor.answerHour(flag: text, item: item) {
+        case .ok(let message), .refused(let message): terminal.out(message)
+        case .status: break
         }
     }
-
 }

@@ -3,47 +3,16 @@ import HedgeOpsKit
 
 /// What the session shows: hourly items, checklist, results, memory, log.
 extension GuidedSession {
-    func hourlyItems(_ record: CheckpointRecord) -> String {
-        var lines = ["\nhour \(formatNumber(record.hour)): the hourly items (type `ok` to confirm, or `flag TEXT`)"]
-        for item in checklist.monitoring.hourly {
-            lines.append("  [ ] \(item.title): \(measured(item, record))")
+    func hourlyItems(_ due: HourlyReview.Due) -> String {
+        var lines = [
+            "\nhour \(formatNumber(due.hour)): the hourly items (`ok` to confirm, `flag TEXT` for the hour, "
+                + "`flag ITEM TEXT` for one item)"
+        ]
+        for item in due.items {
+            let miss = item.met == false ? "  <- NOT AS EXPECTED (\(item.expectation ?? ""))" : ""
+            lines.append("  [ ] \(item.title) [\(item.id)]: \(item.measured)\(miss)")
         }
-        previousCounts = record.counts
         return lines.joined(separator: "\n")
-    }
-
-    func measured(_ item: HourlyItem, _ record: CheckpointRecord) -> String {
-        switch item.measure {
-        case .memoryTrend:
-            let rss = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "-"
-            let trend =
-                record.trend.map {
-                    String(format: ", trend %+.1f MB/h, projected %.2f×", $0.slopeMBPerHour, $0.projectedRatio ?? 0)
-                } ?? ""
-            let base = checkpointMemory.first
-            let change =
-                record.rssMB.flatMap { rss in
-                    base.map { String(format: " (%+.1f %% since hour 0)", (rss / $0 - 1) * 100) }
-                }
-                ?? ""
-            return rss + change + " " + Self.sparkline(checkpointMemory) + trend
-        case .wsState: return record.wsState ?? "unknown"
-        case .logErrors:
-            let now = record.counts["errors"] ?? 0
-            return "\(now - (previousCounts["errors"] ?? 0)) new errors (\(now) in all)"
-        case .errorLock: return record.errorLockSeen ? "ERROR_LOCK SEEN" : "no ERROR_LOCK"
-        case .cpuAverage: return record.cpuPercent.map { String(format: "%.1f %% average", $0) } ?? "-"
-        }
-    }
-
-    /// ▁▂▃▄▅▆▇█ over the checkpoints' memory.
-    static func sparkline(_ values: [Double]) -> String {
-        guard let low = values.min(), let high = values.max() else { return "" }
-        let bars = Array("▁▂▃▄▅▆▇█")
-        return String(
-            values.map { value in
-                high - low < 1e-9 ? bars[0] : bars[Int(((value - low) / (high - low) * 7).rounded())]
-            })
     }
 
     func help(_ command: String) {

@@ -13,8 +13,6 @@ final class GuidedSession: @unchecked Sendable {
     let input: LineInput
     let redactor: SecretRedactor
     let lock = NSLock()
-    var pendingHour: CheckpointRecord?
-    var previousCounts: [String: Int] = [:]
     var supervisor: RunSupervisor?
     var presenter: RunPresenter?
     /// Set once the run has its verdict.
@@ -33,7 +31,7 @@ final class GuidedSession: @unchecked Sendable {
         ("log [N]", "the last N lines of the executor's log (default 10)"),
         ("note TEXT", "add a note to the journal (it goes into the report)"),
         ("ok", "confirm the hourly items shown at the last checkpoint"),
-        ("flag TEXT", "confirm the hourly items with a finding"),
+        ("flag [ITEM] TEXT", "flag one hourly item by its id, or the hour as a whole, with a finding"),
         ("checklist", "every item with what was checked, answered or measured"),
         ("results", "the pass criteria as they stand now"),
         ("report", "after the verdict: report.md and memory.svg in the run folder"),
@@ -42,8 +40,6 @@ final class GuidedSession: @unchecked Sendable {
         ("abort", "stop the run (asks you to type abort)"),
         ("quit", "during the run as detach; after the verdict, leave"),
     ]
-    /// Memory at each checkpoint so far, for the inline sparkline.
-    var checkpointMemory: [Double] = []
 
     init(
         checklist: Checklist, dataDirectory: String, timeScale: Double, overrides: [String: String], terminal: Terminal,

@@ -37,7 +37,11 @@ struct SessionCommand: ParsableCommand {
     var assignments: [ParameterAssignment] = []
 
     func validate() throws {
-        guard timeScale > 0 else { throw ValidationError("--time-scale must be above 0") }
+        do {
+            _ = try TimeScale.check(timeScale, "--time-scale")
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
