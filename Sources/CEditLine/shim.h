@@ -38,6 +38,12 @@ static inline int hedgeops_el_bind(EditLine *el, const char *key, const char *fu
 static inline int hedgeops_el_refresh(EditLine *el) {
     return el_set(el, EL_REFRESH);
 }
+/// Cooked mode (between reads) without echo: a line typed ahead while the
+/// session is busy is not echoed by the terminal, where it could not be
+/// redacted; libedit shows it once it reads it.
+static inline int hedgeops_el_set_quiet_cooked_mode(EditLine *el) {
+    return el_set(el, EL_SETTY, "-x", "-echo", NULL);
+}
 static inline int hedgeops_el_set_history(EditLine *el, History *h) {
     return el_set(el, EL_HIST, history, h);
 }

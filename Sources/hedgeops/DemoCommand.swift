@@ -94,6 +94,7 @@ struct DemoCommand: ParsableCommand {
         // The demo's executor is the simulator on loopback: a corporate proxy has no
         // business here, and the TESTNET gate would rightly refuse it.
         for name in environment.keys where name.lowercased().hasSuffix("_proxy") { environment[name] = nil }
+        ScreenRedaction.include(checklist, environment: environment)
         try? FileManager.default.createDirectory(atPath: "data/load_test", withIntermediateDirectories: true)
 
         if interactive {
@@ -106,7 +107,7 @@ struct DemoCommand: ParsableCommand {
                 FileManager.default.fileExists(atPath: supervisor.folder + "/results.json")
             {
                 terminal.out("")
-                try signOff(supervisor, checklist: checklist, terminal: terminal)
+                try signOff(supervisor, checklist: checklist, environment: environment, terminal: terminal)
             }
             throw ExitCode(code)
         }
@@ -146,12 +147,14 @@ struct DemoCommand: ParsableCommand {
 
         // 5. Sign-off with a throwaway key.
         terminal.out("")
-        try signOff(supervisor, checklist: checklist, terminal: terminal)
+        try signOff(supervisor, checklist: checklist, environment: environment, terminal: terminal)
         if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
     }
 
     /// Signs the results with a throwaway key and says how to check them.
-    private func signOff(_ supervisor: RunSupervisor, checklist: Checklist, terminal: Terminal) throws {
+    private func signOff(
+        _ supervisor: RunSupervisor, checklist: Checklist, environment: [String: String], terminal: Terminal
+    ) throws {
         if let status = try? RunStatus(folder: supervisor.folder, checklist: checklist) {
             terminal.out(terminal.paint("checkpoints", .bold))
             CheckpointTable(checkpoints: status.checkpoints).lines.forEach { terminal.out($0) }
@@ -159,7 +162,8 @@ struct DemoCommand: ParsableCommand {
         }
         do {
             let signOff = try DemoSupport.signOff(
-                folder: supervisor.folder, runID: supervisor.runID, dataDirectory: dataDir)
+                folder: supervisor.folder, runID: supervisor.runID, dataDirectory: dataDir,
+                environment: environment)
             terminal.out(terminal.paint("sign-off", .bold))
             terminal.out("  results   \(signOff.results)  (signed: \(signOff.results).sig)")
             terminal.out("  report    \(signOff.report)")

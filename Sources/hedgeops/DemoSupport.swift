@@ -69,7 +69,9 @@ enum DemoSupport {
 
     /// Report and chart in the run folder, results signed, bundle exported,
     /// all with a throwaway key kept beside the runs.
-    static func signOff(folder: String, runID: String, dataDirectory: String) throws -> SignedResults {
+    static func signOff(
+        folder: String, runID: String, dataDirectory: String, environment: [String: String]
+    ) throws -> SignedResults {
         let keys = dataDirectory + "/demo-keys"
         try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
         let key = OpenSSHKey(comment: principal)
@@ -88,7 +90,8 @@ enum DemoSupport {
         _ = try SignOff.sign(file: folder + "/results.json", keyPath: keyPath, role: "operator")
         let bundle = "\(dataDirectory)/exports/hedgeops-\(runID)-rehearsal.tar.gz"
         try FileManager.default.createDirectory(atPath: dataDirectory + "/exports", withIntermediateDirectories: true)
-        _ = try ExportBundle.export(folder: folder, out: bundle, keyPath: keyPath)
+        _ = try ExportBundle.export(
+            folder: folder, out: bundle, keyPath: keyPath, environment: environment)
         return SignedResults(
             results: folder + "/results.json", report: folder + "/report.md", chart: folder + "/memory.svg",
             bundle: bundle,

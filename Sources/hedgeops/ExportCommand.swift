@@ -12,7 +12,9 @@ struct ExportCommand: ParsableCommand {
             The bundle: results.json (+ .sig), report.md, memory.svg, samples.csv, journal.jsonl, \
             checklist.yaml, executor-log-excerpt.txt, and a MANIFEST of SHA-256 digests (+ .sig). \
             A reviewer checks it with `hedgeops verify BUNDLE`, or with `sha256sum -c MANIFEST` and \
-            `ssh-keygen -Y verify … -s MANIFEST.sig < MANIFEST`.
+            `ssh-keygen -Y verify … -s MANIFEST.sig < MANIFEST`. \
+            Before signing, every file is checked for every form of every secret of the \
+            environment; the export is refused, naming the file, if one holds any.
 
             Examples:
               hedgeops export 20261129T031500-3f2a --key ~/.ssh/hedgeops_ed25519
@@ -38,6 +40,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
+        // Ctrl-C while tar works must not leave the bundle behind in $TMPDIR.
+        ScratchDirectory.removeAllOnSignals()
         let folder = try global.runFolder(target, terminal: terminal)
         let destination = out ?? Self.defaultArchive(folder: folder)
         if upload != nil && !destination.hasSuffix(".tar.gz") {
@@ -45,7 +49,8 @@ struct ExportCommand: ParsableCommand {
             throw ExitCode(ExitCode.usage)
         }
         do {
-            let exported = try ExportBundle.export(folder: folder, out: destination, keyPath: key)
+            let exported = try ExportBundle.export(
+                folder: folder, out: destination, keyPath: key, environment: ProcessInfo.processInfo.environment)
             terminal.out(exported.archive ?? exported.directory)
             terminal.error(
                 "signed by \(exported.signer); check with: hedgeops verify \(exported.archive ?? exported.directory) --allowed-signers allowed_signers"

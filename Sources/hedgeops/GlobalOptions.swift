@@ -32,9 +32,14 @@ struct GlobalOptions: ParsableArguments {
         return (checklist, overrides)
     }
 
-    /// Exits 2, naming every problem, when an override is unknown or invalid.
+    /// Exits 2, naming every problem, when an override is unknown or invalid
+    /// or holds a secret's value (a parameter is recorded and shown).
     static func validate(_ overrides: [String: String], for checklist: Checklist, terminal: Terminal) throws {
-        let problems = Preflight.overrideProblems(overrides, checklist: checklist)
+        let redactor = ScreenRedaction.current
+        let problems =
+            overrides.sorted { $0.key < $1.key }.compactMap { name, value in
+                secretProblem(name: name, value: value, redactor: redactor).map { "--set \($0)" }
+            } + Preflight.overrideProblems(overrides, checklist: checklist)
         guard problems.isEmpty else {
             problems.forEach { terminal.error("error: \($0)") }
             throw ExitCode(ExitCode.usage)
@@ -44,7 +49,9 @@ struct GlobalOptions: ParsableArguments {
     /// Loads `path`, printing every diagnostic on stderr and exiting 2 if it is invalid.
     static func loadChecklist(path: String, named: Bool, terminal: Terminal) throws -> Checklist {
         do {
-            return try ChecklistLoader.load(path: path)
+            let checklist = try ChecklistLoader.load(path: path)
+            ScreenRedaction.include(checklist)
+            return checklist
         } catch {
             for diagnostic in error.diagnostics {
                 terminal.error(diagnostic.description)
@@ -110,6 +117,15 @@ func superviseToVerdict(_ supervisor: RunSupervisor, lock: RunLock, terminal: Te
     withExtendedLifetime((lock, signals)) {}
     if results.end?.0 == .aborted { throw ExitCode(ExitCode.aborted) }
     return results
+}
+
+/// Why a parameter's value is refused when it holds any form of a secret
+/// (`NAME: …`), nil when it holds none.
+func secretProblem(name: String, value: String, redactor: SecretRedactor) -> String? {
+    let found = redactor.secretsFound(in: value)
+    guard !found.isEmpty else { return nil }
+    return "\(name): the value holds the value of \(found.joined(separator: ", ")) (or part of it); "
+        + "a secret is never a run parameter: nothing was recorded"
 }
 
 /// `NAME=VALUE` for --set.

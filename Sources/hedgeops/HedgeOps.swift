@@ -77,7 +77,7 @@ enum Main {
         } catch {
             let code = HedgeOps.exitCode(for: error)
             if code == .validationFailure {
-                let message = HedgeOps.fullMessage(for: error)
+                let message = ScreenRedaction.current.redact(HedgeOps.fullMessage(for: error))
                 try? FileHandle.standardError.write(contentsOf: Data((message + "\n").utf8))
                 exit(ExitCode.usage)
             }

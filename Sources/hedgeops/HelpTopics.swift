@@ -116,6 +116,10 @@ enum HelpTopics {
             report.md, memory.svg, samples.csv, journal.jsonl (hash-chained), checklist.yaml, an
             excerpt of the executor's log, and a MANIFEST of SHA-256 digests (+ .sig).
             `hedgeops verify BUNDLE` checks all of it and names the first thing that differs.
+            Export refuses, naming the file, a bundle that would hold any form of a secret's
+            value (BITUNIX_API_SECRET, BITUNIX_API_KEY, the checklist's secret variables); verify
+            refuses an archive that unpacks to more than 256 MiB. Both work in a private folder
+            in $TMPDIR that is removed however they end.
 
             The allowed_signers file lists who may sign: one line per key,
             `principal namespaces="hedgeops" ssh-ed25519 AAAA...`, printed by keygen.

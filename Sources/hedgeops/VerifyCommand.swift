@@ -28,6 +28,8 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
+        // Ctrl-C while tar works must not leave the bundle behind in $TMPDIR.
+        ScratchDirectory.removeAllOnSignals()
         var allowed: AllowedSigners?
         if let allowedSigners {
             guard let text = try? String(contentsOfFile: allowedSigners, encoding: .utf8) else {

@@ -8,7 +8,8 @@ struct VerifyEnvCommand: ParsableCommand {
         commandName: "verify-env",
         abstract: "Run every automatic pre-flight check of the checklist and say whether the run may start.",
         discussion: """
-            Checks environment variables (secrets are never shown: 'set, 64 chars, sha256:1a2b3c4d'), \
+            Checks environment variables (secrets are never shown: 'set, 64 chars, hmac:1a2b3c4d', \
+            keyed with this install's key in ~/.config/hedgeops/fingerprint.key), \
             the TESTNET gate (flag explicitly true AND every REST/WS host on the allow-list), \
             the log directory, the Python virtual environment and its requirements, run parameters \
             and any command items. Manual items are left to the guided session.

@@ -23,11 +23,18 @@ enum Binary {
 
     static let shippedChecklist = repositoryRoot.appendingPathComponent("checklists/load-test-8h.yaml").path
 
-    /// A minimal environment: nothing of the developer's leaks into a test.
+    /// A minimal environment: nothing of the developer's leaks into a test,
+    /// and the fingerprint key goes to a folder of this test process, not ~/.config.
     static var baseEnvironment: [String: String] {
         let env = ProcessInfo.processInfo.environment
-        return ["PATH": env["PATH"] ?? "/usr/bin:/bin", "HOME": env["HOME"] ?? "/tmp", "LANG": "C.UTF-8"]
+        return [
+            "PATH": env["PATH"] ?? "/usr/bin:/bin", "HOME": env["HOME"] ?? "/tmp", "LANG": "C.UTF-8",
+            "HEDGEOPS_CONFIG_DIR": configDirectory,
+        ]
     }
+
+    static let configDirectory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("hedgeops-e2e-config-\(getpid())").path
 
     static func run(
         _ arguments: [String], environment: [String: String] = baseEnvironment, in directory: String? = nil,

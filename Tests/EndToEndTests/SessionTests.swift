@@ -37,8 +37,8 @@ struct SessionTests {
         let answers = events.filter { $0["type"] as? String == "answer" }.compactMap { $0["answer"] as? String }
         #expect(answers == ["yes", "skip: no python here", "yes"])
         #expect(events.contains { $0["type"] as? String == "parameter_set" && $0["value"] as? String == "slow-leak" })
-        #expect(
-            events.contains { $0["type"] as? String == "note" && ($0["text"] as? String ?? "").contains("[redacted]") })
+        let notes = events.filter { $0["type"] as? String == "note" }.compactMap { $0["text"] as? String }
+        #expect(notes == ["key [redacted BITUNIX_API_SECRET] rotated"])
         // Nobody answered the hourly prompts: every checkpoint is still there, every hour "not confirmed".
         let hourly = events.filter { $0["type"] as? String == "hourly" }
         #expect(Set(hourly.compactMap { $0["hour"] as? Double }) == [1, 2, 4, 6, 8])

@@ -124,7 +124,7 @@ struct VerifyEnvTests {
         let result = try Binary.run(
             ["verify-env", "--json", "--checklist", Binary.shippedChecklist], environment: env, in: workspace.path)
         let detail = try #require(item("env-vars", in: try json(result.stdout))?["detail"] as? String)
-        #expect(detail.contains("BITUNIX_API_SECRET set, \(Self.secret.count + 1) chars, sha256:"))
+        #expect(detail.contains("BITUNIX_API_SECRET set, \(Self.secret.count + 1) chars, hmac:"))
         #expect(item("env-vars", in: try json(result.stdout))?["status"] as? String == "warn")
     }
 

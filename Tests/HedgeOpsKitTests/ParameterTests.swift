@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import HedgeOpsKit
@@ -44,14 +45,36 @@ struct ParameterTests {
         #expect(parameter(.string).problem(with: "") != nil)
     }
 
-    @Test func secretsAreDescribedNeverShown() {
+    @Test func secretsAreDescribedWithAKeyedFingerprintNeverShown() throws {
         let value = "s3cr3t-value-that-must-not-leak"
-        let described = Secrets.describe(value)
+        let described = Secrets.describe(value, key: FingerprintKey(bytes: Array(repeating: 7, count: 32)))
         #expect(!described.contains(value))
-        #expect(described.hasPrefix("set, \(value.count) chars, sha256:"))
-        #expect(described.hasSuffix(String(Secrets.sha256Hex(value).prefix(8))))
-        #expect(Secrets.redact("note: \(value) here", secrets: [value]) == ("note: [redacted] here", true))
+        #expect(described.hasPrefix("set, \(value.count) chars, hmac:"))
+        let plainDigest = Journal.sha256Hex(Data(value.utf8))
+        #expect(!described.contains(String(plainDigest.prefix(8))), "a plain digest confirms a guessed secret")
+        let other = Secrets.describe(value, key: FingerprintKey(bytes: Array(repeating: 8, count: 32)))
+        #expect(other != described, "two installs must not be linkable by their fingerprints")
         #expect(Secrets.looksSecret("MY_API_TOKEN"))
         #expect(!Secrets.looksSecret("LOG_LEVEL"))
+    }
+
+    @Test func theFingerprintKeyIsMadeOnceOwnerOnlyAndKeptAcrossCalls() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fpkey-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = ["HEDGEOPS_CONFIG_DIR": directory + "/config"]
+        let first = FingerprintKey(environment: environment).fingerprint("abc")
+        let second = FingerprintKey(environment: environment).fingerprint("abc")
+        #expect(first.hasPrefix("hmac:") && first == second)
+        let path = FingerprintKey.path(environment: environment)
+        #expect(path == directory + "/config/fingerprint.key")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect(attributes[.posixPermissions] as? Int == 0o600)
+        #expect(attributes[.size] as? Int == 32)
+        let folder = try FileManager.default.attributesOfItem(atPath: directory + "/config")
+        #expect(folder[.posixPermissions] as? Int == 0o700)
+        #expect(
+            FingerprintKey.path(environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/h"]) == "/x/hedgeops/fingerprint.key")
+        #expect(FingerprintKey.path(environment: ["HOME": "/h"]) == "/h/.config/hedgeops/fingerprint.key")
     }
 }

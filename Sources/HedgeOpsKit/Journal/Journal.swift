@@ -27,6 +27,8 @@ public final class Journal: @unchecked Sendable {
     private let retryInterval: Double
     private var lastAttempt = 0.0
     private var finishedOutage: WriteOutage?
+    /// Applied to every string of every line: no secret is ever recorded.
+    public var redactor = SecretRedactor.empty
 
     /// Starts a new journal; fails if the file exists (a journal is never overwritten).
     /// `backlogCapacity` bounds the samples and log lines held while the disk
@@ -81,7 +83,7 @@ public final class Journal: @unchecked Sendable {
     public func append(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) throws -> Int {
         lock.lock()
         defer { lock.unlock() }
-        var object = fields
+        var object = redactor.redact(fields)
         object["type"] = .string(type)
         object["at"] = .string(Timestamp.rfc3339(Date()))
         if !backlog.isEmpty {

@@ -12,6 +12,8 @@ public final class Notifier: @unchecked Sendable {
     private let policy: RetryPolicy
     private let onFailure: @Sendable (String, String) -> Void
     private let onDelivered: @Sendable (String, Int) -> Void
+    /// Applied to the whole payload: a webhook never carries a secret.
+    public var redactor = SecretRedactor.empty
 
     /// - Parameters:
     ///   - onFailure: (event, reason) after the last attempt failed.
@@ -40,7 +42,7 @@ public final class Notifier: @unchecked Sendable {
         payload["run_id"] = .string(runID)
         payload["text"] = .string("hedgeops \(runID): \(text)")
         payload["at"] = .string(Timestamp.rfc3339(Date()))
-        let body = Data(JSONValue.object(payload).serialized.utf8)
+        let body = Data(redactor.redact(JSONValue.object(payload)).serialized.utf8)
         let request = HTTPRequest(
             method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, connectTimeout: 5,
             timeout: 10)

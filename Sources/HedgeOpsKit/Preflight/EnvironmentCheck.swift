@@ -4,6 +4,7 @@ enum EnvironmentCheck {
         var parts: [String] = []
         var missing: [String] = []
         var padded: [String] = []
+        var key: FingerprintKey?
         for variable in variables {
             guard let value = environment[variable.name], !value.isEmpty else {
                 missing.append(variable.name)
@@ -11,7 +12,13 @@ enum EnvironmentCheck {
                 continue
             }
             let secret = variable.secret || Secrets.looksSecret(variable.name)
-            let shown = secret ? Secrets.describe(value) : "set to '\(value)'"
+            var shown = "set to '\(value)'"
+            if secret {
+                // Made (or read) once, only when a secret is there to describe.
+                let fingerprintKey = key ?? FingerprintKey(environment: environment)
+                key = fingerprintKey
+                shown = Secrets.describe(value, key: fingerprintKey)
+            }
             parts.append("\(variable.name) \(shown)")
             if value != value.trimmingCharacters(in: .whitespacesAndNewlines) {
                 padded.append(variable.name)

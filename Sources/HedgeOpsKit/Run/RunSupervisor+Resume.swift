@@ -83,6 +83,7 @@ extension RunSupervisor {
         do {
             journal = try Journal(
                 continuing: path, lastLineHash: reader.lastLineHash, lastSequence: reader.lastSequence)
+            journal?.redactor = redactor
         } catch {
             throw ResumeRefusal(description: "\(error)", exitCode: ExitCode.failed)
         }

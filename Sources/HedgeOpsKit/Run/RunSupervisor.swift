@@ -49,6 +49,8 @@ public final class RunSupervisor: @unchecked Sendable {
     public static let minimumSampleInterval = 0.025
 
     var options: Options
+    /// The secrets of the run's environment, kept out of the journal and webhooks.
+    let redactor: SecretRedactor
     /// The caller's presenter; ``emit(_:)`` also tells every control client.
     let present: @Sendable (RunEvent) -> Void
     /// The control socket, from the launch (or adoption) on.
@@ -97,6 +99,7 @@ public final class RunSupervisor: @unchecked Sendable {
         self.options = options
         present = onEvent
         review = HourlyReview(items: options.checklist.monitoring.hourly)
+        redactor = SecretRedactor(environment: options.context.environment, checklist: options.checklist)
         let tick = max(options.checklist.run.sampleInterval / options.timeScale, Self.minimumSampleInterval)
         checkpointWindow = max(options.checklist.run.checkpointWindow, Self.minimumWindowSamples * tick * options.timeScale)
         series = MemorySeries(recentHours: checkpointWindow / 3600)
@@ -205,6 +208,7 @@ public final class RunSupervisor: @unchecked Sendable {
         folder = options.dataDirectory + "/runs/" + runID
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let journal = try Journal(creating: folder + "/journal.jsonl")
+        journal.redactor = redactor
         self.journal = journal
         let checklist = options.checklist
         try? FileManager.default.copyItem(atPath: checklist.file, toPath: folder + "/checklist.yaml")
@@ -345,6 +349,7 @@ public final class RunSupervisor: @unchecked Sendable {
             onDelivered: { [weak self] event, attempts in
                 self?.appendEvent("notified", ["event": .string(event), "attempts": .int(attempts)])
             })
+        notifier?.redactor = redactor
     }
 
     /// Parameter values in force (`--set` over defaults).

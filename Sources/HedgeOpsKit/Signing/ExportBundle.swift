@@ -6,14 +6,22 @@ import Foundation
 /// results.json and of the MANIFEST.
 public enum ExportBundle {
     public struct Exported: Sendable {
+        /// The bundle directory, or the archive's path when `archive` is set.
         public var directory: String
         public var archive: String?
         public var signer: String
     }
 
     /// Builds the bundle of the run in `folder` into `out` (a directory, or
-    /// a `.tar.gz` path), signed with the key at `keyPath`.
-    public static func export(folder: String, out: String, keyPath: String) throws(SigningError) -> Exported {
+    /// a `.tar.gz` path), signed with the key at `keyPath`. The secrets of
+    /// `environment` (see `SecretRedactor`) never reach the bundle: the log
+    /// excerpt is redacted, and a file that holds any form of a secret (a
+    /// journal recorded before redaction existed) refuses the export, naming
+    /// the file, before anything is signed. A `.tar.gz` is built in a
+    /// private temporary directory that is removed on every way out.
+    public static func export(
+        folder: String, out: String, keyPath: String, environment: [String: String]
+    ) throws(SigningError) -> Exported {
         let record = try RunRecord(folder: folder)
         guard record.verdict != "RUNNING" else {
             throw SigningError("the run \(record.runID) is still going: export it once it has a verdict")
@@ -22,23 +30,45 @@ public enum ExportBundle {
             throw SigningError("cannot read the key \(keyPath)")
         }
         let key = try OpenSSHKey.parse(privateFile: keyText, path: keyPath)
-        let archive = out.hasSuffix(".tar.gz") ? out : nil
-        let directory: String
-        if let archive {
-            let parent = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "hedgeops-export-\(UUID().uuidString)"
-            ).path
-            directory =
-                parent + "/"
-                + URL(fileURLWithPath: archive).lastPathComponent.replacingOccurrences(of: ".tar.gz", with: "")
-        } else {
-            directory = out
+        let redactor = SecretRedactor(environment: environment, checklist: record.checklist)
+        guard out.hasSuffix(".tar.gz") else {
+            try ensureEmpty(out)
+            let existed = FileManager.default.fileExists(atPath: out)
+            do {
+                try build(record, folder: folder, into: out, key: key, keyPath: keyPath, redactor: redactor)
+            } catch {
+                // Nothing half-built (or holding a secret) is left behind.
+                removeContents(of: out, andDirectory: !existed)
+                throw error
+            }
+            return Exported(directory: out, archive: nil, signer: key.fingerprint)
         }
-        if FileManager.default.fileExists(atPath: directory),
-            !((try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty ?? true)
-        {
-            throw SigningError("\(directory) exists and is not empty: choose another --out")
+        let scratch: ScratchDirectory
+        do {
+            scratch = try ScratchDirectory(prefix: "hedgeops-export-")
+        } catch {
+            throw SigningError(error.description)
         }
+        defer { scratch.remove() }
+        let name = URL(fileURLWithPath: out).lastPathComponent.replacingOccurrences(of: ".tar.gz", with: "")
+        let directory = scratch.path + "/" + name
+        try build(record, folder: folder, into: directory, key: key, keyPath: keyPath, redactor: redactor)
+        let outcome = ProcessRunner.run(
+            ["tar", "-czf", absolute(out), "-C", scratch.path, name],
+            environment: ProcessInfo.processInfo.environment,
+            workingDirectory: FileManager.default.currentDirectoryPath,
+            timeout: 120)
+        guard outcome.exitCode == 0 else {
+            throw SigningError("tar could not write \(out): \(outcome.stderrText)\(outcome.launchError ?? "")")
+        }
+        return Exported(directory: out, archive: out, signer: key.fingerprint)
+    }
+
+    /// Writes, checks and signs the bundle's files in `directory`.
+    private static func build(
+        _ record: RunRecord, folder: String, into directory: String, key: OpenSSHKey, keyPath: String,
+        redactor: SecretRedactor
+    ) throws(SigningError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for name in ["results.json", "journal.jsonl", "samples.csv", "checklist.yaml"] {
@@ -49,25 +79,56 @@ public enum ExportBundle {
             let ratio = record.checklist?.monitoring.leakRatio ?? 1.5
             try Data(MemoryChart.svg(record, leakRatio: ratio).utf8).write(
                 to: URL(fileURLWithPath: directory + "/memory.svg"))
-            try Data(logExcerpt(record).utf8).write(to: URL(fileURLWithPath: directory + "/executor-log-excerpt.txt"))
+            try Data(redactor.redact(logExcerpt(record)).utf8).write(
+                to: URL(fileURLWithPath: directory + "/executor-log-excerpt.txt"))
         } catch {
             throw SigningError("cannot write the bundle in \(directory): \(error.localizedDescription)")
         }
+        try refuseSecrets(in: directory, redactor: redactor)
         _ = try SignOff.sign(file: directory + "/results.json", keyPath: keyPath, role: "operator")
         try writeManifest(directory)
         _ = try SignOff.sign(file: directory + "/MANIFEST", keyPath: keyPath, role: "operator")
-        if let archive {
-            let parent = (directory as NSString).deletingLastPathComponent
-            let outcome = ProcessRunner.run(
-                ["tar", "-czf", absolute(archive), "-C", parent, URL(fileURLWithPath: directory).lastPathComponent],
-                environment: ProcessInfo.processInfo.environment,
-                workingDirectory: FileManager.default.currentDirectoryPath,
-                timeout: 120)
-            guard outcome.exitCode == 0 else {
-                throw SigningError("tar could not write \(archive): \(outcome.stderrText)\(outcome.launchError ?? "")")
+        // The final check, of every file the bundle holds.
+        try refuseSecrets(in: directory, redactor: redactor)
+    }
+
+    /// Refuses the export when any file of `directory` holds any form of a secret.
+    static func refuseSecrets(in directory: String, redactor: SecretRedactor) throws(SigningError) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        for name in names {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
+                throw SigningError("cannot read \(directory)/\(name) to check it for secrets")
+            }
+            let found = redactor.secretsFound(in: data)
+            if !found.isEmpty {
+                let hint =
+                    name == "journal.jsonl"
+                    ? "a journal cannot be redacted without breaking its hash chain: rotate the secret"
+                    : "rotate the secret, or take it out of the run folder's \(name)"
+                throw SigningError(
+                    "\(name) holds the value of \(found.joined(separator: ", ")) (in some form): the bundle would "
+                        + "reveal it, so nothing was exported (\(hint))")
             }
         }
-        return Exported(directory: directory, archive: archive, signer: key.fingerprint)
+    }
+
+    /// Refuses an `out` directory that already holds something.
+    private static func ensureEmpty(_ directory: String) throws(SigningError) {
+        if FileManager.default.fileExists(atPath: directory),
+            !((try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty ?? true)
+        {
+            throw SigningError("\(directory) exists and is not empty: choose another --out")
+        }
+    }
+
+    private static func removeContents(of directory: String, andDirectory: Bool) {
+        if andDirectory {
+            try? FileManager.default.removeItem(atPath: directory)
+            return
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
     }
 
     /// Every file but the MANIFEST and its signature, in `sha256sum` format.
@@ -107,26 +168,35 @@ public enum ExportBundle {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// Checks a bundle and names the first thing that differs.
+    /// Checks a bundle and names the first thing that differs. A `.tar.gz`
+    /// is unpacked (within a size limit) into a private temporary directory
+    /// that is removed before this returns.
     public static func verify(_ target: String, allowed: AllowedSigners?) -> SignOff.Report {
+        guard target.hasSuffix(".tar.gz") else { return verify(directory: target, allowed: allowed) }
         var report = SignOff.Report()
-        var directory = target
-        if target.hasSuffix(".tar.gz") {
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "hedgeops-verify-\(UUID().uuidString)"
-            ).path
-            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            let outcome = ProcessRunner.run(
-                ["tar", "-xzf", absolute(target), "-C", scratch], environment: ProcessInfo.processInfo.environment,
-                workingDirectory: scratch, timeout: 120)
-            let inner = (try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []
-            guard outcome.exitCode == 0, inner.count == 1, let name = inner.first else {
-                report.lines.append(
-                    .init(ok: false, text: "\(target): not a hedgeops bundle (tar: \(outcome.stderrText.prefix(200)))"))
-                return report
-            }
-            directory = scratch + "/" + name
+        let scratch: ScratchDirectory
+        do {
+            scratch = try ScratchDirectory(prefix: "hedgeops-verify-")
+        } catch {
+            report.lines.append(.init(ok: false, text: error.description))
+            return report
         }
+        defer { scratch.remove() }
+        if let problem = BundleArchive.extract(absolute(target), into: scratch.path) {
+            report.lines.append(.init(ok: false, text: problem))
+            return report
+        }
+        let inner = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []
+        guard inner.count == 1, let name = inner.first else {
+            report.lines.append(.init(ok: false, text: "\(target): not a hedgeops bundle (one folder expected inside)"))
+            return report
+        }
+        return verify(directory: scratch.path + "/" + name, allowed: allowed)
+    }
+
+    /// Checks an unpacked bundle.
+    static func verify(directory: String, allowed: AllowedSigners?) -> SignOff.Report {
+        var report = SignOff.Report()
         let manifestPath = directory + "/MANIFEST"
         guard let manifest = try? String(contentsOfFile: manifestPath, encoding: .utf8) else {
             if FileManager.default.fileExists(atPath: directory + "/journal.jsonl") {

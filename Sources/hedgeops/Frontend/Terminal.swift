@@ -21,12 +21,15 @@ struct Terminal {
     /// A closed stdout (`hedgeops status | head`) must never stop a run:
     /// SIGPIPE is ignored (see Main) and write errors are dropped here.
     /// While the session reads a line, output goes above the prompt.
+    /// No secret's value is ever printed (`ScreenRedaction`).
     func out(_ text: String, terminator: String = "\n") {
+        let text = ScreenRedaction.current.redact(text)
         if Console.shared.deliver(text + terminator, standardError: false) { return }
         try? FileHandle.standardOutput.write(contentsOf: Data((text + terminator).utf8))
     }
 
     func error(_ text: String) {
+        let text = ScreenRedaction.current.redact(text)
         if Console.shared.deliver(text + "\n", standardError: true) { return }
         try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
     }

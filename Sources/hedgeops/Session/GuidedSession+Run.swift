@@ -176,7 +176,8 @@ extension GuidedSession {
         }
         let out = words.count > 1 ? words[1] : ExportCommand.defaultArchive(folder: folder)
         do {
-            let exported = try ExportBundle.export(folder: folder, out: out, keyPath: key)
+            let exported = try ExportBundle.export(
+                folder: folder, out: out, keyPath: key, environment: context.environment)
             let path = exported.archive ?? exported.directory
             terminal.out("signed bundle: \(path) (signed by \(exported.signer))")
             terminal.out("a reviewer checks it with: hedgeops verify \(path) --allowed-signers allowed_signers")

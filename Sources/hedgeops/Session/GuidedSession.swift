@@ -11,7 +11,7 @@ final class GuidedSession: @unchecked Sendable {
     let terminal: Terminal
     var context: PreflightContext
     let input: LineInput
-    let secrets: [String]
+    let redactor: SecretRedactor
     let lock = NSLock()
     var supervisor: RunSupervisor?
     var presenter: RunPresenter?
@@ -53,12 +53,8 @@ final class GuidedSession: @unchecked Sendable {
             environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
             parameterOverrides: overrides, toolDirectories: [ToolLocation.directory])
         // Values never to echo, store or keep in history.
-        var names = Set(environment.keys.filter(Secrets.looksSecret))
-        for item in checklist.items {
-            if case .env(let variables) = item.kind { names.formUnion(variables.filter(\.secret).map(\.name)) }
-        }
-        secrets = names.compactMap { environment[$0] }.filter { $0.count >= 4 }
-        input = LineInput(secrets: secrets)
+        redactor = SecretRedactor(environment: environment, checklist: checklist)
+        input = LineInput(redactor: redactor)
         input.editor?.commands = ["recheck", "set", "show", "launch", "parameters", "quit", "yes", "no", "skip"]
         input.editor?.arguments =
             checklist.items.map(\.id) + checklist.parameters.map(\.name) + checklist.monitoring.hourly.map(\.id)
@@ -180,7 +176,9 @@ final class GuidedSession: @unchecked Sendable {
             switch words.first ?? "" {
             case "set" where words.count == 3:
                 let name = words[1], value = words[2]
-                if let problem = Preflight.overrideProblems([name: value], checklist: checklist).first {
+                if let problem = secretProblem(name: name, value: value, redactor: redactor) {
+                    terminal.out("error: refused: \(problem)")
+                } else if let problem = Preflight.overrideProblems([name: value], checklist: checklist).first {
                     terminal.out("error: \(problem)")
                 } else {
                     supervisor.setParameter(name, value)
@@ -226,7 +224,7 @@ final class GuidedSession: @unchecked Sendable {
             switch input.read(prompt: prompt) {
             case .line(let line):
                 // A scripted session reads like a typed one, but never shows a secret.
-                if !input.interactive { terminal.out(Secrets.redact(line, secrets: secrets).text) }
+                if !input.interactive { terminal.out(redactor.redact(line)) }
                 return .line(line.trimmingCharacters(in: .whitespaces))
             case .cancelled: continue
             case .endOfInput:
@@ -253,16 +251,10 @@ final class GuidedSession: @unchecked Sendable {
 
     /// Journals an event, with any secret's value redacted, telling the operator so.
     func record(_ type: String, _ fields: [String: JSONValue]) {
-        var clean = fields
-        var redacted = false
-        for (key, value) in fields {
-            if case .string(let text) = value {
-                let result = Secrets.redact(text, secrets: secrets)
-                clean[key] = .string(result.text)
-                redacted = redacted || result.redacted
-            }
+        let clean = redactor.redact(fields)
+        if clean != fields {
+            terminal.out("(a secret's value was redacted from what you typed before it was recorded)")
         }
-        if redacted { terminal.out("(a secret's value was redacted from what you typed before it was recorded)") }
         supervisor?.record(type, clean)
     }
 }

@@ -1,5 +1,6 @@
 import CEditLine
 import Foundation
+import HedgeOpsKit
 
 /// What one read from the operator gave.
 enum LineRead: Equatable {
@@ -19,6 +20,8 @@ nonisolated(unsafe) private var interruptFlag: sig_atomic_t = 0
 nonisolated(unsafe) private var resizeFlag: sig_atomic_t = 0
 nonisolated(unsafe) private var suspendFlag: sig_atomic_t = 0
 nonisolated(unsafe) private var wakeFD: Int32 = -1
+// The terminal as it was before the editor, given back by `close` and at exit.
+nonisolated(unsafe) private var terminalAtStart = termios()
 
 /// libedit's native EditLine API on a terminal, with our own character
 /// reader: it waits on the keyboard *and* a wake-up pipe, so that Ctrl-C,
@@ -31,7 +34,7 @@ final class LineEditor: @unchecked Sendable {
     let editLine: OpaquePointer
     private let history: OpaquePointer
     private let historyPath: String
-    private let secrets: [String]
+    private let redactor: SecretRedactor
     private let wakeRead: Int32
     private let lock = NSLock()
     private var reading = false
@@ -52,13 +55,17 @@ final class LineEditor: @unchecked Sendable {
     var commands: [String] = []
     var arguments: [String] = []
 
-    init(historyPath: String, secrets: [String]) {
+    init(historyPath: String, redactor: SecretRedactor) {
         // libedit silently drops non-ASCII bytes without a UTF-8 locale.
         if let name = setlocale(LC_CTYPE, ""), ["C", "POSIX"].contains(String(cString: name)) {
             setlocale(LC_CTYPE, "C.UTF-8")
         }
+        // Before libedit touches the terminal: however the session ends (a
+        // return, exit, a refused gate), the terminal comes back as it was.
+        let saved = tcgetattr(0, &terminalAtStart) == 0
+        if saved { atexit { _ = tcsetattr(0, TCSADRAIN, &terminalAtStart) } }
         self.historyPath = historyPath
-        self.secrets = secrets
+        self.redactor = redactor
         var fds: [Int32] = [0, 0]
         pipe(&fds)
         for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
@@ -72,10 +79,19 @@ final class LineEditor: @unchecked Sendable {
         var event = HistEvent()
         hedgeops_history_setsize(history, &event, 1000)
         hedgeops_history_setunique(history, &event, 1)
+        Self.scrubHistory(historyPath, redactor: redactor)
         hedgeops_history_load(history, &event, historyPath)
         hedgeops_el_set_history(editLine, history)
         hedgeops_el_set_editor(editLine, "emacs")
         hedgeops_el_set_signal(editLine, 0)  // our handlers, below
+        // No echo between reads either: what is typed while the session is
+        // busy (a pasted secret) appears only when libedit reads it, redacted.
+        hedgeops_el_set_quiet_cooked_mode(editLine)
+        if saved {
+            var quiet = terminalAtStart
+            quiet.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(0, TCSADRAIN, &quiet)
+        }
         hedgeops_el_set_prompt(editLine, { _ in theEditor?.promptBuffer })
         hedgeops_el_set_getcfn(editLine, { _, character in theEditor?.readCharacter(character) ?? 0 })
         hedgeops_el_addfn(editLine, "hedgeops-complete", "complete a command, item, parameter or file") { _, _ in
@@ -145,6 +161,7 @@ final class LineEditor: @unchecked Sendable {
     private func finish(_ outcome: LineRead) {
         guard statusShown != nil else {
             if outcome == .cancelled { Self.emit("^C\n", standardError: false) }
+            if case .line(let text) = outcome { hideSecret(in: text) }
             return
         }
         var rows = 1
@@ -152,7 +169,7 @@ final class LineEditor: @unchecked Sendable {
         switch outcome {
         case .line(let text):
             rows += Self.rowsBelowStart(promptShown + text) + 1  // libedit moved below the line
-            echo = promptShown + text + "\n"
+            echo = promptShown + redactor.redact(text) + "\n"
         case .cancelled:
             let typed = typedBeforeCursor()
             rows += Self.rowsBelowStart(promptShown + typed)
@@ -165,6 +182,15 @@ final class LineEditor: @unchecked Sendable {
         }
         statusShown = nil
         Self.emit("\r\u{1B}[\(rows)A\u{1B}[J" + echo, standardError: false)
+    }
+
+    /// A typed line that holds a secret is drawn again, redacted, over what
+    /// libedit echoed while it was typed, so the screen and its scrollback keep no secret.
+    private func hideSecret(in text: String) {
+        let shown = redactor.redact(text)
+        guard shown != text else { return }
+        let rows = Self.rowsBelowStart(promptShown + text) + 1  // libedit moved below the line
+        Self.emit("\r\u{1B}[\(rows)A\u{1B}[J" + promptShown + shown + "\n", standardError: false)
     }
 
     /// The terminal's width (at least 20, whatever the terminal says).
@@ -212,6 +238,7 @@ final class LineEditor: @unchecked Sendable {
     /// Gives the terminal back in its normal state (at exit).
     func close() {
         el_end(editLine)
+        tcsetattr(0, TCSADRAIN, &terminalAtStart)
         history_end(history)
         theEditor = nil
     }
@@ -314,13 +341,35 @@ final class LineEditor: @unchecked Sendable {
 
     // MARK: History
 
-    /// History, never with a secret's value in it.
+    /// History, never with a secret's value in it: a line holding any form
+    /// of one (see `SecretRedactor`) is not kept. The file is the operator's alone.
     private func remember(_ line: String) {
-        guard !line.trimmingCharacters(in: .whitespaces).isEmpty, !secrets.contains(where: { line.contains($0) })
-        else { return }
+        guard !line.trimmingCharacters(in: .whitespaces).isEmpty, !redactor.reveals(line) else { return }
         var event = HistEvent()
         hedgeops_history_enter(history, &event, line)
         hedgeops_history_save(history, &event, historyPath)
+        chmod(historyPath, 0o600)
+    }
+
+    /// Drops from the history file every line that holds a secret (one kept
+    /// by an older hedgeops), before it is loaded; the file becomes owner-only.
+    static func scrubHistory(_ path: String, redactor: SecretRedactor) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let kept = lines.filter { !redactor.reveals(String($0)) }
+        if kept.count != lines.count {
+            let fd = open(path + ".scrub", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return }
+            let bytes = Array(kept.joined(separator: "\n").utf8)
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let synced = fsync(fd) == 0
+            Glibc.close(fd)
+            guard written == bytes.count && synced, rename(path + ".scrub", path) == 0 else {
+                unlink(path + ".scrub")
+                return
+            }
+        }
+        chmod(path, 0o600)
     }
 
     static func emit(_ text: String, standardError: Bool) {

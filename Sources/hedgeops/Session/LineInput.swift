@@ -1,4 +1,5 @@
 import Foundation
+import HedgeOpsKit
 
 /// Lines from the operator: libedit on a terminal (editing, history,
 /// completion, a live status line), one plain line at a time otherwise, so
@@ -7,7 +8,7 @@ final class LineInput {
     let editor: LineEditor?
     var interactive: Bool { editor != nil }
 
-    init(secrets: [String]) {
+    init(redactor: SecretRedactor) {
         // A dumb terminal (an editor's shell buffer) cannot move the cursor:
         // plain lines there too.
         let dumb = ["", "dumb"].contains(ProcessInfo.processInfo.environment["TERM"] ?? "")
@@ -22,7 +23,7 @@ final class LineInput {
             ?? (environment["HOME"] ?? "/tmp") + "/.local/state"
         let directory = state + "/hedgeops"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let editor = LineEditor(historyPath: directory + "/history", secrets: secrets.filter { $0.count >= 4 })
+        let editor = LineEditor(historyPath: directory + "/history", redactor: redactor)
         self.editor = editor
         Console.shared.editor = editor
     }
