@@ -18,10 +18,7 @@ public enum ExportBundle {
         guard record.verdict != "RUNNING" else {
             throw SigningError("the run \(record.runID) is still going: export it once it has a verdict")
         }
-        guard let keyText = try? String(contentsOfFile: keyPath, encoding: .utf8) else {
-            throw SigningError("cannot read the key \(keyPath)")
-        }
-        let key = try OpenSSHKey.parse(privateFile: keyText, path: keyPath)
+        let key = try OpenSSHKey.load(path: keyPath)
         let archive = out.hasSuffix(".tar.gz") ? out : nil
         let directory: String
         if let archive {
@@ -108,7 +105,7 @@ public enum ExportBundle {
     }
 
     /// Checks a bundle and names the first thing that differs.
-    public static func verify(_ target: String, allowed: AllowedSigners?) -> SignOff.Report {
+    public static func verify(_ target: String, signers: SignOff.Signers) -> SignOff.Report {
         var report = SignOff.Report()
         var directory = target
         if target.hasSuffix(".tar.gz") {
@@ -132,7 +129,7 @@ public enum ExportBundle {
             report.lines.append(.init(ok: false, text: "MANIFEST: missing; this is not a hedgeops bundle"))
             return report
         }
-        report.lines += SignOff.verifySignatures(of: manifestPath, allowed: allowed, name: "MANIFEST")
+        report.lines += SignOff.verifySignatures(of: manifestPath, signers: signers, name: "MANIFEST")
         var listed = Set<String>()
         for line in manifest.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -171,7 +168,7 @@ public enum ExportBundle {
                     : .init(ok: false, text: "results.json: journal_sha256 does not match journal.jsonl"))
         }
         report.lines += SignOff.verifySignatures(
-            of: directory + "/results.json", allowed: allowed, name: "results.json")
+            of: directory + "/results.json", signers: signers, name: "results.json")
         // The first problem first: a reviewer reads the top line.
         report.lines = report.lines.filter { !$0.ok } + report.lines.filter(\.ok)
         return report
