@@ -20,7 +20,8 @@ struct VerifyCommand: ParsableCommand {
             An allowed_signers file inside a bundle never counts.
 
             Examples:
-              hedgeops verify hedgeops-RUN.tar.gz --allowed-signers allowed_signers --identity op@example.com
+              hedgeops verify signoff.tar.gz --allowed-signers allowed_signers \\
+                  --identity op@example.com
               hedgeops verify data/runs/RUN/results.json --allowed-signers allowed_signers
               hedgeops verify data/runs/RUN/results.json --allow-any-signer
 

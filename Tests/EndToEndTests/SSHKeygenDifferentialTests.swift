@@ -37,7 +37,9 @@ struct SSHKeygenDifferentialTests {
         }
     }
 
-    @Test(.enabled(if: hasSSHKeygen, "skipped: ssh-keygen is not installed at /usr/bin/ssh-keygen, nothing to compare with"))
+    @Test(
+        .enabled(
+            if: hasSSHKeygen, "skipped: ssh-keygen is not installed at /usr/bin/ssh-keygen, nothing to compare with"))
     func everyDecisionEqualsSSHKeygens() throws {
         var generator = CaseGenerator(seed: Self.seed)
         let cases = (0..<Self.count).map { generator.next(index: $0) }
@@ -323,6 +325,7 @@ struct CaseGenerator {
         return SSHKeygenDifferentialTests.Case(
             index: index, message: message, checkedMessage: checked, signature: signature,
             allowedSigners: lines.joined(separator: newline) + (chance(90) ? newline : ""),
-            identity: chance(50) ? "op@example.com" : pick(Self.identities), mutation: mutations.joined(separator: ", "))
+            identity: chance(50) ? "op@example.com" : pick(Self.identities), mutation: mutations.joined(separator: ", ")
+        )
     }
 }

@@ -19,7 +19,8 @@ struct VerifySignerTests {
             workspace = try Workspace()
             key = OpenSSHKey(comment: "op@example.com")
             try workspace.write("results.json", #"{"verdict":"PASS"}"# + "\n")
-            try workspace.write("results.json.sig", try SSHSignature.sign(Data(#"{"verdict":"PASS"}"#.utf8 + [10]), with: key))
+            try workspace.write(
+                "results.json.sig", try SSHSignature.sign(Data(#"{"verdict":"PASS"}"#.utf8 + [10]), with: key))
         }
 
         func allowedSigners(_ text: String) throws { try workspace.write("allowed_signers", text) }
@@ -36,7 +37,8 @@ struct VerifySignerTests {
                 "-Y", "verify", "-f", "allowed_signers", "-I", identity, "-n", "hedgeops", "-s", "results.json.sig",
             ]
             process.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: workspace.path + "/results.json"))
+            process.standardInput = try FileHandle(
+                forReadingFrom: URL(fileURLWithPath: workspace.path + "/results.json"))
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -149,8 +151,14 @@ struct VerifySignerTests {
         let good = Self.envelope(message, key: signed.key)
         let armoured = { (blob: Data) in Armour.wrap(blob, label: "SSH SIGNATURE") }
         let cases: [(signature: String, accepted: Bool, named: String)] = [
-            (armoured(Self.envelope(message, key: signed.key, trailing: Data([0, 1]))), false, "trailing bytes after the signature"),
-            (armoured(Self.envelope(message, key: signed.key, keyTrailing: Data([0]))), false, "trailing bytes after the public key"),
+            (
+                armoured(Self.envelope(message, key: signed.key, trailing: Data([0, 1]))), false,
+                "trailing bytes after the signature"
+            ),
+            (
+                armoured(Self.envelope(message, key: signed.key, keyTrailing: Data([0]))), false,
+                "trailing bytes after the public key"
+            ),
             ("junk\n" + armoured(good), false, "bytes before -----BEGIN SSH SIGNATURE-----"),
             (
                 "-----BEGIN SSH SIGNATURE-----\n\(good.base64EncodedString())\n-----END SSH SIGNATURE-----\n", true,

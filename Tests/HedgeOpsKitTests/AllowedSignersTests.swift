@@ -95,7 +95,9 @@ struct AllowedSignersTests {
         #expect(AbsoluteTime.parse(Array(text.utf8), timeZone: Self.utc) == seconds)
     }
 
-    @Test(arguments: ["2020010", "202001011", "20201301", "20200132", "20200100", "2020010124", "19691231Z", "Z", "abcdefgh"])
+    @Test(arguments: [
+        "2020010", "202001011", "20201301", "20200132", "20200100", "2020010124", "19691231Z", "Z", "abcdefgh",
+    ])
     func timesSSHKeygenRefusesAreRefused(text: String) {
         #expect(AbsoluteTime.parse(Array(text.utf8), timeZone: Self.utc) == nil)
     }
@@ -166,7 +168,8 @@ struct AllowedSignersTests {
     }
 
     @Test func anotherKeyOrPrincipalIsNotAllowed() {
-        let other = "ssh-ed25519 " + OpenSSHKey.publicBlob(Curve25519.Signing.PrivateKey().publicKey).base64EncodedString()
+        let other =
+            "ssh-ed25519 " + OpenSSHKey.publicBlob(Curve25519.Signing.PrivateKey().publicKey).base64EncodedString()
         #expect(decide("op@example.com \(other)") == .refused([]))
         #expect(decide("alice@x \(Self.field)") == .refused([]))
         #expect(decide("!op@example.com,*@example.com \(Self.field)") == .refused([]))

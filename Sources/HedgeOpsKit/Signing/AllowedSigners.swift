@@ -88,7 +88,8 @@ public struct AllowedSigners: Sendable {
             if let namespaces = options.namespaces,
                 PatternList.match(Array(namespace.utf8), list: Array(namespaces.utf8)) != .positive
             {
-                reasons.append("\(name): the key is not permitted for namespace \"\(namespace)\" (namespaces=\"\(namespaces)\")")
+                reasons.append(
+                    "\(name): the key is not permitted for namespace \"\(namespace)\" (namespaces=\"\(namespaces)\")")
                 continue
             }
             if let after = options.validAfter, now < after {
