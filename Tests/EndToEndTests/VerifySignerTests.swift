@@ -121,6 +121,12 @@ struct VerifySignerTests {
             #expect(result.exitCode == (accepted ? 0 : 1), "\(principals) for \(identity): \(result.all)")
             if accepted { #expect(result.stdout.contains("good operator signature by \(identity) ")) }
         }
+
+        // Without --identity a pattern is not presented as a signer's name.
+        try signed.allowedSigners("alice@x,*@example.com \(field)\n")
+        let unnamed = try signed.verify(["--allowed-signers", "allowed_signers"])
+        #expect(unnamed.exitCode == 0, "\(unnamed.all)")
+        #expect(unnamed.stdout.contains(#"by a key allowed for "alice@x,*@example.com" (--identity names the signer)"#))
     }
 
     /// A signature blob built field by field, to put bytes where they do not belong.

@@ -107,7 +107,11 @@ public enum SignOff {
                 timeZone: signers.timeZone)
             {
             case .allowed(let match):
-                let who = identity ?? match.principals
+                // A pattern or a list names no one: say which line allowed the key, and how to name the signer.
+                let who =
+                    identity
+                    ?? (match.principals.contains(where: { "*?,!".contains($0) })
+                        ? "a key allowed for \"\(match.principals)\" (--identity names the signer)" : match.principals)
                 lines.append(
                     Line(
                         ok: true,
