@@ -129,6 +129,27 @@ struct VerifySignerTests {
         #expect(unnamed.stdout.contains(#"by a key allowed for "alice@x,*@example.com" (--identity names the signer)"#))
     }
 
+    @Test func theReviewersCountersignatureIsCheckedForItsOwnIdentity() throws {
+        let signed = try Signed()
+        let reviewer = OpenSSHKey(comment: "rev@example.com")
+        let message = Data(#"{"verdict":"PASS"}"#.utf8 + [10])
+        try signed.workspace.write("results.json.reviewer.sig", try SSHSignature.sign(message, with: reviewer))
+        let reviewerField = "ssh-ed25519 " + OpenSSHKey.publicBlob(reviewer.publicKey).base64EncodedString()
+        try signed.allowedSigners("op@example.com \(signed.keyField)\n*@review.example.com \(reviewerField)\n")
+        let base = ["--allowed-signers", "allowed_signers", "--identity", "op@example.com"]
+        let good = try signed.verify(base + ["--reviewer-identity", "rev@review.example.com"])
+        #expect(good.exitCode == 0, "\(good.all)")
+        #expect(good.stdout.contains("good reviewer signature by rev@review.example.com (allowed_signers:2)"))
+        // The operator's key may not stand in for the reviewer, nor the reviewer's for the operator.
+        let swapped = try signed.verify(
+            ["--allowed-signers", "allowed_signers", "--identity", "rev@review.example.com"])
+        #expect(swapped.exitCode == 1, "\(swapped.all)")
+        #expect(swapped.stderr.contains("FAILED: results.json: operator signature by"))
+        let wrong = try signed.verify(base + ["--reviewer-identity", "op@example.com"])
+        #expect(wrong.exitCode == 1, "\(wrong.all)")
+        #expect(wrong.stdout.contains("reviewer signature by"))
+    }
+
     /// A signature blob built field by field, to put bytes where they do not belong.
     static func envelope(_ message: Data, key: OpenSSHKey, keyTrailing: Data = Data(), trailing: Data = Data())
         -> Data
