@@ -175,7 +175,9 @@ struct DemoCommand: ParsableCommand {
             terminal.out(
                 "  ssh-keygen -Y verify -f \(signOff.allowedSigners) -I \(DemoSupport.principal) -n hedgeops -s \(signOff.results).sig < \(signOff.results)"
             )
-            terminal.out("  hedgeops verify \(signOff.bundle) --allowed-signers \(signOff.allowedSigners)")
+            terminal.out(
+                "  hedgeops verify \(signOff.bundle) --allowed-signers \(signOff.allowedSigners) --identity \(DemoSupport.principal)"
+            )
         } catch {
             terminal.error("error: sign-off failed: \(error)")
             throw ExitCode(ExitCode.failed)

@@ -115,19 +115,30 @@ enum HelpTopics {
             `hedgeops export RUN --key KEY` writes the sign-off bundle: results.json (+ .sig),
             report.md, memory.svg, samples.csv, journal.jsonl (hash-chained), checklist.yaml, an
             excerpt of the executor's log, and a MANIFEST of SHA-256 digests (+ .sig).
-            `hedgeops verify BUNDLE` checks all of it and names the first thing that differs.
+            `hedgeops verify BUNDLE --allowed-signers FILE` checks all of it and names the first
+            thing that differs.
             Export refuses, naming the file, a bundle that would hold any form of a secret's
             value (BITUNIX_API_SECRET, BITUNIX_API_KEY, the checklist's secret variables); verify
             refuses an archive that unpacks to more than 256 MiB. Both work in a private folder
             in $TMPDIR that is removed however they end.
 
-            The allowed_signers file lists who may sign: one line per key,
-            `principal namespaces="hedgeops" ssh-ed25519 AAAA...`, printed by keygen.
+            Who may sign is YOUR allowed_signers file, read as `ssh-keygen -Y verify` reads it:
+            `principals [options] ssh-ed25519 AAAA... [comment]`, one key per line, e.g.
+            `op@example.com namespaces="hedgeops" ssh-ed25519 AAAA...` as keygen prints it.
+            Principals are patterns (`*`, `?`, `a@x,b@y`, `!old@x,*@x`); options are
+            namespaces="...", valid-after="YYYYMMDD[HHMM[SS]][Z]", valid-before="...", and
+            cert-authority (a CA key never verifies a plain signature). A line with an unknown
+            option or a bad key allows nothing, and verify says why. --identity PRINCIPAL
+            (ssh-keygen's -I) requires that principal. An allowed_signers inside a bundle never
+            counts. Without --allowed-signers verify says "signature valid, signer NOT verified"
+            and exits 1; --allow-any-signer accepts any key for a quick local check.
+
+            The private key must be readable by its owner only (chmod 600), as ssh requires.
 
         EXAMPLES
             hedgeops keygen --out op_ed25519 --comment op@example.com >> allowed_signers
             hedgeops export --key op_ed25519 --out signoff.tar.gz
-            hedgeops verify signoff.tar.gz --allowed-signers allowed_signers
+            hedgeops verify signoff.tar.gz --allowed-signers allowed_signers --identity op@example.com
             hedgeops sign results.json --key reviewer_ed25519 --role reviewer
             ssh-keygen -Y verify -f allowed_signers -I op@example.com -n hedgeops \\
                 -s results.json.sig < results.json

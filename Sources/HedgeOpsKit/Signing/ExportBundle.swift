@@ -26,10 +26,7 @@ public enum ExportBundle {
         guard record.verdict != "RUNNING" else {
             throw SigningError("the run \(record.runID) is still going: export it once it has a verdict")
         }
-        guard let keyText = try? String(contentsOfFile: keyPath, encoding: .utf8) else {
-            throw SigningError("cannot read the key \(keyPath)")
-        }
-        let key = try OpenSSHKey.parse(privateFile: keyText, path: keyPath)
+        let key = try OpenSSHKey.load(path: keyPath)
         let redactor = SecretRedactor(environment: environment, checklist: record.checklist)
         guard out.hasSuffix(".tar.gz") else {
             try ensureEmpty(out)
@@ -171,8 +168,8 @@ public enum ExportBundle {
     /// Checks a bundle and names the first thing that differs. A `.tar.gz`
     /// is unpacked (within a size limit) into a private temporary directory
     /// that is removed before this returns.
-    public static func verify(_ target: String, allowed: AllowedSigners?) -> SignOff.Report {
-        guard target.hasSuffix(".tar.gz") else { return verify(directory: target, allowed: allowed) }
+    public static func verify(_ target: String, signers: SignOff.Signers) -> SignOff.Report {
+        guard target.hasSuffix(".tar.gz") else { return verify(directory: target, signers: signers) }
         var report = SignOff.Report()
         let scratch: ScratchDirectory
         do {
@@ -191,11 +188,11 @@ public enum ExportBundle {
             report.lines.append(.init(ok: false, text: "\(target): not a hedgeops bundle (one folder expected inside)"))
             return report
         }
-        return verify(directory: scratch.path + "/" + name, allowed: allowed)
+        return verify(directory: scratch.path + "/" + name, signers: signers)
     }
 
     /// Checks an unpacked bundle.
-    static func verify(directory: String, allowed: AllowedSigners?) -> SignOff.Report {
+    static func verify(directory: String, signers: SignOff.Signers) -> SignOff.Report {
         var report = SignOff.Report()
         let manifestPath = directory + "/MANIFEST"
         guard let manifest = try? String(contentsOfFile: manifestPath, encoding: .utf8) else {
@@ -203,14 +200,14 @@ public enum ExportBundle {
                 // A run folder: no MANIFEST, but its journal and results.json are checked all the same.
                 report.lines += journalChecks(directory)
                 report.lines += SignOff.verifySignatures(
-                    of: directory + "/results.json", allowed: allowed, name: "results.json")
+                    of: directory + "/results.json", signers: signers, name: "results.json")
                 report.lines = report.lines.filter { !$0.ok } + report.lines.filter(\.ok)
                 return report
             }
             report.lines.append(.init(ok: false, text: "MANIFEST: missing; this is not a hedgeops bundle"))
             return report
         }
-        report.lines += SignOff.verifySignatures(of: manifestPath, allowed: allowed, name: "MANIFEST")
+        report.lines += SignOff.verifySignatures(of: manifestPath, signers: signers, name: "MANIFEST")
         var listed = Set<String>()
         for line in manifest.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -232,7 +229,7 @@ public enum ExportBundle {
         }
         report.lines += journalChecks(directory)
         report.lines += SignOff.verifySignatures(
-            of: directory + "/results.json", allowed: allowed, name: "results.json")
+            of: directory + "/results.json", signers: signers, name: "results.json")
         // The first problem first: a reviewer reads the top line.
         report.lines = report.lines.filter { !$0.ok } + report.lines.filter(\.ok)
         return report

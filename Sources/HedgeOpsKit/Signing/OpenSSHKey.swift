@@ -72,6 +72,35 @@ public struct OpenSSHKey: Sendable {
         return Armour.wrap(file.data, label: "OPENSSH PRIVATE KEY")
     }
 
+    /// Reads the private key at `path`, refused as ssh refuses it when
+    /// group or others may read, write or run it (mode & 077): a key
+    /// others can read is no proof of who signed.
+    public static func load(path: String) throws(SigningError) -> OpenSSHKey {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw SigningError("cannot read the key \(path): \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        // The mode of the file opened, not of whatever the path names a moment later.
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw SigningError("cannot read the key \(path): \(String(cString: strerror(errno)))")
+        }
+        let mode = status.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw SigningError(
+                "permissions \(String(format: "0%03o", mode)) for '\(path)' are too open: a private key must be "
+                    + "readable by its owner only (chmod 600 \(path))")
+        }
+        let data: Data
+        do {
+            data = try handle.readToEnd() ?? Data()
+        } catch {
+            throw SigningError("cannot read the key \(path): \(error.localizedDescription)")
+        }
+        return try parse(privateFile: String(decoding: data, as: UTF8.self), path: path)
+    }
+
     /// Reads an unencrypted Ed25519 private key file; an encrypted one gets a clear error.
     public static func parse(privateFile text: String, path: String) throws(SigningError) -> OpenSSHKey {
         let data = try Armour.unwrap(text, label: "OPENSSH PRIVATE KEY")

@@ -44,6 +44,19 @@ struct SSHReader {
     mutating func string() throws(SigningError) -> Data { try raw(Int(try uint32())) }
 
     mutating func text() throws(SigningError) -> String { String(decoding: try string(), as: UTF8.self) }
+
+    /// A string read as OpenSSH's `sshbuf_get_cstring`: a NUL only as its last byte (dropped), nil otherwise.
+    mutating func cstring() throws(SigningError) -> String? {
+        var bytes = try string()
+        if let nul = bytes.firstIndex(of: 0) {
+            guard nul == bytes.index(before: bytes.endIndex) else { return nil }
+            bytes.removeLast()
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The bytes not read yet.
+    var remaining: Int { data.endIndex - offset }
 }
 
 /// A signing or verification problem, in words the operator can act on.

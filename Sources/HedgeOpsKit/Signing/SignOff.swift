@@ -1,4 +1,5 @@
-import Foundation
+import Crypto
+public import Foundation
 
 /// Signing files and checking signatures as the operator and reviewer do it.
 public enum SignOff {
@@ -6,12 +7,44 @@ public enum SignOff {
     public struct Line: Sendable {
         public var ok: Bool
         public var text: String
+        /// A good signature whose signer nobody checked (no allowed_signers given).
+        public var signerUnverified = false
     }
 
     public struct Report: Sendable {
         public var lines: [Line] = []
         /// The first thing that differs, named.
         public var firstProblem: String? { lines.first { !$0.ok }?.text }
+        /// Some signature is valid but its signer was not checked against an allowed_signers file.
+        public var signerUnverified: Bool { lines.contains { $0.signerUnverified } }
+    }
+
+    /// Who may have signed. Only the reviewer's own allowed_signers file
+    /// counts (never one that travels in a bundle): without it a valid
+    /// signature proves only that some key signed.
+    public struct Signers: Sendable {
+        public var allowed: AllowedSigners?
+        /// The principal the operator's signatures must be made for, as `ssh-keygen -Y verify -I`.
+        public var operatorIdentity: String?
+        /// The principal the reviewer's countersignatures must be made for.
+        public var reviewerIdentity: String?
+        /// The time keys are checked at (`valid-after`, `valid-before`): now, as ssh-keygen does.
+        public var time: Date
+        public var timeZone: TimeZone
+
+        public init(
+            allowed: AllowedSigners?, operatorIdentity: String? = nil, reviewerIdentity: String? = nil,
+            time: Date = Date(), timeZone: TimeZone = .current
+        ) {
+            self.allowed = allowed
+            self.operatorIdentity = operatorIdentity
+            self.reviewerIdentity = reviewerIdentity
+            self.time = time
+            self.timeZone = timeZone
+        }
+
+        /// The identity required of `role`'s signatures.
+        func identity(for role: String) -> String? { role == "reviewer" ? reviewerIdentity : operatorIdentity }
     }
 
     /// The signature file for `role`: FILE.sig or FILE.reviewer.sig.
@@ -21,10 +54,7 @@ public enum SignOff {
 
     /// Signs `file` with the key at `keyPath`; returns the signature's path.
     public static func sign(file: String, keyPath: String, role: String) throws(SigningError) -> String {
-        guard let keyText = try? String(contentsOfFile: keyPath, encoding: .utf8) else {
-            throw SigningError("cannot read the key \(keyPath)")
-        }
-        let key = try OpenSSHKey.parse(privateFile: keyText, path: keyPath)
+        let key = try OpenSSHKey.load(path: keyPath)
         guard let message = FileManager.default.contents(atPath: file) else {
             throw SigningError("cannot read \(file)")
         }
@@ -38,7 +68,7 @@ public enum SignOff {
 
     /// Checks the signatures beside `file`; every one must be good, and at
     /// least the operator's must be there.
-    public static func verifySignatures(of file: String, allowed: AllowedSigners?, name: String? = nil) -> [Line] {
+    public static func verifySignatures(of file: String, signers: Signers, name: String? = nil) -> [Line] {
         let shown = name ?? file
         guard let message = FileManager.default.contents(atPath: file) else {
             return [Line(ok: false, text: "\(shown): cannot be read")]
@@ -46,53 +76,70 @@ public enum SignOff {
         var lines: [Line] = []
         for role in ["operator", "reviewer"] {
             let path = signaturePath(for: file, role: role)
-            guard let armoured = try? String(contentsOfFile: path, encoding: .utf8) else {
+            guard let armoured = FileManager.default.contents(atPath: path) else {
                 if role == "operator" {
                     lines.append(Line(ok: false, text: "\(shown): no operator signature (\(shown).sig)"))
                 }
                 continue
             }
+            let key: Curve25519.Signing.PublicKey
             do {
-                let key = try SSHSignature.verify(armoured, message: message)
-                let fingerprint = OpenSSHKey.fingerprint(key)
-                let modified =
-                    (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
-                    .flatMap { $0 }.map { " (signature written \(Timestamp.rfc3339($0)))" } ?? ""
-                if let allowed {
-                    guard let principal = allowed.principal(for: key) else {
-                        lines.append(
-                            Line(
-                                ok: false,
-                                text: "\(shown): \(role) signature by \(fingerprint), a key not in allowed_signers"))
-                        continue
-                    }
-                    lines.append(
-                        Line(
-                            ok: true,
-                            text: "\(shown): good \(role) signature by \(principal), \(fingerprint)\(modified)"))
-                } else {
-                    lines.append(
-                        Line(
-                            ok: true,
-                            text:
-                                "\(shown): good \(role) signature by key \(fingerprint)\(modified) (no allowed_signers given: signer not checked)"
-                        ))
-                }
+                key = try SSHSignature.verify(armoured, message: message)
             } catch {
                 lines.append(Line(ok: false, text: "\(shown): \(role) signature: \(error)"))
+                continue
+            }
+            let fingerprint = OpenSSHKey.fingerprint(key)
+            let modified =
+                (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
+                .flatMap { $0 }.map { " (signature written \(Timestamp.rfc3339($0)))" } ?? ""
+            guard let allowed = signers.allowed else {
+                lines.append(
+                    Line(
+                        ok: true,
+                        text: "\(shown): \(role) signature valid, signer NOT verified: key \(fingerprint)\(modified)",
+                        signerUnverified: true))
+                continue
+            }
+            let identity = signers.identity(for: role)
+            switch allowed.authorize(
+                key, identity: identity, namespace: SSHSignature.namespace, at: signers.time,
+                timeZone: signers.timeZone)
+            {
+            case .allowed(let match):
+                // A pattern or a list names no one: say which line allowed the key, and how to name the signer.
+                let who =
+                    identity
+                    ?? (match.principals.contains(where: { "*?,!".contains($0) })
+                        ? "a key allowed for \"\(match.principals)\" (--identity names the signer)" : match.principals)
+                lines.append(
+                    Line(
+                        ok: true,
+                        text:
+                            "\(shown): good \(role) signature by \(who) (\(allowed.path):\(match.line)), \(fingerprint)\(modified)"
+                    ))
+            case .refused(let reasons):
+                let wanted = identity.map { " for \($0)" } ?? ""
+                let why = reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")
+                lines.append(
+                    Line(
+                        ok: false,
+                        text:
+                            "\(shown): \(role) signature by \(fingerprint): no line of \(allowed.path) allows this key\(wanted)\(why)"
+                    ))
             }
         }
         return lines
     }
 
     /// A signed file, or a bundle (directory or .tar.gz).
-    public static func verify(target: String, allowed: AllowedSigners?) -> Report {
+    public static func verify(target: String, signers: Signers) -> Report {
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory)
         if isDirectory.boolValue || target.hasSuffix(".tar.gz") {
-            return ExportBundle.verify(target, allowed: allowed)
+            return ExportBundle.verify(target, signers: signers)
         }
-        var lines = verifySignatures(of: target, allowed: allowed)
+        var lines = verifySignatures(of: target, signers: signers)
         // results.json in a run folder: its journal is checked against the digest it records.
         let directory = (target as NSString).deletingLastPathComponent
         if (target as NSString).lastPathComponent == "results.json",
