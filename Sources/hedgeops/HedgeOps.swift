@@ -18,7 +18,8 @@ struct HedgeOps: AsyncParsableCommand {
               hedgeops verify-env                 # pre-flight of the shipped checklist
               hedgeops run --yes                  # the 8-hour run, supervised
               hedgeops status                     # from a second terminal
-              hedgeops resume                     # after hedgeops died; the run went on
+              hedgeops attach                     # the session again, after detach or a closed terminal
+              hedgeops resume                     # after the supervisor died; the run went on
               hedgeops export RUN --key KEY       # the signed sign-off bundle
               hedgeops verify BUNDLE --allowed-signers FILE
 
@@ -33,7 +34,7 @@ struct HedgeOps: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             SessionCommand.self, DemoCommand.self, VerifyEnvCommand.self, RunCommand.self, StatusCommand.self,
-            ResumeCommand.self,
+            AttachCommand.self, ResumeCommand.self, SuperviseCommand.self,
             KeygenCommand.self,
             ReportCommand.self, ExportCommand.self, SignCommand.self, VerifyCommand.self, ChecklistCommand.self,
         ],

@@ -2,15 +2,16 @@ import ArgumentParser
 import Foundation
 import HedgeOpsKit
 
-/// `hedgeops resume [RUN]`: re-attach to a run whose hedgeops died.
+/// `hedgeops resume [RUN]`: adopt a run whose supervisor died (for a live one, `attach`).
 struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
-        abstract: "Re-attach to a run whose hedgeops process died or was detached; the run itself kept going.",
+        abstract: "Adopt a run whose supervisor died; the executor itself kept going.",
         discussion: """
             Checks the journal (a torn last line from a crash is reported and set aside, never dropped), \
             finds the executor by PID and start time, records the gap, marks checkpoints that fell in it \
-            as missed (with the nearest later sample), and re-opens the guided session where it stood \
+            as missed (with the nearest later sample), starts a new supervisor for it (in the background, \
+            as the session does) and re-opens the guided session where it stood \
             (status line, hourly items, `export` after the verdict; without a terminal it reads commands \
             from stdin and carries on to the verdict). Refuses if the checklist changed since launch \
             unless --force (recorded).
@@ -40,21 +41,14 @@ struct ResumeCommand: ParsableCommand {
         let checklist = try GlobalOptions.loadChecklist(path: checklistPath, named: true, terminal: terminal)
         // The lock of the data directory the run lives in, even when the run is named by a folder elsewhere.
         let lock = try acquireRunLock(Self.dataDirectory(of: folder) ?? global.dataDir, terminal: terminal)
-        let presenter = RunPresenter(terminal: terminal, timeScale: 1, durationHours: checklist.run.duration / 3600)
         let session = GuidedSession(
             checklist: checklist, dataDirectory: global.dataDir, timeScale: 1, overrides: [:], terminal: terminal)
-        let supervisor = RunSupervisor(
-            options: .init(
-                checklist: checklist, context: session.context, dataDirectory: global.dataDir, timeScale: 1),
-            onEvent: session.eventHandler(presenter))
-        do {
-            let notes = try supervisor.adopt(folder: folder, force: force)
-            terminal.out("resumed run \(supervisor.runID): \(notes)")
-        } catch {
-            terminal.error("error: \(error.description)")
-            throw ExitCode(error.exitCode)
-        }
-        throw ExitCode(session.attach(supervisor, lock: lock))
+        _ = session.eventHandler(
+            RunPresenter(terminal: terminal, timeScale: 1, durationHours: checklist.run.duration / 3600))
+        // A supervisor of its own adopts the run; this command follows it as a client.
+        throw ExitCode(
+            session.handOver(
+                folder: folder, lock: lock, mode: .adopt(force: force), parameters: [:], checklistPath: checklistPath))
     }
 
     /// `DATA` for a run folder `DATA/runs/ID`.

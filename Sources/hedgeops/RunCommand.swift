@@ -75,10 +75,12 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(ExitCode.failed)
         }
 
+        var options = RunSupervisor.Options(
+            checklist: checklist, context: context, dataDirectory: global.dataDir, timeScale: scale,
+            answers: manualAnswers)
+        options.answersSource = yes ? "--yes at launch" : answers.map { "the answers file \($0)" } ?? "none"
         let (_, results) = try launchToVerdict(
-            .init(
-                checklist: checklist, context: context, dataDirectory: global.dataDir, timeScale: scale,
-                answers: manualAnswers),
+            options,
             preflight: preflight, presenter: presenter, terminal: terminal)
         if results.verdict != "PASS" { throw ExitCode(ExitCode.failed) }
     }

@@ -6,10 +6,12 @@ import HedgeOpsKit
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show a run's progress from its journal (works from a second terminal while it runs).",
+        abstract: "Show a run's progress: live from its supervisor when one is alive, else from its journal.",
         discussion: """
-            Phase, elapsed and remaining time, latest memory and CPU, counters, checkpoints so far and the \
-            projected verdict. Checks the journal's hash chain and names the first line that differs.
+            Phase, who supervises it and since when, how many sessions are attached, elapsed and remaining \
+            time, latest memory and CPU, counters, checkpoints so far and the projected verdict. The \
+            figures come from the run's supervisor over its control socket when it is alive; otherwise from \
+            the journal, whose hash chain is checked (the first line that differs is named).
 
             Examples:
               hedgeops status                       # the newest run in data/runs
@@ -39,10 +41,23 @@ struct StatusCommand: ParsableCommand {
             terminal.error("error: \(folder): \(error)")
             throw ExitCode(ExitCode.usage)
         }
+        // The supervisor, when alive, says it itself: a supervised run is never called unsupervised.
+        let live = ControlClient.connect(folder: folder)?.status()
         if json {
-            terminal.out(document(status).serialized)
+            var object = document(status)
+            if case .object(var fields) = object {
+                fields["supervisor"] = live.map(Self.supervisorJSON) ?? .null
+                if let live {
+                    fields["phase"] = .string(RunStatus.Phase.running.rawValue)
+                    fields["elapsed_h"] = .double(live.elapsedHours)
+                    fields["rss_mb"] = .from(live.live?.rssMB)
+                    fields["cpu_pct"] = .from(live.live?.cpuPercent)
+                }
+                object = .object(fields)
+            }
+            terminal.out(object.serialized)
         } else {
-            present(status, terminal)
+            present(status, live: live, terminal)
         }
         if status.journalProblem != nil { throw ExitCode(ExitCode.failed) }
     }
@@ -62,21 +77,36 @@ struct StatusCommand: ParsableCommand {
         ]
     }
 
-    private func present(_ status: RunStatus, _ terminal: Terminal) {
-        terminal.out("run \(status.runID): \(describe(status.phase))\(status.verdict.map { ", verdict \($0)" } ?? "")")
+    static func supervisorJSON(_ live: SupervisorStatus) -> JSONValue {
+        [
+            "pid": .int(Int(live.supervisorPID)), "since": .string(live.supervisingSince),
+            "clients": .int(live.clients), "executor_pid": .from(live.executorPID.map(Int.init)),
+            "pending_hour": .from(live.pendingHour),
+        ]
+    }
+
+    private func present(_ status: RunStatus, live: SupervisorStatus?, _ terminal: Terminal) {
+        let phase = live == nil ? describe(status.phase) : "running"
+        terminal.out("run \(status.runID): \(phase)\(status.verdict.map { ", verdict \($0)" } ?? "")")
         terminal.out("  folder \(status.folder)")
-        if let elapsed = status.elapsedHours {
+        if let live {
+            let clients = live.clients == 1 ? "1 session attached" : "\(live.clients) sessions attached"
+            terminal.out("  supervised by hedgeops pid \(live.supervisorPID) since \(live.supervisingSince); \(clients)")
+            if let hour = live.pendingHour {
+                terminal.out("  hour \(formatNumber(hour))'s items wait for an answer: hedgeops attach")
+            }
+        }
+        if let elapsed = live?.elapsedHours ?? status.elapsedHours {
             terminal.out(
                 String(
                     format: "  elapsed %.2f h of %.0f h, %.2f h remaining%@", elapsed, status.plannedHours,
                     max(0, status.plannedHours - elapsed),
                     status.timeScale == 1 ? "" : " (time scale \(status.timeScale))"))
         }
-        if let rss = status.rssMB {
+        if let rss = live?.live?.rssMB ?? status.rssMB {
+            let cpu = live?.live?.cpuPercent ?? status.cpuPercent
             terminal.out(
-                String(
-                    format: "  latest: rss %.1f MB, cpu %@", rss,
-                    status.cpuPercent.map { String(format: "%.1f %%", $0) } ?? "-"))
+                String(format: "  latest: rss %.1f MB, cpu %@", rss, cpu.map { String(format: "%.1f %%", $0) } ?? "-"))
         }
         let shown = ["orders_placed", "orders_modified", "errors", "ws_reconnects", "error_lock"]
         terminal.out("  counts: " + shown.map { "\($0) \(status.counts[$0] ?? 0)" }.joined(separator: ", "))
@@ -103,7 +133,7 @@ struct StatusCommand: ParsableCommand {
     private func describe(_ phase: RunStatus.Phase) -> String {
         switch phase {
         case .running: "running"
-        case .unsupervised: "running UNSUPERVISED (hedgeops is not attached): hedgeops resume"
+        case .unsupervised: "running UNSUPERVISED (its supervisor is gone): hedgeops resume adopts it"
         case .executorGone: "the executor is GONE and hedgeops is not attached: hedgeops resume to record it"
         case .finished: "finished"
         case .notLaunched: "not launched"

@@ -177,34 +177,88 @@ struct SessionTerminalTests {
         #expect(answers.count == 3 && answers.allSatisfy { $0["source"] as? String == "operator" })
     }
 
-    /// `detach` leaves the run going; `hedgeops resume` re-opens the session
-    /// where it stood: status line, commands, the verdict, quit.
-    @Test func resumeReopensADetachedSession() throws {
+    /// The run outlives every session: detached, killed with SIGKILL, its
+    /// terminal closed. The supervisor samples on with no gap, `status`
+    /// from another terminal names it, `attach` re-opens the session, and
+    /// every answer given before each disruption is in the journal.
+    @Test func theRunOutlivesEverySessionAndAttachReachesTheVerdict() throws {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
-        do {
-            let first = try Self.session(workspace)
-            try Self.walk(first)
-            try Self.launch(first)
-            #expect(first.waitFor("hour 1: the hourly items"), "\(first.screen())")
-            try first.send("detach", "Enter")
-            #expect(first.waitForExit() == 0)
-            try FileManager.default.removeItem(atPath: workspace.path + "/exit-status")
+        // One sample a simulated minute (1/6 s real): a gap above two intervals would be a real stall.
+        let text = try String(contentsOfFile: RunTests.demoChecklist, encoding: .utf8)
+        try workspace.write("minute.yaml", text.replacingOccurrences(of: "sample_interval: 5s", with: "sample_interval: 60s"))
+        let environment = try RunTests.sessionEnvironment(workspace)
+        // 10 s an hour: room for three disruptions in 80 s.
+        let first = try Tmux(
+            [Binary.path, "session", "--checklist", workspace.path + "/minute.yaml", "--time-scale", "360"],
+            environment: environment, in: workspace.path)
+        try Self.walk(first)
+        try Self.launch(first)
+        #expect(first.waitFor("hour 1: the hourly items"), "\(first.screen())")
+        try first.line("ok")
+        #expect(first.waitFor("hour 1 confirmed (recorded)"), "\(first.screen())")
+        try first.line("note before detach")
+        #expect(first.waitFor("noted"))
+        let sessionPID = first.commandPID()
+        try first.line("detach")
+        #expect(first.waitForExit() == 0)
+        try FileManager.default.removeItem(atPath: workspace.path + "/exit-status")
+
+        // A second terminal: the run is supervised, by a process that is not the session.
+        let status = try Binary.run(["status", "--json"], environment: environment, in: workspace.path)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(document["phase"] as? String == "running", "\(status.all)")
+        let supervisor = try #require(document["supervisor"] as? [String: Any], "\(status.all)")
+        let supervisorPID = try #require(supervisor["pid"] as? Int)
+        #expect(Int32(supervisorPID) != sessionPID)
+
+        // Attach, flag hour 2, then kill the session with SIGKILL.
+        let second = try Tmux([Binary.path, "attach"], environment: environment, in: workspace.path)
+        #expect(second.waitFor("attached to run"), "\(second.screen())")
+        #expect(second.waitFor("hour 2: the hourly items", timeout: 40), "\(second.screen())")
+        try second.line("flag ws dropped once")
+        #expect(second.waitFor("hour 2 flagged (recorded)"), "\(second.screen())")
+        let secondPID = try #require(second.commandPID())
+        kill(secondPID, SIGKILL)
+        #expect(second.waitForExit() != nil)
+        try FileManager.default.removeItem(atPath: workspace.path + "/exit-status")
+
+        // Attach again, note, then close the terminal.
+        let third = try Tmux([Binary.path, "attach"], environment: environment, in: workspace.path)
+        #expect(third.waitFor("attached to run"), "\(third.screen())")
+        try third.line("note after the kill")
+        #expect(third.waitFor("noted"), "\(third.screen())")
+        third.close()
+
+        // Without a terminal, attach follows the run to its verdict.
+        let last = try Binary.run(["attach"], environment: environment, in: workspace.path)
+        #expect(last.exitCode == 0, "\(last.all)")
+        #expect(last.stdout.contains("VERDICT: PASS"), "\(last.all)")
+
+        let folder = try #require(try RunTests.runFolder(workspace))
+        let events = try JournalReader(path: folder + "/journal.jsonl").events
+        func answers(_ hour: Double) -> Set<String> {
+            Set(
+                events.filter { $0["type"] as? String == "hourly" && $0["hour"] as? Double == hour }.compactMap {
+                    $0["answer"] as? String
+                })
         }
-        let second = try Tmux(
-            [Binary.path, "resume"], environment: RunTests.sessionEnvironment(workspace), in: workspace.path)
-        #expect(second.waitFor("resumed run "), "\(second.screen())")
-        #expect(second.waitFor("elapsed "), "\(second.screen())")
-        try second.send("memory", "Enter")
-        #expect(second.waitFor("trend "), "\(second.screen())")
-        try second.send("recheck", "Enter")
-        #expect(second.waitFor("testnet-credentials"), "\(second.screen())")
-        #expect(second.waitFor("hedgeops [done · PASS]>", timeout: 60), "\(second.screen())")
-        try second.send("quit", "Enter")
-        #expect(second.waitForExit() == 0)
-        let types = try JournalReader(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
-            .compactMap { $0["type"] as? String }
-        #expect(types.contains("detach") && types.contains("resume") && types.contains("recheck"))
+        #expect(answers(1) == ["confirmed by operator"])
+        #expect(answers(2) == ["flagged: ws dropped once"])
+        #expect(answers(8) == ["not confirmed by operator"])
+        let notes = events.filter { $0["type"] as? String == "note" }.compactMap { $0["text"] as? String }
+        #expect(notes == ["before detach", "after the kill"])
+        let types = events.compactMap { $0["type"] as? String }
+        #expect(types.filter { $0 == "attach" }.count >= 3)
+        #expect(types.contains("detach"))
+        #expect(!types.contains("resume"), "the supervisor never died")
         #expect(types.last == "verdict")
+
+        // No gap in the sampling above twice the interval (1 simulated minute).
+        let hours = try String(contentsOfFile: folder + "/samples.csv", encoding: .utf8).split(separator: "\n")
+            .dropFirst().compactMap { $0.split(separator: ",").first.flatMap { Double($0) } }
+        let gaps = zip(hours, hours.dropFirst()).map { ($1 - $0) * 60 }
+        #expect(hours.count > 400)
+        #expect((gaps.max() ?? 99) <= 2, "largest gap between samples: \(gaps.max() ?? 0) simulated minutes")
     }
 }

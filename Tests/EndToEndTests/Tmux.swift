@@ -78,6 +78,23 @@ final class Tmux: @unchecked Sendable {
         return false
     }
 
+    /// The pid of the command running in the pane (the shell wrapper's child).
+    func commandPID() -> Int32? {
+        let output = (try? tmux(["display-message", "-p", "-t", "s", "#{pane_pid}"])) ?? ""
+        guard let shell = Int32(output.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(shell)/task")) ?? []
+        for task in tasks {
+            let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(task)/children", encoding: .utf8)) ?? ""
+            if let first = children.split(separator: " ").first.flatMap({ Int32($0) }) { return first }
+        }
+        return nil
+    }
+
+    /// Closes the terminal: the programs in it get SIGHUP, as when a window is closed.
+    func close() {
+        _ = try? tmux(["kill-server"])
+    }
+
     /// The command's exit status once it has ended (nil while it runs).
     func exitStatus() -> Int32? {
         (try? String(contentsOfFile: directory + "/exit-status", encoding: .utf8)).flatMap {

@@ -41,6 +41,7 @@ public struct SupervisorStatus: Codable, Sendable, Equatable {
     public var executorPID: Int32?
     public var elapsedHours: Double
     public var plannedHours: Double
+    public var timeScale: Double
     public var live: LiveFigures?
     public var clients: Int
     /// The hour whose hourly items wait for an answer, if any.
@@ -49,8 +50,8 @@ public struct SupervisorStatus: Codable, Sendable, Equatable {
 
     public init(
         runID: String, folder: String, supervisorPID: Int32, supervisingSince: String, executorPID: Int32?,
-        elapsedHours: Double, plannedHours: Double, live: LiveFigures?, clients: Int, pendingHour: Double?,
-        verdict: String?
+        elapsedHours: Double, plannedHours: Double, timeScale: Double = 1, live: LiveFigures?, clients: Int,
+        pendingHour: Double?, verdict: String?
     ) {
         self.runID = runID
         self.folder = folder
@@ -59,6 +60,7 @@ public struct SupervisorStatus: Codable, Sendable, Equatable {
         self.executorPID = executorPID
         self.elapsedHours = elapsedHours
         self.plannedHours = plannedHours
+        self.timeScale = timeScale
         self.live = live
         self.clients = clients
         self.pendingHour = pendingHour

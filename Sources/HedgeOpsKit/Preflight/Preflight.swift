@@ -29,12 +29,21 @@ public struct Preflight: Sendable {
         context.executorEnvironment(checklist, parameterValues: context.parameterValues(checklist))
     }
 
-    public func run() -> PreflightReport {
+    public func run() -> PreflightReport { run(only: nil) }
+
+    /// The parameter items again, on the values now in force: a `set` after
+    /// the pre-flight is judged before the launch, so the record never shows
+    /// a value beside a check made on another one.
+    public func checkParameters() -> [CheckResult] {
+        run(only: { if case .params = $0.kind { return true } else { return false } }).items
+    }
+
+    private func run(only include: ((ChecklistItem) -> Bool)?) -> PreflightReport {
         let started = Date()
         let gate = TestnetGate(policy: checklist.testnet, endpoints: checklist.endpoints)
         let decision = gate.evaluate(environment: executorEnvironment, proxy: context.proxy)
         var results: [CheckResult] = []
-        for item in checklist.items {
+        for item in checklist.items where include?(item) ?? true {
             let itemStart = Date()
             let finding = check(item, gate: gate, gateAllowed: decision.allowed)
             results.append(

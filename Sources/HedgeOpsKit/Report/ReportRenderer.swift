@@ -135,18 +135,33 @@ public enum ReportRenderer {
 
         out.append("## Pre-flight and operator confirmations")
         out.append("")
+        // A parameter checked again at the launch supersedes its pre-flight result.
+        var checks: [[String: Any]] = []
         for check in record.events("check") {
+            checks.removeAll { $0["id"] as? String == check["id"] as? String }
+            checks.append(check)
+        }
+        for check in checks {
             let status = (check["status"] as? String ?? "").uppercased()
             out.append("- \(status) `\(check["id"] as? String ?? "")`: \(check["detail"] as? String ?? "")")
         }
         for answer in record.events("answer") {
             let text = answer["answer"] as? String ?? "not confirmed by operator"
-            out.append("- Operator, `\(answer["id"] as? String ?? "")`: \(text)")
+            let source = answer["source"] as? String ?? "operator"
+            // Only a person at the prompt confirms; --yes and answers files are automatic, and say so.
+            let who = source == "operator" ? "Operator" : source == "none" ? "Nobody" : "Automatic"
+            let by = source == "operator" || source == "none" ? "" : ", by \(source)"
+            out.append("- \(who), `\(answer["id"] as? String ?? "")`: \(text)\(by)")
         }
-        for hourly in record.events("hourly") {
+        let hourly = record.events("hourly")
+        let reviewed = hourly.contains { ($0["answer"] as? String ?? "") != "not confirmed by operator" }
+        if !reviewed { out.append("- Hourly items: not reviewed by an operator (recorded as measured, unconfirmed)") }
+        for item in hourly {
+            let hour = RunRecord.number(item["hour"]).map { String(format: "%g", $0) } ?? "?"
+            let miss = item["met"] as? Bool == false ? " **NOT AS EXPECTED** (\(item["expectation"] as? String ?? ""))" : ""
             out.append(
-                "- Hour \(RunRecord.number(hourly["hour"]).map { String(format: "%g", $0) } ?? "?") `\(hourly["id"] as? String ?? "")`: \(hourly["answer"] as? String ?? "not confirmed by operator")"
-            )
+                "- Hour \(hour) `\(item["id"] as? String ?? "")`: \(item["measured"] as? String ?? "-")\(miss): "
+                    + (item["answer"] as? String ?? "not confirmed by operator"))
         }
         out.append("")
 

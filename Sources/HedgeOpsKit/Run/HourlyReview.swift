@@ -35,6 +35,13 @@ public struct HourlyReview: Sendable {
         return (due, unanswered)
     }
 
+    /// Rebuilds the review from a journal (resume): the checkpoints in order,
+    /// and the hours already answered (or recorded as not confirmed).
+    public mutating func replay(_ records: [CheckpointRecord], answeredHours: Set<Double>) {
+        for record in records.sorted(by: { $0.hour < $1.hour }) { _ = checkpoint(record) }
+        if let hour = pending?.hour, answeredHours.contains(hour) { pending = nil }
+    }
+
     /// The operator answered: the hour that was waiting, if any.
     public mutating func answer() -> Due? {
         defer { pending = nil }

@@ -78,7 +78,7 @@ public struct RunStatus: Sendable {
         {
             let alive = AdoptedProcess(pid: pid, startTime: start) != nil
             // The supervising hedgeops, by PID and start time (a zombie or a reused PID is not it).
-            let owner = events("resume").last ?? session
+            let owner = reader.supervisorEvent
             let supervised =
                 (owner?["hedgeops_pid"] as? Int).flatMap(Int32.init(exactly:)).flatMap { ownerPID in
                     (owner?["hedgeops_start_time"] as? Int).flatMap(UInt64.init(exactly:)).map {

@@ -51,7 +51,7 @@ extension RunSupervisor {
         return SupervisorStatus(
             runID: runID, folder: folder, supervisorPID: getpid(),
             supervisingSince: Timestamp.rfc3339(supervisingSince), executorPID: childPID == 0 ? nil : childPID,
-            elapsedHours: elapsedHours, plannedHours: run.duration / 3600, live: live, clients: control?.clientCount ?? 0,
+            elapsedHours: elapsedHours, plannedHours: run.duration / 3600, timeScale: scale, live: live, clients: control?.clientCount ?? 0,
             pendingHour: pending, verdict: verdictReached)
     }
 

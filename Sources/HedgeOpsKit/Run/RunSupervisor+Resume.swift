@@ -39,7 +39,7 @@ extension RunSupervisor {
         }
         // The data directory's lock keeps a second supervisor out; this also
         // catches a run folder named from outside the locked data directory.
-        let owner = events("resume").last ?? events("session").first
+        let owner = reader.supervisorEvent
         if let ownerPID = owner?["hedgeops_pid"] as? Int, let ownerStart = owner?["hedgeops_start_time"] as? Int,
             Int32(ownerPID) != getpid(), AdoptedProcess(pid: Int32(ownerPID), startTime: UInt64(ownerStart)) != nil
         {
@@ -131,6 +131,8 @@ extension RunSupervisor {
             }
         }
         silences = events("silence").count
+        let answered = Set(events("hourly").compactMap { $0["hour"] as? Double ?? ($0["hour"] as? Int).map(Double.init) })
+        reviewLock.withLock { review.replay(Array(checkpoints.values), answeredHours: answered) }
         do {
             samplesFile = try SamplesFile(continuing: folder + "/samples.csv")
         } catch {

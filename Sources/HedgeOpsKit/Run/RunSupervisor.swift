@@ -28,6 +28,9 @@ public final class RunSupervisor: @unchecked Sendable {
         public var timeScale: Double
         /// Manual items answered up front (`--yes` / `--answers`).
         public var answers: [String: String]
+        /// Who gave `answers`, as the report names it: "--yes at launch",
+        /// "the answers file FILE". Never an operator's confirmation.
+        public var answersSource = "answers given at launch"
         /// Real seconds the supervisor waits, after the verdict, for a disk
         /// that refuses writes to take what it holds in memory.
         public var storageGrace: Double
@@ -248,7 +251,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 "answer",
                 [
                     "id": .string(item.id), "answer": .string(answer ?? "not confirmed by operator"),
-                    "source": .string(answer == nil ? "none" : "answers given at launch"),
+                    "source": .string(answer == nil ? "none" : options.answersSource),
                 ], durable: true)
         }
     }

@@ -1,44 +1,177 @@
 import Foundation
 import HedgeOpsKit
+import Synchronization
 
 /// The session while the run goes and after its verdict.
 extension GuidedSession {
-    /// The supervisor's events: the session's bookkeeping, then the screen.
+    /// The presenter the session's screen goes through.
     func eventHandler(_ presenter: RunPresenter) -> @Sendable (RunEvent) -> Void {
         self.presenter = presenter
-        return { [weak self] event in
-            presenter.show(event)
-            self?.observe(event)
+        return { event in presenter.show(event) }
+    }
+
+    /// Hands the prepared run (or, with `.adopt`, a run whose supervisor
+    /// died) to a supervisor process of its own, with the data directory's
+    /// lock, then follows it as a client. From here on the session can be
+    /// detached, closed or killed: the supervisor goes on sampling.
+    func handOver(
+        folder: String, lock: RunLock, mode: SupervisorLauncher.Mode, parameters: [String: String],
+        checklistPath: String? = nil
+    ) -> Int32 {
+        supervisor?.handOver()
+        let process: ChildProcess
+        do {
+            process = try SupervisorLauncher.start(
+                mode, folder: folder, lock: lock, checklistPath: checklistPath ?? checklist.file, timeScale: timeScale,
+                parameters: parameters, proxy: context.proxy, environment: context.environment)
+        } catch {
+            terminal.error("error: could not start the supervisor: \(error)")
+            return ExitCode.failed
+        }
+        // The supervisor holds the lock now (the same open file): this copy can go.
+        lock.release()
+        switch SupervisorLauncher.connect(folder: folder, process: process) {
+        case .failure(let failure):
+            terminal.error("error: \(failure.description)")
+            return failure.exitCode
+        case .success(let client):
+            if case .adopt = mode, let notes = Self.resumeNotes(folder) { terminal.out(notes) }
+            return follow(folder: folder, client: client)
         }
     }
 
-    /// Runs the supervisor on its own thread and takes commands here until
-    /// the verdict, then until `quit`. Used after the launch and by `resume`.
-    func attach(_ supervisor: RunSupervisor, lock lockHandle: RunLock) -> Int32 {
-        self.supervisor = supervisor
+    /// What the supervisor recorded when it adopted the run.
+    static func resumeNotes(_ folder: String) -> String? {
+        guard let reader = try? JournalReader(path: folder + "/journal.jsonl"),
+            let resume = reader.events.last(where: { $0["type"] as? String == "resume" })
+        else { return nil }
+        let gap = resume["gap_s"] as? Double ?? 0
+        let notes = [String(format: "unsupervised for %.1f s", gap)] + (resume["notes"] as? [String] ?? [])
+        return "resumed run \(URL(fileURLWithPath: folder).lastPathComponent): " + notes.joined(separator: "; ")
+    }
+
+    /// Follows a supervised run as a client until its verdict, then until
+    /// `quit`. Used after the launch, by `resume` and by `attach`.
+    func follow(folder: String, client: ControlClient) -> Int32 {
+        runFolder = folder
+        control = client
+        guard let first = client.status(), let events = ControlClient.connect(folder: folder) else {
+            terminal.error("error: the supervisor of \(folder) does not answer")
+            return ExitCode.failed
+        }
+        lock.withLock {
+            attachedStatus = first
+            attachedAt = RunClock.monotonic()
+            live = first.live
+        }
         let finished = DispatchGroup()
         finished.enter()
-        let signals = SignalHandling(supervisor: supervisor, terminal: terminal, signals: [SIGTERM, SIGHUP])
+        let ending = Mutex<Bool>(false)
+        let end: @Sendable () -> Void = { [weak self] in
+            let first = ending.withLock { done -> Bool in
+                defer { done = true }
+                return !done
+            }
+            guard first else { return }
+            finished.leave()
+            self?.input.editor?.wake()
+        }
+        let subscribed = events.subscribe(
+            { [weak self] event in
+                guard let self else { return }
+                if receive(event) { end() }
+            }, ended: end)
+        guard subscribed else {
+            terminal.error("error: the supervisor of \(folder) refused the subscription")
+            return ExitCode.failed
+        }
+        let signals = detachOnHangup()
         input.editor?.statusLine = { [weak self] in self?.statusText() ?? "" }
         input.editor?.commands = Self.runCommands
-        Thread.detachNewThread { [self] in
-            let document = supervisor.supervise()
-            presenter?.flush()
-            lock.withLock { results = document }
-            finished.leave()
-            input.editor?.wake()
-        }
         let leftDuringRun = !commandLoop(until: finished)
         finished.wait()
+        presenter?.flush()
         input.editor?.statusLine = nil
-        withExtendedLifetime((lockHandle, signals)) {}
-        guard let document = lock.withLock({ results }) else { return ExitCode.failed }
-        let code =
-            document.end?.0 == .aborted
-            ? ExitCode.aborted : document.verdict == "PASS" ? ExitCode.success : ExitCode.failed
-        if !leftDuringRun { afterVerdict(document) }
+        withExtendedLifetime((events, signals)) {}
+        guard let verdict = lock.withLock({ verdictSeen }) else {
+            terminal.error(
+                "the supervisor went away before the verdict (see \(folder)/supervisor.log); "
+                    + "`hedgeops resume` adopts the run")
+            input.close()
+            return ExitCode.failed
+        }
+        let record = try? RunRecord(folder: folder)
+        let aborted = (record?.results["end"] as? [String: Any])?["kind"] as? String == RunEnd.aborted.rawValue
+        if !leftDuringRun { afterVerdict(verdict) }
         input.close()
-        return code
+        return aborted ? ExitCode.aborted : verdict == "PASS" ? ExitCode.success : ExitCode.failed
+    }
+
+    /// One event from the supervisor, on the subscription's thread: shown,
+    /// never waited for. True once the verdict has come.
+    private func receive(_ event: ControlEvent) -> Bool {
+        switch event {
+        case .sample(let figures): lock.withLock { live = figures }
+        case .checkpoint(let json, let baseline, let ratio):
+            if let object = Self.object(json), let record = CheckpointRecord(journal: object) {
+                presenter?.show(.checkpoint(record, baselineMB: baseline, leakRatio: ratio))
+            }
+        case .warning(let message): presenter?.show(.warning(message))
+        case .hourlyDue(let hour, let items): presenter?.note(hourlyItems(HourlyReview.Due(hour: hour, items: items)))
+        case .recorded: break
+        case .ended(let detail): presenter?.show(.ended(detail))
+        case .verdict(let verdict, let path):
+            presenter?.note(verdictLines(verdict, resultsPath: path))
+            lock.withLock { verdictSeen = verdict }
+            return true
+        }
+        return false
+    }
+
+    /// The criteria and the verdict, as `run` prints them, from results.json.
+    private func verdictLines(_ verdict: String, resultsPath: String) -> String {
+        let record = runFolder.flatMap { try? RunRecord(folder: $0) }
+        var lines = ["pass criteria:"]
+        for criterion in record?.criteria ?? [] {
+            let passed = criterion["passed"] as? Bool == true
+            let mark = passed ? terminal.paint("PASS", .green) : terminal.paint("FAIL", .red)
+            let id = (criterion["id"] as? String ?? "").padding(toLength: 14, withPad: " ", startingAt: 0)
+            lines.append("  \(mark)  \(id) \(criterion["detail"] as? String ?? "")")
+        }
+        let painted = verdict == "PASS" ? terminal.paint(verdict, .green) : terminal.paint(verdict, .boldRed)
+        lines.append("VERDICT: \(painted)" + (record?.rehearsal.map { " (\($0))" } ?? ""))
+        lines.append("results: \(resultsPath)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func object(_ json: JSONValue) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(json.serialized.utf8))) as? [String: Any]
+    }
+
+    /// SIGHUP (the terminal closed) or SIGTERM to the session: it leaves; the run goes on.
+    private func detachOnHangup() -> [any DispatchSourceSignal] {
+        [SIGHUP, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                _ = self?.control?.send(
+                    .record(type: "detach", fields: ["reason": number == SIGHUP ? "terminal closed" : "SIGTERM"]),
+                    timeout: 2)
+                self?.input.close()
+                Foundation.exit(ExitCode.success)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    /// Prints the supervisor's answer to a request.
+    func tell(_ response: ControlResponse?) {
+        switch response {
+        case .ok(let message): if !message.isEmpty { terminal.out(message) }
+        case .refused(let message): terminal.out("error: \(message)")
+        case .status, nil: if response == nil { terminal.out("error: the supervisor did not answer") }
+        }
     }
 
     /// Commands during the run; false when the operator asked to abort.
@@ -65,8 +198,7 @@ extension GuidedSession {
                     terminal.out("usage: note TEXT")
                     continue
                 }
-                record("note", ["text": .string(argument)])
-                terminal.out("noted")
+                tell(control?.send(.note(redactor.redact(argument))))
             case "ok", "flag": confirmHour(flag: words[0] == "flag" ? argument : nil)
             case "detach", "quit": detach(reason: nil)
             case "abort":
@@ -85,12 +217,8 @@ extension GuidedSession {
         let report = Preflight(checklist: checklist, context: context).run()
         terminal.out(
             PreflightPresenter(report: report, terminal: terminal).table(title: checklist.title, heading: "recheck"))
-        record(
-            "recheck",
-            [
-                "ok": .bool(report.ok),
-                "failed": .array(report.items.filter { $0.status == .fail }.map { JSONValue.string($0.id) }),
-            ])
+        let failed = report.items.filter { $0.status == .fail }.map(\.id).joined(separator: ",")
+        _ = control?.send(.record(type: "recheck", fields: ["ok": report.ok ? "true" : "false", "failed": failed]))
     }
 
     /// Commands that work during the run and after it.
@@ -129,25 +257,25 @@ extension GuidedSession {
             terminal.out("not aborted")
             return false
         }
-        supervisor?.requestStop("abort typed in the session")
+        tell(control?.send(.abort(reason: "abort typed in the session")))
         return true
     }
 
     private func detach(reason: String?) -> Never {
-        record("detach", reason.map { ["reason": .string($0)] } ?? [:])
-        terminal.out("detached: the run goes on; `hedgeops status` shows it, `hedgeops resume` re-opens the session")
+        _ = control?.send(.record(type: "detach", fields: reason.map { ["reason": $0] } ?? [:]))
+        terminal.out("detached: the run goes on; `hedgeops status` shows it, `hedgeops attach` re-opens the session")
         input.close()
         Foundation.exit(ExitCode.success)
     }
 
     /// After the verdict: look at the results, export the signed bundle, quit.
-    private func afterVerdict(_ document: RunResultsDocument) {
+    private func afterVerdict(_ verdict: String) {
         terminal.out(
-            "\nthe run is over (\(document.verdict)): `export KEY [OUT]` writes the signed bundle; "
+            "\nthe run is over (\(verdict)): `export KEY [OUT]` writes the signed bundle; "
                 + "`report` writes report.md and memory.svg; `results`, `checklist`, `memory`, `log`, `quit`")
         input.editor?.commands = ["export", "report", "results", "checklist", "memory", "log", "help", "quit"]
         while true {
-            guard case .line(let line) = ask({ "hedgeops [done · \(document.verdict)]> " }) else { return }
+            guard case .line(let line) = ask({ "hedgeops [done · \(verdict)]> " }) else { return }
             if line.isEmpty { continue }
             let words = line.split(separator: " ", maxSplits: 1).map(String.init)
             let argument = words.count > 1 ? words[1] : ""
@@ -157,7 +285,7 @@ extension GuidedSession {
             case "report":
                 do {
                     let paths = try ReportCommand.writeFiles(
-                        RunRecord(folder: supervisor?.folder ?? ""), folder: supervisor?.folder ?? "")
+                        RunRecord(folder: runFolder ?? ""), folder: runFolder ?? "")
                     paths.forEach { terminal.out("wrote \($0)") }
                 } catch {
                     terminal.out("error: \(error)")
@@ -170,7 +298,7 @@ extension GuidedSession {
 
     private func export(_ argument: String) {
         let words = argument.split(separator: " ").map { NSString(string: String($0)).expandingTildeInPath }
-        guard let folder = supervisor?.folder, let key = words.first, words.count <= 2 else {
+        guard let folder = runFolder, let key = words.first, words.count <= 2 else {
             terminal.out("usage: export KEY [OUT]   (KEY: an OpenSSH Ed25519 private key; `hedgeops keygen` makes one)")
             return
         }
@@ -186,8 +314,17 @@ extension GuidedSession {
         }
     }
 
+    /// Run hours now, from the supervisor's figure at attach and the monotonic clock since.
+    var elapsedHours: Double {
+        lock.withLock {
+            guard let status = attachedStatus else { return 0 }
+            let since = (RunClock.monotonic() - attachedAt) * status.timeScale / 3600
+            return min(status.plannedHours, status.elapsedHours + since)
+        }
+    }
+
     func prompt() -> String {
-        let elapsed = supervisor?.elapsedHours ?? 0
+        let elapsed = elapsedHours
         let next = checklist.monitoring.checkpoints.first { $0.hour > elapsed + 1e-6 }
         let clock = Self.clock(elapsed)
         guard let next else { return "hedgeops [run \(clock)]> " }
@@ -198,8 +335,8 @@ extension GuidedSession {
     /// The line above the prompt, redrawn in place every second.
     func statusText() -> String {
         let planned = checklist.run.duration / 3600
-        guard let supervisor, let live = supervisor.live else { return "starting the executor…" }
-        let elapsed = supervisor.elapsedHours
+        guard let live = lock.withLock({ live }) else { return "starting the executor…" }
+        let elapsed = elapsedHours
         var parts = [
             "elapsed \(Self.clock(elapsed))", "left \(Self.clock(planned - elapsed))",
             String(format: "RSS %.1f MB", live.rssMB),
@@ -235,10 +372,6 @@ extension GuidedSession {
             text = String(flag.dropFirst(first.count)).trimmingCharacters(in: .whitespaces)
             if text?.isEmpty == true { text = "flagged" }
         }
-        guard let supervisor else { return }
-        switch supervisor.answerHour(flag: text, item: item) {
-        case .ok(let message), .refused(let message): terminal.out(message)
-        case .status: break
-        }
+        tell(control?.send(.answerHour(flag: text, item: item)))
     }
 }

@@ -27,7 +27,7 @@ extension GuidedSession {
     }
 
     func showChecklist() {
-        guard let folder = supervisor?.folder, let journal = try? JournalReader(path: folder + "/journal.jsonl") else {
+        guard let folder = runFolder, let journal = try? JournalReader(path: folder + "/journal.jsonl") else {
             return
         }
         let checks = Dictionary(
@@ -59,7 +59,7 @@ extension GuidedSession {
     }
 
     func showResults() {
-        guard let folder = supervisor?.folder,
+        guard let folder = runFolder,
             let data = FileManager.default.contents(atPath: folder + "/results.json"),
             let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else {
@@ -75,7 +75,7 @@ extension GuidedSession {
     }
 
     func status() {
-        guard let folder = supervisor?.folder, let status = try? RunStatus(folder: folder, checklist: checklist) else {
+        guard let folder = runFolder, let status = try? RunStatus(folder: folder, checklist: checklist) else {
             return
         }
         terminal.out(
@@ -90,7 +90,7 @@ extension GuidedSession {
     /// The checkpoints (median of their window, change since hour 0), the
     /// latest sample, and the trend with its projection.
     func memory() {
-        guard let folder = supervisor?.folder, let status = try? RunStatus(folder: folder, checklist: checklist) else {
+        guard let folder = runFolder, let status = try? RunStatus(folder: folder, checklist: checklist) else {
             return
         }
         CheckpointTable(checkpoints: status.checkpoints).lines.forEach { terminal.out($0) }
@@ -103,7 +103,7 @@ extension GuidedSession {
     }
 
     func log(_ count: Int) {
-        guard let folder = supervisor?.folder,
+        guard let folder = runFolder,
             let data = FileManager.default.contents(atPath: folder + "/results.json"),
             let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let path = results["log_file"] as? String,

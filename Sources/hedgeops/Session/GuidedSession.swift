@@ -13,10 +13,19 @@ final class GuidedSession: @unchecked Sendable {
     let input: LineInput
     let redactor: SecretRedactor
     let lock = NSLock()
+    /// The run while it is prepared here; the supervisor process takes it at the launch.
     var supervisor: RunSupervisor?
     var presenter: RunPresenter?
+    /// The run folder being followed, and the client of its supervisor.
+    var runFolder: String?
+    var control: ControlClient?
+    /// The supervisor's status when the session attached, and when (monotonic).
+    var attachedStatus: SupervisorStatus?
+    var attachedAt = 0.0
+    /// The latest figures the supervisor sent.
+    var live: LiveFigures?
     /// Set once the run has its verdict.
-    var results: RunResultsDocument?
+    var verdictSeen: String?
 
     static let runCommands = [
         "help", "status", "memory", "log", "note", "ok", "flag", "checklist", "results", "recheck", "export",
@@ -109,16 +118,8 @@ final class GuidedSession: @unchecked Sendable {
 
         // 3. Parameters and the launch confirmation.
         guard confirmLaunch(supervisor, report: report) else { return ExitCode.aborted }
-        do {
-            try supervisor.start()
-        } catch let refused as TestnetRefused {
-            terminal.error("error: \(refused)")
-            return ExitCode.testnetRefused
-        } catch {
-            terminal.error("error: could not launch the run: \(error)")
-            return ExitCode.failed
-        }
-        return attach(supervisor, lock: lockHandle)
+        // 4. The supervisor process launches and watches the run; this session follows it.
+        return handOver(folder: supervisor.folder, lock: lockHandle, mode: .launch, parameters: supervisor.parameters)
     }
 
     // MARK: Walk
@@ -186,6 +187,8 @@ final class GuidedSession: @unchecked Sendable {
                 }
             case "show", "parameters": showParameters(supervisor)
             case "launch":
+                // Parameters set since the pre-flight are judged again before anything starts.
+                guard parametersStillPass(supervisor) else { continue }
                 let hosts = report.gate.hosts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
                     separator: ", ")
                 terminal.out(
@@ -203,6 +206,31 @@ final class GuidedSession: @unchecked Sendable {
             default: terminal.out("unknown: \(line): set NAME VALUE · show · launch · quit")
             }
         }
+    }
+
+    /// The parameter items on the values in force at the launch, journalled
+    /// (they supersede the pre-flight's); a required one that fails stops the launch.
+    private func parametersStillPass(_ supervisor: RunSupervisor) -> Bool {
+        var now = context
+        now.parameterOverrides = supervisor.parameters
+        let results = Preflight(checklist: checklist, context: now).checkParameters()
+        for result in results {
+            record(
+                "check",
+                [
+                    "id": .string(result.id), "kind": .string(result.kind), "status": .string(result.status.rawValue),
+                    "detail": .string(result.detail), "required": .bool(result.required), "at_launch": .bool(true),
+                ])
+        }
+        let failed = results.filter { $0.required && $0.status == .fail }
+        for result in results where result.status != .pass {
+            terminal.out("\(result.status.rawValue.uppercased()) \(result.id): \(result.detail)")
+        }
+        guard failed.isEmpty else {
+            terminal.out("not launched: fix the parameters above with `set NAME VALUE`, then `launch`")
+            return false
+        }
+        return true
     }
 
     private func showParameters(_ supervisor: RunSupervisor) {
