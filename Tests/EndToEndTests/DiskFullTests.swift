@@ -164,8 +164,10 @@ enum Chattr {
 
     @discardableResult
     static func run(_ flag: String, _ path: String) -> Bool {
+        // Every file and folder but sockets (the supervisor's control.sock), which carry no such flags.
         let process = try? ChildProcess.spawn(
-            ["chattr", "-R", flag, path], environment: Binary.baseEnvironment, workingDirectory: "/")
+            ["find", path, "-not", "-type", "s", "-exec", "chattr", flag, "{}", "+"], environment: Binary.baseEnvironment,
+            workingDirectory: "/")
         return process?.wait(timeout: 10) == .exited(0)
     }
 }

@@ -264,7 +264,8 @@ struct MockAPITests {
     }
 
     @Test func anExactReplayOfASignedRequestIsRefused() async throws {
-        let server = try Server(["--api-key", "k1", "--api-secret", "s1"])
+        // A wide window: on a busy machine the replay may come late, and must still be refused as a replay.
+        let server = try Server(["--api-key", "k1", "--api-secret", "s1", "--timestamp-window-ms", "3600000"])
         let url = server.baseURL + "/api/v1/futures/account?marginCoin=USDT"
         let headers = signed(
             key: "k1", secret: "s1", nonce: BitunixSignature.makeNonce(),

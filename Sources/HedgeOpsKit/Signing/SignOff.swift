@@ -141,11 +141,12 @@ public enum SignOff {
         }
         var lines = verifySignatures(of: target, signers: signers)
         // results.json in a run folder: its journal is checked against the digest it records.
-        let directory = (target as NSString).deletingLastPathComponent
-        if (target as NSString).lastPathComponent == "results.json",
-            FileManager.default.fileExists(atPath: (directory.isEmpty ? "." : directory) + "/journal.jsonl")
-        {
-            lines += ExportBundle.journalChecks(directory.isEmpty ? "." : directory)
+        // (Foundation's NSString path methods trap on a bare file name here: split by hand.)
+        let slash = target.lastIndex(of: "/")
+        let directory = slash.map { target[..<$0].isEmpty ? "/" : String(target[..<$0]) } ?? "."
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        if name == "results.json", FileManager.default.fileExists(atPath: directory + "/journal.jsonl") {
+            lines += ExportBundle.journalChecks(directory)
         }
         return Report(lines: lines.filter { !$0.ok } + lines.filter(\.ok))
     }
