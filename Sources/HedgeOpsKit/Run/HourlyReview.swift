@@ -18,6 +18,11 @@ public struct HourlyReview: Sendable {
     public struct Due: Sendable, Equatable {
         public var hour: Double
         public var items: [HourlyItemDue]
+
+        public init(hour: Double, items: [HourlyItemDue]) {
+            self.hour = hour
+            self.items = items
+        }
     }
 
     public init(items: [HourlyItem]) { self.items = items }

@@ -145,6 +145,7 @@ extension RunSupervisor {
         let adopted = AdoptedProcess(pid: pid, startTime: startTime)
         child = adopted
         if let adopted { sampler = ProcessSampler(rootPID: adopted.pid) }
+        if adopted == nil { notes.append("the executor (pid \(pid)) is gone: it ended while unsupervised") }
         appendEvent(
             "resume",
             [
@@ -154,7 +155,6 @@ extension RunSupervisor {
                 "forced": .bool(force), "notes": .array(notes.map { .string($0) }),
             ], durable: true)
         notes.insert(String(format: "unsupervised for %.1f s", gap), at: 0)
-        if adopted == nil { notes.append("the executor (pid \(pid)) is gone: it ended while unsupervised") }
         fillGap()
         return notes.joined(separator: "; ")
     }

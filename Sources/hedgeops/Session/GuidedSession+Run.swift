@@ -32,6 +32,12 @@ extension GuidedSession {
         lock.release()
         switch SupervisorLauncher.connect(folder: folder, process: process) {
         case .failure(let failure):
+            // A run that ended at once (an executor found gone) has its verdict already.
+            if case .adopt = mode, let verdict = catchUp(folder) {
+                if let notes = Self.resumeNotes(folder) { terminal.out(notes) }
+                terminal.out(verdict.lines)
+                return verdict.code
+            }
             terminal.error("error: \(failure.description)")
             return failure.exitCode
         case .success(let client):
@@ -56,6 +62,11 @@ extension GuidedSession {
         runFolder = folder
         control = client
         guard let first = client.status(), let events = ControlClient.connect(folder: folder) else {
+            // It may have reached the verdict between the connection and now.
+            if let verdict = catchUp(folder) {
+                terminal.out(verdict.lines)
+                return verdict.code
+            }
             terminal.error("error: the supervisor of \(folder) does not answer")
             return ExitCode.failed
         }
@@ -93,6 +104,11 @@ extension GuidedSession {
         presenter?.flush()
         input.editor?.statusLine = nil
         withExtendedLifetime((events, signals)) {}
+        // The verdict may have come before the subscription did: results.json has it.
+        if lock.withLock({ verdictSeen }) == nil, let missed = catchUp(folder) {
+            terminal.out(missed.lines)
+            lock.withLock { verdictSeen = missed.verdict }
+        }
         guard let verdict = lock.withLock({ verdictSeen }) else {
             terminal.error(
                 "the supervisor went away before the verdict (see \(folder)/supervisor.log); "
@@ -126,6 +142,18 @@ extension GuidedSession {
             return true
         }
         return false
+    }
+
+    /// A verdict reached while no client listened: how it ended, the
+    /// criteria and the verdict, from results.json; nil while the run goes on.
+    func catchUp(_ folder: String) -> (verdict: String, lines: String, code: Int32)? {
+        guard let record = try? RunRecord(folder: folder), record.verdict != "RUNNING" else { return nil }
+        runFolder = folder
+        let end = record.results["end"] as? [String: Any]
+        let detail = end?["detail"] as? String ?? ""
+        let lines = "ended: \(detail)\n" + verdictLines(record.verdict, resultsPath: folder + "/results.json")
+        let aborted = end?["kind"] as? String == RunEnd.aborted.rawValue
+        return (record.verdict, lines, aborted ? ExitCode.aborted : record.verdict == "PASS" ? 0 : ExitCode.failed)
     }
 
     /// The criteria and the verdict, as `run` prints them, from results.json.
