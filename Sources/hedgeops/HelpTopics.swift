@@ -175,11 +175,15 @@ enum HelpTopics {
             parameters (`set NAME VALUE`), a launch confirmation typed in full, then the run
             with a status line redrawn in place and the hourly items to tick.
 
+            At the launch a supervisor process of its own takes the run (it writes supervisor.log in
+            the run folder): detach, a closed terminal or a killed session never stop the sampling,
+            and `hedgeops attach` re-opens the session, from any terminal, several at once.
+
             Keys: Tab completes commands, item ids, parameters and file names; Up/Down recall
             history (kept in $XDG_STATE_HOME/hedgeops/history, never with a secret); Ctrl-C
             drops the line being typed, never the run; Ctrl-D asks detach, abort or continue.
 
-            Commands during the run: status, memory, log [N], note TEXT, ok, flag TEXT,
+            Commands during the run: status, memory, log [N], note TEXT, ok, flag [ITEM] TEXT,
             checklist, results, detach, abort, quit, help [CMD]. After the verdict: report, export
             KEY [OUT], results, checklist, memory, log, quit.
 
@@ -187,7 +191,8 @@ enum HelpTopics {
             hedgeops
             hedgeops session --checklist checklists/demo.yaml --time-scale 720
             hedgeops session < answers.txt
-            hedgeops resume
+            hedgeops attach                  # after detach, or from a second terminal
+            hedgeops resume                  # only if the supervisor died
 
         SEE ALSO
             hedgeops session --help, hedgeops demo --interactive

@@ -45,7 +45,7 @@ final class GuidedSession: @unchecked Sendable {
         ("results", "the pass criteria as they stand now"),
         ("report", "after the verdict: report.md and memory.svg in the run folder"),
         ("export KEY [OUT]", "after the verdict: the signed sign-off bundle (default OUT hedgeops-RUN.tar.gz)"),
-        ("detach", "leave: the run goes on; hedgeops resume re-opens the session"),
+        ("detach", "leave: the run goes on; hedgeops attach re-opens the session"),
         ("abort", "stop the run (asks you to type abort)"),
         ("quit", "during the run as detach; after the verdict, leave"),
     ]

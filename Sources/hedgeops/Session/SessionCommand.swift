@@ -12,10 +12,13 @@ struct SessionCommand: ParsableCommand {
             (a skip needs a reason; a required item cannot be skipped), parameters (`set NAME VALUE`), then \
             a launch confirmation typed out in full. During the run a status line above the prompt is \
             redrawn in place (elapsed, left, RSS, CPU, reconnects, errors, WS state); commands: `status`, \
-            `memory`, `log [N]`, `note TEXT`, `ok` / `flag TEXT` for the hourly items, `checklist`, \
+            `memory`, `log [N]`, `note TEXT`, `ok` / `flag [ITEM] TEXT` for the hourly items, `checklist`, \
             `results`, `recheck`, `detach`, `abort`, `help [CMD]`. Checkpoints are recorded on time whether \
             or not anyone answers; an unanswered hour is marked "not confirmed by operator". After the \
             verdict: `report`, `export KEY [OUT]`, `quit`. Every answer is in the journal before the prompt moves on.
+
+            At the launch a supervisor process of its own takes the run; the session follows it. `detach`, \
+            a closed terminal or a killed session never stop the sampling: `hedgeops attach` re-opens it.
 
             Keys: Tab completes; Up recalls history ($XDG_STATE_HOME/hedgeops/history, never a secret); \
             Ctrl-C drops the line being typed, never the run; Ctrl-D asks detach, abort or continue. \
