@@ -138,12 +138,19 @@ enum SupervisorLauncher {
             if let ended = process.poll() {
                 let code: Int32
                 if case .exited(let status) = ended { code = status } else { code = ExitCode.failed }
-                return .failure(Failure(exitCode: code, description: "the supervisor stopped (\(ended)): " + logTail(folder)))
+                return .failure(Failure(exitCode: code, description: refusal(folder) ?? "the supervisor stopped (\(ended)): " + logTail(folder)))
             }
             usleep(20_000)
         }
         return .failure(
             Failure(exitCode: ExitCode.failed, description: "the supervisor did not answer in time: " + logTail(folder)))
+    }
+
+    /// What the supervisor refused, as it said it (its `error:` lines), if it did.
+    static func refusal(_ folder: String) -> String? {
+        let text = (try? String(contentsOfFile: folder + "/supervisor.log", encoding: .utf8)) ?? ""
+        let errors = text.split(separator: "\n").filter { $0.hasPrefix("error: ") }.map { $0.dropFirst(7) }
+        return errors.isEmpty ? nil : errors.joined(separator: "\n")
     }
 
     static func logTail(_ folder: String) -> String {

@@ -426,6 +426,17 @@ struct ChecklistBuilder {
                     item.list("operations")[index].node, "\(item.keyPath("operations"))[\(index)]",
                     "unknown log pattern '\(op)'", fix: fix)
             }
+            // A criterion counts a log pattern by its id: without it, it would count 0 and pass.
+            let needed: [Criterion.Metric: String] = [
+                .wsReconnects: CriteriaEvaluator.reconnectsPattern, .errorRate: CriteriaEvaluator.errorsPattern,
+                .errorLock: CriteriaEvaluator.errorLockPattern,
+            ]
+            if let pattern = needed[metric], !patternIds.contains(pattern), let node = item.child("metric") {
+                reader.report(
+                    node, item.keyPath("metric"),
+                    "\(metric.rawValue) counts the log pattern '\(pattern)', which log_patterns does not define",
+                    fix: "add a log pattern with id \(pattern) (or rename yours to it)")
+            }
             if metric == .errorRate && operations.isEmpty, let node = item.child("metric") {
                 reader.report(
                     node, item.keyPath("operations"), "error_rate needs the log patterns that count as operations",

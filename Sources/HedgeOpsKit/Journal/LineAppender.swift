@@ -49,7 +49,8 @@ public final class LineAppender {
     /// Opens `path` for appending; `exclusive` refuses an existing file.
     public init(path: String, exclusive: Bool = false, io: FileIO = .system) throws(Failure) {
         let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (exclusive ? O_EXCL : 0)
-        let fd = open(path, flags, 0o644)
+        // Run files are the operator's alone (journal, results, samples).
+        let fd = open(path, flags, 0o600)
         guard fd >= 0 else { throw Failure(path: path, code: errno) }
         self.path = path
         self.fd = fd

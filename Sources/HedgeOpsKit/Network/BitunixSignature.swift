@@ -35,3 +35,10 @@ public enum BitunixSignature {
         SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+/// The header hedge-sim's mock API sends with every answer: the pre-flight
+/// names a mock as a mock in the TESTNET evidence a reviewer reads.
+public enum MockServerHeader {
+    public static let name = "X-Hedgeops-Mock"
+    public static let value = "hedge-sim mock TESTNET API"
+}

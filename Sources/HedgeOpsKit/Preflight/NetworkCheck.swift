@@ -77,6 +77,7 @@ enum NetworkCheck {
             }
             let latencyMS = response.seconds * 1000
             var detail = String(format: "HTTP 200, code 0 in %.0f ms%@", latencyMS, tries)
+            let mock = response.headers[MockServerHeader.name.lowercased()].map { "; the server is the \($0), not an exchange" }
             guard let served = response.headers["date"].flatMap(httpDate) else {
                 return .fail(detail + "; no Date header, clock skew unknown", fix: "the server must send a Date header")
             }
@@ -94,7 +95,7 @@ enum NetworkCheck {
                     detail + String(format: " (latency above %.0f ms)", spec.maxLatencyMS),
                     fix: "check the network path to the host")
             }
-            return .pass(detail)
+            return .pass(detail + (mock ?? ""))
         }
     }
 
@@ -149,7 +150,8 @@ enum NetworkCheck {
                     "the key works, but the account's positionMode is \(mode ?? "missing"), not \(expected)",
                     fix: "switch the TESTNET account to \(expected) position mode: the executor needs it")
             }
-            return .pass("signed request accepted, positionMode \(mode ?? "-")\(tries)")
+            let mock = response.headers[MockServerHeader.name.lowercased()].map { " (by the \($0), not an exchange)" }
+            return .pass("signed request accepted\(mock ?? ""), positionMode \(mode ?? "-")\(tries)")
         }
     }
 

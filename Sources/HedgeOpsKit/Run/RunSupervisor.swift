@@ -209,7 +209,11 @@ public final class RunSupervisor: @unchecked Sendable {
             .replacingOccurrences(of: "-", with: "")
         runID = "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
         folder = options.dataDirectory + "/runs/" + runID
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: options.dataDirectory + "/runs", withIntermediateDirectories: true)
+        // The run folder is the operator's alone.
+        try FileManager.default.createDirectory(
+            atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let journal = try Journal(creating: folder + "/journal.jsonl")
         journal.redactor = redactor
         self.journal = journal

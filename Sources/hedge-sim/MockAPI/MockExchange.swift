@@ -140,7 +140,11 @@ final class MockExchange: @unchecked Sendable {
         let body = #"{"code":\#(code),"data":\#(data ?? "null"),"msg":\#(JSONValue.string(message).serialized)}"#
         return Response(
             status: status,
-            headers: ["Content-Type": "application/json", "Date": Self.httpDate(skewMS: configuration.clockSkewMS)],
+            headers: [
+                "Content-Type": "application/json", "Date": Self.httpDate(skewMS: configuration.clockSkewMS),
+                // Says what it is, so a run against it is never mistaken for one against an exchange.
+                MockServerHeader.name: MockServerHeader.value,
+            ],
             body: body, code: code)
     }
 

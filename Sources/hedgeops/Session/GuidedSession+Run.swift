@@ -19,6 +19,7 @@ extension GuidedSession {
         checklistPath: String? = nil
     ) -> Int32 {
         supervisor?.handOver()
+        let resumesBefore = Self.resumeCount(folder)
         let process: ChildProcess
         do {
             process = try SupervisorLauncher.start(
@@ -32,8 +33,9 @@ extension GuidedSession {
         lock.release()
         switch SupervisorLauncher.connect(folder: folder, process: process) {
         case .failure(let failure):
-            // A run that ended at once (an executor found gone) has its verdict already.
-            if case .adopt = mode, let verdict = catchUp(folder) {
+            // A run adopted and ended at once (its executor was found gone) has its verdict already;
+            // a refused adoption recorded nothing, and its reason is the error.
+            if case .adopt = mode, Self.resumeCount(folder) > resumesBefore, let verdict = catchUp(folder) {
                 if let notes = Self.resumeNotes(folder) { terminal.out(notes) }
                 terminal.out(verdict.lines)
                 return verdict.code
@@ -44,6 +46,12 @@ extension GuidedSession {
             if case .adopt = mode, let notes = Self.resumeNotes(folder) { terminal.out(notes) }
             return follow(folder: folder, client: client)
         }
+    }
+
+    static func resumeCount(_ folder: String) -> Int {
+        ((try? JournalReader(path: folder + "/journal.jsonl"))?.events ?? []).filter {
+            $0["type"] as? String == "resume"
+        }.count
     }
 
     /// What the supervisor recorded when it adopted the run.
