@@ -216,8 +216,8 @@ struct SessionTerminalTests {
         let second = try Tmux([Binary.path, "attach"], environment: environment, in: workspace.path)
         #expect(second.waitFor("attached to run"), "\(second.screen())")
         #expect(second.waitFor("hour 2: the hourly items", timeout: 40), "\(second.screen())")
-        try second.line("flag ws dropped once")
-        #expect(second.waitFor("hour 2 flagged (recorded)"), "\(second.screen())")
+        try second.line("flag hourly-ws dropped once")
+        #expect(second.waitFor("hour 2: hourly-ws flagged, the others confirmed (recorded)"), "\(second.screen())")
         let secondPID = try #require(second.commandPID())
         kill(secondPID, SIGKILL)
         #expect(second.waitForExit() != nil)
@@ -244,7 +244,10 @@ struct SessionTerminalTests {
                 })
         }
         #expect(answers(1) == ["confirmed by operator"])
-        #expect(answers(2) == ["flagged: ws dropped once"])
+        // The flag is the item's it names; the hour's other items are confirmed.
+        let ws = events.first { $0["type"] as? String == "hourly" && $0["hour"] as? Double == 2 && $0["id"] as? String == "hourly-ws" }
+        #expect(ws?["answer"] as? String == "flagged: dropped once")
+        #expect(answers(2) == ["flagged: dropped once", "confirmed by operator"])
         #expect(answers(8) == ["not confirmed by operator"])
         let notes = events.filter { $0["type"] as? String == "note" }.compactMap { $0["text"] as? String }
         #expect(notes == ["before detach", "after the kill"])
