@@ -141,3 +141,13 @@ struct ParameterAssignment: ExpressibleByArgument {
 
     static var defaultValueDescription: String { "NAME=VALUE" }
 }
+
+/// How hedgeops's own requests reach the network (verify-env, run).
+struct NetworkOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A proxy for hedgeops's own requests; its host must be on the TESTNET allow-list. Proxy variables "
+                + "(http_proxy, https_proxy, all_proxy) are never used by hedgeops, and refused in the executor's "
+                + "environment unless their host is allow-listed.", valueName: "url"))
+    var proxy: String?
+}

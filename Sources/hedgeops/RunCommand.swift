@@ -42,12 +42,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Answer yes to every manual item.")
     var yes = false
 
-    @Option(
-        help: ArgumentHelp(
-            "A proxy for hedgeops's own requests; its host must be on the TESTNET allow-list. Proxy variables "
-                + "(http_proxy, https_proxy, all_proxy) are never used by hedgeops, and refused in the executor's "
-                + "environment unless their host is allow-listed.", valueName: "url"))
-    var proxy: String?
+    @OptionGroup var network: NetworkOptions
 
     func validate() throws {
         if answers != nil && yes { throw ValidationError("use --answers FILE or --yes, not both") }
@@ -62,7 +57,7 @@ struct RunCommand: ParsableCommand {
         let context = PreflightContext(
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath, parameterOverrides: overrides,
-            toolDirectories: [ToolLocation.directory], proxy: proxy)
+            toolDirectories: [ToolLocation.directory], proxy: network.proxy)
         let preflight = Preflight(checklist: checklist, context: context).run()
         let presenter = RunPresenter(terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600)
         presenter.preflight(preflight)

@@ -44,12 +44,7 @@ struct VerifyEnvCommand: ParsableCommand {
         help: ArgumentHelp("Override a run parameter, e.g. --set log_level=INFO.", valueName: "NAME=VALUE"))
     var assignments: [ParameterAssignment] = []
 
-    @Option(
-        help: ArgumentHelp(
-            "A proxy for hedgeops's own requests; its host must be on the TESTNET allow-list. Proxy variables "
-                + "(http_proxy, https_proxy, all_proxy) are never used by hedgeops, and refused in the executor's "
-                + "environment unless their host is allow-listed.", valueName: "url"))
-    var proxy: String?
+    @OptionGroup var network: NetworkOptions
 
     func run() throws {
         let terminal = Terminal()
@@ -57,7 +52,7 @@ struct VerifyEnvCommand: ParsableCommand {
         let context = PreflightContext(
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath, fix: fix, offline: offline,
-            parameterOverrides: overrides, toolDirectories: [ToolLocation.directory], proxy: proxy)
+            parameterOverrides: overrides, toolDirectories: [ToolLocation.directory], proxy: network.proxy)
         let report = Preflight(checklist: checklist, context: context).run()
         let presenter = PreflightPresenter(report: report, terminal: terminal)
         if json {

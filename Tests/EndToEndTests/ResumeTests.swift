@@ -4,14 +4,19 @@ import Testing
 
 /// `hedgeops status` and `hedgeops resume` on real runs.
 struct ResumeTests {
-    /// Starts a run (1 hour = 2.5 s), SIGKILLs hedgeops at about hour 3.
-    func killedRun(extraWait: Double = 0) throws -> (Workspace, String, ChildProcess) {
-        let workspace = try Workspace()
+    /// `hedgeops run` in the background (1 hour = 2.5 s).
+    func backgroundRun(_ workspace: Workspace) throws -> ChildProcess {
         try workspace.mkdir("data/load_test")
-        let process = try ChildProcess.spawn(
+        return try ChildProcess.spawn(
             [Binary.path, "run", "--checklist", RunTests.demoChecklist, "--time-scale", "1440", "--yes"],
             environment: RunTests.environment, workingDirectory: workspace.path,
             stdoutPath: workspace.path + "/run.out", stderrPath: workspace.path + "/run.err")
+    }
+
+    /// Starts a run, SIGKILLs hedgeops at about hour 3.
+    func killedRun(extraWait: Double = 0) throws -> (Workspace, String, ChildProcess) {
+        let workspace = try Workspace()
+        let process = try backgroundRun(workspace)
         Thread.sleep(forTimeInterval: 7.5 + extraWait)
         kill(process.pid, SIGKILL)
         #expect(process.wait(timeout: 5) == .signaled(SIGKILL))
@@ -26,11 +31,7 @@ struct ResumeTests {
 
     @Test func statusFromASecondTerminalSeesASupervisedRunAsSupervised() throws {
         let workspace = try Workspace()
-        try workspace.mkdir("data/load_test")
-        let process = try ChildProcess.spawn(
-            [Binary.path, "run", "--checklist", RunTests.demoChecklist, "--time-scale", "1440", "--yes"],
-            environment: RunTests.environment, workingDirectory: workspace.path,
-            stdoutPath: workspace.path + "/run.out", stderrPath: workspace.path + "/run.err")
+        let process = try backgroundRun(workspace)
         defer {
             kill(process.pid, SIGKILL)
             _ = process.wait(timeout: 5)

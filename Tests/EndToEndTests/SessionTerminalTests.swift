@@ -28,6 +28,14 @@ struct SessionTerminalTests {
         try tmux.line("launch")
     }
 
+    /// The answers recorded for an hour's items.
+    static func answers(_ hour: Double, in events: [[String: Any]]) -> Set<String> {
+        Set(
+            events.filter { $0["type"] as? String == "hourly" && $0["hour"] as? Double == hour }.compactMap {
+                $0["answer"] as? String
+            })
+    }
+
     /// Eight hours at 5 s each, answered through the terminal: a
     /// parameter changed, Ctrl-C on a half-typed line, output arriving
     /// while a line is half typed, hours ticked, flagged and left
@@ -104,12 +112,7 @@ struct SessionTerminalTests {
         let folder = try #require(try RunTests.runFolder(workspace))
         #expect(FileManager.default.fileExists(atPath: folder + "/report.md"), "`report` wrote it")
         let events = try JournalReader(path: folder + "/journal.jsonl").events
-        func answers(_ hour: Double) -> Set<String> {
-            Set(
-                events.filter { $0["type"] as? String == "hourly" && $0["hour"] as? Double == hour }.compactMap {
-                    $0["answer"] as? String
-                })
-        }
+        func answers(_ hour: Double) -> Set<String> { Self.answers(hour, in: events) }
         #expect(answers(1) == ["confirmed by operator"])
         #expect(answers(2) == ["flagged: ws reconnected once"])
         #expect(answers(4) == ["not confirmed by operator"])
@@ -237,12 +240,7 @@ struct SessionTerminalTests {
 
         let folder = try #require(try RunTests.runFolder(workspace))
         let events = try JournalReader(path: folder + "/journal.jsonl").events
-        func answers(_ hour: Double) -> Set<String> {
-            Set(
-                events.filter { $0["type"] as? String == "hourly" && $0["hour"] as? Double == hour }.compactMap {
-                    $0["answer"] as? String
-                })
-        }
+        func answers(_ hour: Double) -> Set<String> { Self.answers(hour, in: events) }
         #expect(answers(1) == ["confirmed by operator"])
         // The flag is the item's it names; the hour's other items are confirmed.
         let ws = events.first { $0["type"] as? String == "hourly" && $0["hour"] as? Double == 2 && $0["id"] as? String == "hourly-ws" }

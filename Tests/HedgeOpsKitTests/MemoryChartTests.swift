@@ -56,6 +56,23 @@ struct MemoryChartTests {
         #expect(labels.allSatisfy { $0.truncatingRemainder(dividingBy: step) == 0 }, "\(labels)")
     }
 
+    @Test func labelsAtTheEndsLeanInwardsOffTheAxes() throws {
+        let samples = stride(from: 0.0, to: 8, by: 0.05).map { ($0, 71.3) }
+        var extra: [String: Any] = [:]
+        extra["checkpoints"] = [
+            ["hour": 0, "rss_mb": 71.3, "window_start_h": 0.1, "window_end_h": 0.2], ["hour": 4, "rss_mb": 71.3],
+            ["hour": 8, "rss_mb": 71.3],
+        ]
+        let svg = MemoryChart.svg(try record(samples: samples, extra: extra))
+        let labels = svg.components(separatedBy: "<text class=\"checkpoint-label\" ").dropFirst().map {
+            String($0.prefix { $0 != ">" })
+        }
+        #expect(labels.count == 3)
+        #expect(labels.first?.contains("text-anchor=\"start\"") == true, "h0 starts right of the memory axis")
+        #expect(labels.dropFirst().first?.contains("text-anchor=\"middle\"") == true)
+        #expect(labels.last?.contains("text-anchor=\"end\"") == true, "h8 ends left of the plot's edge")
+    }
+
     @Test func niceStepsAreOneTwoOrFiveTimesAPowerOfTen() {
         #expect(MemoryChart.niceStep(3.3) == 5)
         #expect(MemoryChart.niceStep(13) == 20)

@@ -136,8 +136,11 @@ public enum MemoryChart {
             svg.append(
                 ##"<circle class="checkpoint" cx="\##(f(x(hour)))" cy="\##(f(y(rss)))" r="5" fill="\##(missed ? "white" : "#e67e22")" stroke="#e67e22" stroke-width="2"/>"##
             )
+            // Labels at the ends lean inwards, off the axes.
+            let anchor = hour <= 0 ? "start" : hour >= plannedHours ? "end" : "middle"
+            let labelX = x(hour) + (hour <= 0 ? 6 : hour >= plannedHours ? -6 : 0)
             svg.append(
-                ##"<text x="\##(f(x(hour)))" y="\##(f(y(rss) - 10))" text-anchor="middle" fill="#a04000">h\##(formatNumber(hour)) \##(f(rss))\##(missed ? " (missed)" : "")</text>"##
+                ##"<text class="checkpoint-label" x="\##(f(labelX))" y="\##(f(y(rss) - 10))" text-anchor="\##(anchor)" fill="#a04000">h\##(formatNumber(hour)) \##(f(rss))\##(missed ? " (missed)" : "")</text>"##
             )
         }
         svg.append("</svg>")
