@@ -91,7 +91,8 @@ struct StatusCommand: ParsableCommand {
         terminal.out("  folder \(status.folder)")
         if let live {
             let clients = live.clients == 1 ? "1 session attached" : "\(live.clients) sessions attached"
-            terminal.out("  supervised by hedgeops pid \(live.supervisorPID) since \(live.supervisingSince); \(clients)")
+            terminal.out(
+                "  supervised by hedgeops pid \(live.supervisorPID) since \(live.supervisingSince); \(clients)")
             if let hour = live.pendingHour {
                 terminal.out("  hour \(formatNumber(hour))'s items wait for an answer: hedgeops attach")
             }

@@ -51,7 +51,8 @@ struct SuperviseCommand: ParsableCommand {
         let dataDirectory = ResumeCommand.dataDirectory(of: folder) ?? global.dataDir
         let lock: RunLock
         do {
-            lock = try lockFD.map { try RunLock(inherited: $0, dataDirectory: dataDirectory) }
+            lock =
+                try lockFD.map { try RunLock(inherited: $0, dataDirectory: dataDirectory) }
                 ?? RunLock(dataDirectory: dataDirectory)
         } catch {
             terminal.error("error: \(error)")
@@ -64,7 +65,8 @@ struct SuperviseCommand: ParsableCommand {
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath, parameterOverrides: overrides,
             toolDirectories: [ToolLocation.directory], proxy: proxy)
-        let presenter = RunPresenter(terminal: terminal, timeScale: timeScale, durationHours: checklist.run.duration / 3600)
+        let presenter = RunPresenter(
+            terminal: terminal, timeScale: timeScale, durationHours: checklist.run.duration / 3600)
         let supervisor = RunSupervisor(
             options: .init(checklist: checklist, context: context, dataDirectory: dataDirectory, timeScale: timeScale),
             onEvent: { presenter.show($0) })
@@ -138,12 +140,16 @@ enum SupervisorLauncher {
             if let ended = process.poll() {
                 let code: Int32
                 if case .exited(let status) = ended { code = status } else { code = ExitCode.failed }
-                return .failure(Failure(exitCode: code, description: refusal(folder) ?? "the supervisor stopped (\(ended)): " + logTail(folder)))
+                return .failure(
+                    Failure(
+                        exitCode: code,
+                        description: refusal(folder) ?? "the supervisor stopped (\(ended)): " + logTail(folder)))
             }
             usleep(20_000)
         }
         return .failure(
-            Failure(exitCode: ExitCode.failed, description: "the supervisor did not answer in time: " + logTail(folder)))
+            Failure(exitCode: ExitCode.failed, description: "the supervisor did not answer in time: " + logTail(folder))
+        )
     }
 
     /// What the supervisor refused, as it said it (its `error:` lines), if it did.

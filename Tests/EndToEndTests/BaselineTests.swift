@@ -7,11 +7,16 @@ import Testing
 /// sample: the leak verdict is then the same run after run.
 struct BaselineTests {
     /// The verdict and the hour-0 checkpoint of one compressed run.
-    static func run(_ scenario: String) throws -> (exit: Int32, verdict: String?, hour0: [String: Any]?, folder: String?) {
+    static func run(_ scenario: String) throws -> (
+        exit: Int32, verdict: String?, hour0: [String: Any]?, folder: String?
+    ) {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
         let result = try Binary.run(
-            ["run", "--checklist", RunTests.demoChecklist, "--time-scale", "7200", "--yes", "--set", "scenario=\(scenario)"],
+            [
+                "run", "--checklist", RunTests.demoChecklist, "--time-scale", "7200", "--yes", "--set",
+                "scenario=\(scenario)",
+            ],
             environment: RunTests.environment, in: workspace.path)
         guard let folder = try RunTests.runFolder(workspace),
             let data = FileManager.default.contents(atPath: folder + "/results.json"),

@@ -166,7 +166,8 @@ enum Chattr {
     static func run(_ flag: String, _ path: String) -> Bool {
         // Every file and folder but sockets (the supervisor's control.sock), which carry no such flags.
         let process = try? ChildProcess.spawn(
-            ["find", path, "-not", "-type", "s", "-exec", "chattr", flag, "{}", "+"], environment: Binary.baseEnvironment,
+            ["find", path, "-not", "-type", "s", "-exec", "chattr", flag, "{}", "+"],
+            environment: Binary.baseEnvironment,
             workingDirectory: "/")
         return process?.wait(timeout: 10) == .exited(0)
     }

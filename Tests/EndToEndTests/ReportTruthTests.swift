@@ -37,7 +37,9 @@ struct ReportTruthTests {
         let run = try #require(Self.rehearsal)
         #expect(run.results["rehearsal"] as? Bool == true)
         #expect(run.results["rehearsal_label"] as? String == "rehearsal, 8 h in 8 s")
-        #expect(run.stdout.contains("VERDICT: PASS (rehearsal, 8 h in 8 s)") || run.stdout.contains("VERDICT: FAIL (rehearsal, 8 h in 8 s)"))
+        #expect(
+            run.stdout.contains("VERDICT: PASS (rehearsal, 8 h in 8 s)")
+                || run.stdout.contains("VERDICT: FAIL (rehearsal, 8 h in 8 s)"))
         let title = try #require(run.report.split(separator: "\n").first)
         #expect(title.hasSuffix("(Rehearsal, 8 h in 8 s)"), "\(title)")
         #expect(run.report.contains("**This was a rehearsal**"))
@@ -47,7 +49,9 @@ struct ReportTruthTests {
         #expect(try Binary.run(["keygen", "--out", "k"], in: workspace.path).exitCode == 0)
         let export = try Binary.run(["export", run.folder, "--key", "k"], in: workspace.path)
         #expect(export.exitCode == 0, "\(export.all)")
-        let bundles = try FileManager.default.contentsOfDirectory(atPath: workspace.path).filter { $0.hasSuffix(".tar.gz") }
+        let bundles = try FileManager.default.contentsOfDirectory(atPath: workspace.path).filter {
+            $0.hasSuffix(".tar.gz")
+        }
         #expect(bundles.count == 1 && bundles[0].hasSuffix("-rehearsal.tar.gz"), "\(bundles)")
     }
 

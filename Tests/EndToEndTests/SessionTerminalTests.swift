@@ -189,7 +189,8 @@ struct SessionTerminalTests {
         try workspace.mkdir("data/load_test")
         // One sample a simulated minute (1/6 s real): a gap above two intervals would be a real stall.
         let text = try String(contentsOfFile: RunTests.demoChecklist, encoding: .utf8)
-        try workspace.write("minute.yaml", text.replacingOccurrences(of: "sample_interval: 5s", with: "sample_interval: 60s"))
+        try workspace.write(
+            "minute.yaml", text.replacingOccurrences(of: "sample_interval: 5s", with: "sample_interval: 60s"))
         let environment = try RunTests.sessionEnvironment(workspace)
         // 10 s an hour: room for three disruptions in 80 s.
         let first = try Tmux(
@@ -243,7 +244,9 @@ struct SessionTerminalTests {
         func answers(_ hour: Double) -> Set<String> { Self.answers(hour, in: events) }
         #expect(answers(1) == ["confirmed by operator"])
         // The flag is the item's it names; the hour's other items are confirmed.
-        let ws = events.first { $0["type"] as? String == "hourly" && $0["hour"] as? Double == 2 && $0["id"] as? String == "hourly-ws" }
+        let ws = events.first {
+            $0["type"] as? String == "hourly" && $0["hour"] as? Double == 2 && $0["id"] as? String == "hourly-ws"
+        }
         #expect(ws?["answer"] as? String == "flagged: dropped once")
         #expect(answers(2) == ["flagged: dropped once", "confirmed by operator"])
         #expect(answers(8) == ["not confirmed by operator"])

@@ -153,8 +153,10 @@ struct SignOffTests {
         #expect(report.stdout.contains("| Memory Hour 8 |"))
         let svg = try Binary.run(["report", folder, "--format", "svg"])
         let document = try XMLDocument(data: Data(svg.stdout.utf8))
-        let points = try document.nodes(forXPath: "//*[local-name()='g'][@id='samples']/*[local-name()='polyline']/@points")
-            .flatMap { ($0.stringValue ?? "").split(separator: " ") }
+        let points = try document.nodes(
+            forXPath: "//*[local-name()='g'][@id='samples']/*[local-name()='polyline']/@points"
+        )
+        .flatMap { ($0.stringValue ?? "").split(separator: " ") }
         let samples =
             try String(contentsOfFile: folder + "/samples.csv", encoding: .utf8).split(separator: "\n").count - 1
         #expect(points.count == samples)

@@ -107,9 +107,12 @@ struct TestnetGateAttackTests {
         Attack(name: "all_proxy", variables: ["all_proxy": "http://192.0.2.2:18081"]),
         Attack(name: "ALL_PROXY socks5h", variables: ["ALL_PROXY": "socks5h://192.0.2.2:1080"]),
         Attack(name: "a proxy on the live host", variables: ["http_proxy": "http://fapi.bitunix.com:80"]),
-        Attack(name: "the live host under another name", variables: ["EXCHANGE_FEED": "wss://fapi.bitunix.com/public/"]),
+        Attack(
+            name: "the live host under another name", variables: ["EXCHANGE_FEED": "wss://fapi.bitunix.com/public/"]),
         Attack(name: "a trailing dot on the live host", variables: ["BITUNIX_REST_URL": "https://FAPI.bitunix.com./"]),
-        Attack(name: "userinfo before the live host", variables: ["BITUNIX_REST_URL": "http://127.0.0.1@fapi.bitunix.com/"]),
+        Attack(
+            name: "userinfo before the live host", variables: ["BITUNIX_REST_URL": "http://127.0.0.1@fapi.bitunix.com/"]
+        ),
         Attack(name: "a decimal IPv4 address", variables: ["BITUNIX_REST_URL": "http://3221225986:18081/"]),
         Attack(name: "the flag as 1", variables: ["BITUNIX_USE_TESTNET": "1"]),
     ]
@@ -157,19 +160,29 @@ struct TestnetGateAttackTests {
             ("flag HOME", { $0.replacingOccurrences(of: "flag: BITUNIX_USE_TESTNET", with: "flag: HOME") }),
             (
                 "trailing dot",
-                { $0.replacingOccurrences(of: #"allow_hosts: [127.0.0.1"#, with: #"allow_hosts: ["fapi.bitunix.com.", 127.0.0.1"#) }
+                {
+                    $0.replacingOccurrences(
+                        of: #"allow_hosts: [127.0.0.1"#, with: #"allow_hosts: ["fapi.bitunix.com.", 127.0.0.1"#)
+                }
             ),
             (
                 "emptied live lists",
                 {
-                    $0.replacingOccurrences(of: #"allow_hosts: [127.0.0.1"#, with: #"allow_hosts: [fapi.bitunix.com, 127.0.0.1"#)
-                        .replacingOccurrences(of: "live_hosts: [fapi.bitunix.com, openapi.bitunix.com]", with: "live_hosts: []")
-                        .replacingOccurrences(of: "live_domains: [bitunix.com]", with: "live_domains: []")
+                    $0.replacingOccurrences(
+                        of: #"allow_hosts: [127.0.0.1"#, with: #"allow_hosts: [fapi.bitunix.com, 127.0.0.1"#
+                    )
+                    .replacingOccurrences(
+                        of: "live_hosts: [fapi.bitunix.com, openapi.bitunix.com]", with: "live_hosts: []"
+                    )
+                    .replacingOccurrences(of: "live_domains: [bitunix.com]", with: "live_domains: []")
                 }
             ),
             (
                 "live webhook",
-                { $0.replacingOccurrences(of: "\nendpoints:", with: "\nnotify_url: https://fapi.bitunix.com/hook\nendpoints:") }
+                {
+                    $0.replacingOccurrences(
+                        of: "\nendpoints:", with: "\nnotify_url: https://fapi.bitunix.com/hook\nendpoints:")
+                }
             ),
         ]
         for (name, edit) in edits {
@@ -197,7 +210,10 @@ struct TestnetGateAttackTests {
         #expect(traced.escapes.isEmpty, "\(traced.escapes)")
 
         let run = try Self.traced(
-            ["run", "--checklist", path, "--yes", "--time-scale", "3600", "--set", "rest_url=https://fapi.bitunix.com"],
+            [
+                "run", "--checklist", path, "--yes", "--time-scale", "3600", "--set",
+                "rest_url=https://fapi.bitunix.com",
+            ],
             environment: Self.environment, in: workspace.path)
         #expect(run.result.exitCode == 3, "\(run.result.all)")
         #expect(!workspace.exists("data/runs"), "nothing launched")
@@ -208,7 +224,9 @@ struct TestnetGateAttackTests {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
         let path = try Self.editedChecklist(workspace) { text in
-            guard let start = text.range(of: "  - id: ws\n"), let end = text.range(of: "\npreflight:") else { return text }
+            guard let start = text.range(of: "  - id: ws\n"), let end = text.range(of: "\npreflight:") else {
+                return text
+            }
             return String(text[..<start.lowerBound]) + String(text[end.lowerBound...])
         }
         var env = Self.environment

@@ -6,7 +6,8 @@ import Testing
 /// The cgroup v2 path against a fake /sys/fs/cgroup (these machines mount a
 /// v2 hierarchy with no controllers, so the real one is never available here).
 struct CgroupV2Tests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("cgroup-\(UUID().uuidString.prefix(8))").path
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("cgroup-\(UUID().uuidString.prefix(8))")
+        .path
     let mounts = "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime 0 0\nproc /proc proc rw 0 0\n"
 
     func lay(controllers: String, subtree: String = "") throws -> String {
@@ -37,14 +38,17 @@ struct CgroupV2Tests {
     @Test func withoutTheControllersThereIsNoCgroupAndTheReasonSaysWhy() throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         _ = try lay(controllers: "")
-        let created = CgroupV2.create(name: "run1", mounts: mounts, selfCgroup: "0::/user.slice/session-1.scope\n", root: root)
+        let created = CgroupV2.create(
+            name: "run1", mounts: mounts, selfCgroup: "0::/user.slice/session-1.scope\n", root: root)
         #expect(created.failureReason?.contains("memory and cpu controllers are not available") == true)
-        #expect(CgroupV2.create(name: "x", mounts: "proc /proc proc rw 0 0\n", selfCgroup: "", root: root).failureReason
-            == "no cgroup2 hierarchy mounted")
+        #expect(
+            CgroupV2.create(name: "x", mounts: "proc /proc proc rw 0 0\n", selfCgroup: "", root: root).failureReason
+                == "no cgroup2 hierarchy mounted")
     }
 
     @Test func aHybridHostsUnifiedMountIsFound() {
-        let hybrid = "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\ncgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n"
+        let hybrid =
+            "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\ncgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n"
         #expect(CgroupV2.mountPoint(hybrid) == "/sys/fs/cgroup/unified")
     }
 

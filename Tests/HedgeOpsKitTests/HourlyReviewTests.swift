@@ -14,7 +14,9 @@ struct HourlyReviewTests {
         HourlyItem(id: "cpu", title: "CPU < 30%", measure: .cpuAverage, expect: nil, max: 30),
     ]
 
-    func record(_ hour: Double, rss: Double?, errors: Int, ws: String = "Connected", cpu: Double = 10, missed: Bool = false)
+    func record(
+        _ hour: Double, rss: Double?, errors: Int, ws: String = "Connected", cpu: Double = 10, missed: Bool = false
+    )
         -> CheckpointRecord
     {
         CheckpointRecord(

@@ -8,7 +8,9 @@ import Testing
 struct MemoryChartTests {
     /// A run folder with `samples` as samples.csv and a minimal results.json.
     func record(samples: [(Double, Double)], extra: [String: Any] = [:]) throws -> RunRecord {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chart-\(UUID().uuidString.prefix(8))").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "chart-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var csv = "hour,at,rss_mb,rss_anon_mb,swap_mb,cpu_pct,threads,open_files,processes\n"
         for (hour, mb) in samples { csv += "\(hour),x,\(mb),0,0,1,1,1,1\n" }

@@ -62,7 +62,8 @@ struct TestnetGateTests {
 
     @Test func theBuiltInLiveExchangeCannotBeRemovedByTheChecklist() {
         let emptied = TestnetGate(
-            policy: TestnetPolicy(flag: "BITUNIX_USE_TESTNET", allowHosts: ["127.0.0.1"], liveHosts: [], liveDomains: []),
+            policy: TestnetPolicy(
+                flag: "BITUNIX_USE_TESTNET", allowHosts: ["127.0.0.1"], liveHosts: [], liveDomains: []),
             endpoints: [])
         #expect(emptied.refusal(forHost: "fapi.bitunix.com")?.contains("LIVE") == true)
         #expect(emptied.refusal(forHost: "x.bitunix.com.")?.contains("LIVE") == true)
@@ -81,7 +82,8 @@ struct TestnetGateTests {
 
     @Test(arguments: [
         "http://127.0.0.1@fapi.bitunix.com/", "HTTPS://FAPI.BITUNIX.COM/", "https://fapi.bitunix.com./",
-        "https://fapi.bitunix.com../", "http://fapi%2ebitunix.com/", "https://\u{FF46}\u{FF41}\u{FF50}\u{FF49}.bitunix.com/",
+        "https://fapi.bitunix.com../", "http://fapi%2ebitunix.com/",
+        "https://\u{FF46}\u{FF41}\u{FF50}\u{FF49}.bitunix.com/",
         "https://fapi\u{3002}bitunix\u{3002}com/", "http://2130706433/", "http://0x7f.0.0.1/", "http://017700000001/",
         " http://127.0.0.1/", "http://127.0.0.1 /", "http://[::ffff:7f00:1]x/", "http://bitunıx.com/",
     ])
@@ -89,7 +91,9 @@ struct TestnetGateTests {
         #expect(!gate.evaluate(environment: environment(flag: "true", rest: url)).allowed, "\(url)")
     }
 
-    @Test(arguments: ["http://127.0.0.1:8080", "HTTP://127.0.0.1.:8080/x", "http://[::1]:8080", "http://TESTNET.example"])
+    @Test(arguments: [
+        "http://127.0.0.1:8080", "HTTP://127.0.0.1.:8080/x", "http://[::1]:8080", "http://TESTNET.example",
+    ])
     func plainTestnetURLsPass(_ url: String) {
         var gate = self.gate
         gate = TestnetGate(
@@ -100,7 +104,8 @@ struct TestnetGateTests {
     }
 
     @Test(arguments: [
-        ("http_proxy", "http://192.0.2.2:18081"), ("HTTPS_PROXY", "192.0.2.2:3128"), ("all_proxy", "socks5h://192.0.2.2"),
+        ("http_proxy", "http://192.0.2.2:18081"), ("HTTPS_PROXY", "192.0.2.2:3128"),
+        ("all_proxy", "socks5h://192.0.2.2"),
         ("ALL_PROXY", "socks5://10.0.0.1:1080"), ("http_proxy", "http://fapi.bitunix.com:80"),
         ("wss_proxy", "http://proxy.example:8080"),
     ])
@@ -131,7 +136,8 @@ struct TestnetGateTests {
     }
 
     @Test(arguments: [
-        ("LANG", "C.UTF-8"), ("CONFIG_FILE", "settings.yaml"), ("PYTHON_VERSION", "3.11.7"), ("HOSTNAME", "box.corp.example"),
+        ("LANG", "C.UTF-8"), ("CONFIG_FILE", "settings.yaml"), ("PYTHON_VERSION", "3.11.7"),
+        ("HOSTNAME", "box.corp.example"),
         ("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"), ("DOCS", "file:///usr/share/doc"),
         ("LOCAL_API", "http://localhost:9000"),
     ])
@@ -145,7 +151,9 @@ struct TestnetGateTests {
 
     @Test func resolveOverridesMayOnlyPointAtLoopbackOrAllowListedAddresses() {
         var env = environment(flag: "true")
-        for bad in ["localhost:18081:192.0.2.2", "+localhost:443:192.0.2.2", "127.0.0.1:80:10.1.2.3", "x:1:[2001:db8::1]"] {
+        for bad in [
+            "localhost:18081:192.0.2.2", "+localhost:443:192.0.2.2", "127.0.0.1:80:10.1.2.3", "x:1:[2001:db8::1]",
+        ] {
             env["HEDGEOPS_RESOLVE"] = bad
             #expect(!gate.evaluate(environment: env).allowed, "\(bad)")
         }
@@ -175,7 +183,9 @@ struct TestnetGateTests {
     }
 
     @Test func hedgeopsOwnRequestsNeverReachTheLiveExchange() {
-        for url in ["https://fapi.bitunix.com/hook", "https://hooks.bitunix.com./x", "http://127.0.0.1@openapi.bitunix.com/"] {
+        for url in [
+            "https://fapi.bitunix.com/hook", "https://hooks.bitunix.com./x", "http://127.0.0.1@openapi.bitunix.com/",
+        ] {
             let outcome = HTTPClient.perform(HTTPRequest(method: "POST", url: url, connectTimeout: 1, timeout: 1))
             guard case .failure(let failure) = outcome else {
                 Issue.record("\(url) was sent")

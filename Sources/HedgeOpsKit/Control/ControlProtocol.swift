@@ -107,7 +107,6 @@ public enum ControlMessage: Codable, Sendable, Equatable {
     case event(ControlEvent)
 }
 
-
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -30,7 +30,9 @@ enum UnixSocket {
         // The socket file is created with the umask: make it owner-only before anyone can connect.
         fchmod(fd, 0o600)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard bound == 0 else {
             let reason = String(cString: strerror(errno))

@@ -77,7 +77,9 @@ enum NetworkCheck {
             }
             let latencyMS = response.seconds * 1000
             var detail = String(format: "HTTP 200, code 0 in %.0f ms%@", latencyMS, tries)
-            let mock = response.headers[MockServerHeader.name.lowercased()].map { "; the server is the \($0), not an exchange" }
+            let mock = response.headers[MockServerHeader.name.lowercased()].map {
+                "; the server is the \($0), not an exchange"
+            }
             guard let served = response.headers["date"].flatMap(httpDate) else {
                 return .fail(detail + "; no Date header, clock skew unknown", fix: "the server must send a Date header")
             }

@@ -70,7 +70,8 @@ public enum MemoryChart {
         }
         for mb in stride(from: low + step, to: high - step / 2, by: step) {
             svg.append(
-                ##"<line x1="\##(f(left))" y1="\##(f(y(mb)))" x2="\##(f(left + plotWidth))" y2="\##(f(y(mb)))" stroke="#eee"/>"##)
+                ##"<line x1="\##(f(left))" y1="\##(f(y(mb)))" x2="\##(f(left + plotWidth))" y2="\##(f(y(mb)))" stroke="#eee"/>"##
+            )
         }
         svg.append("</g>")
         svg.append(##"<g fill="#333">"##)
@@ -83,7 +84,8 @@ public enum MemoryChart {
             ##"<text x="\##(f(left + plotWidth / 2))" y="\##(f(height - 10))" text-anchor="middle">hours</text>"##)
         for mb in stride(from: low, through: high + step / 2, by: step) {
             svg.append(
-                ##"<text x="\##(f(left - 8))" y="\##(f(y(mb) + 4))" text-anchor="end">\##(tick(mb, step: step))</text>"##)
+                ##"<text x="\##(f(left - 8))" y="\##(f(y(mb) + 4))" text-anchor="end">\##(tick(mb, step: step))</text>"##
+            )
         }
         svg.append(
             ##"<text x="16" y="\##(f(top + plotHeight / 2))" transform="rotate(-90 16 \##(f(top + plotHeight / 2)))" text-anchor="middle">MB</text>"##

@@ -8,7 +8,8 @@ public enum ReportRenderer {
     public static func markdown(_ record: RunRecord, signer: String? = nil) -> String {
         var out: [String] = []
         let title = record.checklist?.title ?? "8-Hour Load Test Checklist - Bitunix HEDGE Execution"
-        out.append("# \(title): results" + (record.rehearsal.map { " (\($0.prefix(1).uppercased() + $0.dropFirst()))" } ?? ""))
+        out.append(
+            "# \(title): results" + (record.rehearsal.map { " (\($0.prefix(1).uppercased() + $0.dropFirst()))" } ?? ""))
         out.append("")
         if let rehearsal = record.rehearsal {
             out.append(
@@ -44,7 +45,8 @@ public enum ReportRenderer {
             out.append("")
             out.append(
                 "Hour 0 (the baseline) is the median of \(samples) samples taken from "
-                    + "\(RunRecord.clock(window.start)) to \(RunRecord.clock(window.end)) into the run, after the warm-up.")
+                    + "\(RunRecord.clock(window.start)) to \(RunRecord.clock(window.end)) into the run, after the warm-up."
+            )
         }
         let ratio = record.criteria.first { $0["metric"] as? String == "memory_ratio" }
         let leakText = record.checklist?.monitoring.leakText ?? "Memory Hour 8 should be < 1.5x Memory Hour 0"
@@ -158,7 +160,8 @@ public enum ReportRenderer {
         if !reviewed { out.append("- Hourly items: not reviewed by an operator (recorded as measured, unconfirmed)") }
         for item in hourly {
             let hour = RunRecord.number(item["hour"]).map { String(format: "%g", $0) } ?? "?"
-            let miss = item["met"] as? Bool == false ? " **NOT AS EXPECTED** (\(item["expectation"] as? String ?? ""))" : ""
+            let miss =
+                item["met"] as? Bool == false ? " **NOT AS EXPECTED** (\(item["expectation"] as? String ?? ""))" : ""
             out.append(
                 "- Hour \(hour) `\(item["id"] as? String ?? "")`: \(item["measured"] as? String ?? "-")\(miss): "
                     + (item["answer"] as? String ?? "not confirmed by operator"))

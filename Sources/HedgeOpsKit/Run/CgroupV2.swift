@@ -22,7 +22,9 @@ public struct CgroupV2: Sendable, Equatable {
     public static func create(
         name: String, mounts: String, selfCgroup: String, root: String = ""
     ) -> Result<CgroupV2, Unavailable> {
-        guard let mountPoint = mountPoint(mounts) else { return .failure(.init(reason: "no cgroup2 hierarchy mounted")) }
+        guard let mountPoint = mountPoint(mounts) else {
+            return .failure(.init(reason: "no cgroup2 hierarchy mounted"))
+        }
         guard let relative = selfCgroup.split(separator: "\n").first(where: { $0.hasPrefix("0::") })?.dropFirst(3)
         else { return .failure(.init(reason: "hedgeops is in no cgroup v2")) }
         // A process may not sit in a cgroup whose controllers are delegated to

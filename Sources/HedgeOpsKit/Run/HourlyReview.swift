@@ -68,7 +68,8 @@ public struct HourlyReview: Sendable {
                 } ?? ""
             let trend =
                 record.trend.map {
-                    String(format: ", trend %+.1f MB/h, projected %.2f× hour 0", $0.slopeMBPerHour, $0.projectedRatio ?? 0)
+                    String(
+                        format: ", trend %+.1f MB/h, projected %.2f× hour 0", $0.slopeMBPerHour, $0.projectedRatio ?? 0)
                 } ?? ""
             text = rss + change + " " + Self.sparkline(memory) + trend
             if let max = item.max, let ratio = record.trend?.projectedRatio { met = ratio <= max }

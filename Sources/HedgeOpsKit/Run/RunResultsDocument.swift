@@ -41,7 +41,8 @@ public struct RunResultsDocument: Sendable {
             "time_scale": .double(timeScale),
             // A compressed run proves the workflow, not the executor: it says so.
             "rehearsal": .bool(timeScale != 1),
-            "rehearsal_label": .from(TimeScale.rehearsalLabel(timeScale: timeScale, plannedSeconds: checklist.run.duration)),
+            "rehearsal_label": .from(
+                TimeScale.rehearsalLabel(timeScale: timeScale, plannedSeconds: checklist.run.duration)),
             "parameters": .object(parameters.mapValues { .string($0) }),
             "checkpoints": .array(checkpoints.map(\.json)),
             "criteria": .array(criteria.map(\.json)),

@@ -51,7 +51,8 @@ extension RunSupervisor {
         return SupervisorStatus(
             runID: runID, folder: folder, supervisorPID: getpid(),
             supervisingSince: Timestamp.rfc3339(supervisingSince), executorPID: childPID == 0 ? nil : childPID,
-            elapsedHours: elapsedHours, plannedHours: run.duration / 3600, timeScale: scale, live: live, clients: control?.clientCount ?? 0,
+            elapsedHours: elapsedHours, plannedHours: run.duration / 3600, timeScale: scale, live: live,
+            clients: control?.clientCount ?? 0,
             pendingHour: pending, verdict: verdictReached)
     }
 
@@ -69,7 +70,10 @@ extension RunSupervisor {
         case .record(let type, let fields):
             guard ControlRequest.recordable.contains(type) else { return .refused("'\(type)' is not for a client") }
             record(type, fields.mapValues { .string($0) })
-            control?.broadcast(.recorded(type: type, summary: fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
+            control?.broadcast(
+                .recorded(
+                    type: type,
+                    summary: fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
             return .ok("recorded")
         case .abort(let reason):
             requestStop(reason)

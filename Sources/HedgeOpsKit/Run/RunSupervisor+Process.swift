@@ -19,7 +19,8 @@ extension RunSupervisor {
         guard !reader.events.contains(where: { $0["type"] as? String == "launch" }) else {
             throw JournalError("\(path): the run was launched already: hedgeops resume adopts it")
         }
-        let journal = try Journal(continuing: path, lastLineHash: reader.lastLineHash, lastSequence: reader.lastSequence)
+        let journal = try Journal(
+            continuing: path, lastLineHash: reader.lastLineHash, lastSequence: reader.lastSequence)
         journal.redactor = redactor
         self.journal = journal
         self.folder = folder

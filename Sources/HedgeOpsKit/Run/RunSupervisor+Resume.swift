@@ -131,7 +131,8 @@ extension RunSupervisor {
             }
         }
         silences = events("silence").count
-        let answered = Set(events("hourly").compactMap { $0["hour"] as? Double ?? ($0["hour"] as? Int).map(Double.init) })
+        let answered = Set(
+            events("hourly").compactMap { $0["hour"] as? Double ?? ($0["hour"] as? Int).map(Double.init) })
         reviewLock.withLock { review.replay(Array(checkpoints.values), answeredHours: answered) }
         do {
             samplesFile = try SamplesFile(continuing: folder + "/samples.csv")

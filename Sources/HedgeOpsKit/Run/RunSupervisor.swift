@@ -104,7 +104,8 @@ public final class RunSupervisor: @unchecked Sendable {
         review = HourlyReview(items: options.checklist.monitoring.hourly)
         redactor = SecretRedactor(environment: options.context.environment, checklist: options.checklist)
         let tick = max(options.checklist.run.sampleInterval / options.timeScale, Self.minimumSampleInterval)
-        checkpointWindow = max(options.checklist.run.checkpointWindow, Self.minimumWindowSamples * tick * options.timeScale)
+        checkpointWindow = max(
+            options.checklist.run.checkpointWindow, Self.minimumWindowSamples * tick * options.timeScale)
         series = MemorySeries(recentHours: checkpointWindow / 3600)
     }
 

@@ -87,7 +87,9 @@ enum ExecutorEnvironmentScan {
         let pattern = #"[A-Za-z][A-Za-z0-9+.\-]*://[^\s,;'"<>]*"#
         guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
         let range = NSRange(value.startIndex..., in: value)
-        return regex.matches(in: value, range: range).compactMap { Range($0.range, in: value).map { String(value[$0]) } }
+        return regex.matches(in: value, range: range).compactMap {
+            Range($0.range, in: value).map { String(value[$0]) }
+        }
     }
 
     private static func tokens(of value: String) -> [String] {

@@ -17,9 +17,12 @@ public enum LiveExchange {
     /// The executor's endpoint variables and what it falls back to when one is
     /// unset: the live host, with the flag set or not.
     public static let executorEndpoints: [Endpoint] = [
-        Endpoint(id: "rest", title: "Executor REST base URL", env: "BITUNIX_REST_URL", defaultURL: "https://fapi.bitunix.com"),
         Endpoint(
-            id: "ws", title: "Executor WebSocket URL", env: "BITUNIX_WS_URL", defaultURL: "wss://fapi.bitunix.com/public/"),
+            id: "rest", title: "Executor REST base URL", env: "BITUNIX_REST_URL", defaultURL: "https://fapi.bitunix.com"
+        ),
+        Endpoint(
+            id: "ws", title: "Executor WebSocket URL", env: "BITUNIX_WS_URL",
+            defaultURL: "wss://fapi.bitunix.com/public/"),
     ]
 
     /// Whether `host` (normalised with ``HostName/normalize(_:)``) is the live

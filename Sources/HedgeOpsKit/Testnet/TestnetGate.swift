@@ -121,7 +121,8 @@ public struct TestnetGate: Sendable {
             decision.refusals.append("\(flag) has surrounding whitespace; set it to exactly true")
         } else {
             decision.refusals.append(
-                "\(flag)='\(value.prefix(20))' is not exactly true (hedgeops accepts only the word true, in lower case)")
+                "\(flag)='\(value.prefix(20))' is not exactly true (hedgeops accepts only the word true, in lower case)"
+            )
         }
     }
 
