@@ -7,6 +7,7 @@ import Testing
 /// The supervisor's control socket with real Unix sockets: requests,
 /// events to every subscriber, owner-only, and a stalled client never
 /// holding the supervisor up.
+@Suite(.serialized)
 struct ControlSocketTests {
     let folder: String
 
@@ -85,6 +86,18 @@ struct ControlSocketTests {
     @Test func nothingListeningMeansNoSupervisor() {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(ControlClient.connect(folder: folder) == nil)
+    }
+
+    @Test func aSocketFolderAnotherUserCouldOpenIsNeverUsed() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let deep = folder + "/" + String(repeating: "d", count: 120)
+        let shared = NSTemporaryDirectory() + "hedgeops-\(getuid())"
+        try? FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        chmod(shared, 0o777)
+        defer { chmod(shared, 0o700) }
+        #expect(ControlServer.socketPath(folder: deep) == deep + "/control.sock", "a world-writable folder is refused")
+        chmod(shared, 0o700)
+        #expect(ControlServer.socketPath(folder: deep).hasPrefix(shared + "/"))
     }
 
     @Test func aRunFolderTooDeepForASocketAddressStillGetsOne() throws {

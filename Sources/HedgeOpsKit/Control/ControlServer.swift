@@ -39,6 +39,11 @@ public final class ControlServer: @unchecked Sendable {
         if inFolder.utf8.count <= UnixSocket.maximumPathLength { return inFolder }
         let directory = NSTemporaryDirectory() + "hedgeops-\(getuid())"
         mkdir(directory, 0o700)
+        // Only a real folder of ours, closed to others: another user could have made it first.
+        var info = stat()
+        guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(),
+            info.st_mode & 0o077 == 0
+        else { return inFolder }
         let name = URL(fileURLWithPath: folder).lastPathComponent
         return directory + "/\(name.prefix(40)).sock"
     }
@@ -58,10 +63,13 @@ public final class ControlServer: @unchecked Sendable {
 
     /// Stops listening and disconnects every client.
     public func close() {
-        let connections = state.withLock { state -> Set<Int32> in
+        // Once only: a second close would close whatever descriptor took the number since.
+        let connections = state.withLock { state -> Set<Int32>? in
+            guard !state.closed else { return nil }
             state.closed = true
             return state.connections
         }
+        guard let connections else { return }
         shutdown(listenFD, Int32(SHUT_RDWR))
         Glibc.close(listenFD)
         for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
