@@ -220,6 +220,46 @@ struct TestnetGateAttackTests {
         #expect(run.escapes.isEmpty, "\(run.escapes)")
     }
 
+    @Test func aParameterSetInTheSessionIsJudgedBeforeTheLaunchConfirmation() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        let path = try Self.editedChecklist(workspace) {
+            $0.replacingOccurrences(
+                of: "          - { name: symbol,",
+                with: "          - { name: rest_url, title: REST, type: string, default: \"http://127.0.0.1:18080\", "
+                    + "env: BITUNIX_REST_URL }\n          - { name: symbol,")
+        }
+        var environment = Self.environment
+        environment.merge(try RunTests.sessionEnvironment(workspace)) { $1 }
+        let script = "y\ny\ny\nset rest_url https://fapi.bitunix.com\nlaunch\nquit\n"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.strace))
+        let log = workspace.path + "/strace.txt"
+        process.arguments =
+            ["-f", "-qq", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-o", log, Binary.path, "session",
+            "--checklist", path, "--time-scale", "3600"]
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try input.fileHandleForWriting.write(contentsOf: Data(script.utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("not launched: the TESTNET gate refuses the values in force"), "\(text)")
+        #expect(!text.contains("type `launch` to start it"), "no confirmation is offered on the live host")
+        let folder = try #require(try RunTests.runFolder(workspace))
+        let events = try JournalReader(path: folder + "/journal.jsonl").events
+        #expect(!events.contains { $0["type"] as? String == "launch" })
+        let escapes = Self.contacts(in: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "").filter {
+            $0.leavesLoopback || $0.port == 53
+        }
+        #expect(escapes.isEmpty, "\(escapes)")
+    }
+
     @Test func aChecklistWithoutTheWebSocketEndpointStillGuardsIt() throws {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")

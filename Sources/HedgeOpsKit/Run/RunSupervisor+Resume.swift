@@ -141,7 +141,6 @@ extension RunSupervisor {
         }
 
         startNotifier()
-        startControl()
         let gap = lastAt.map { Date().timeIntervalSince($0) } ?? 0
         let adopted = AdoptedProcess(pid: pid, startTime: startTime)
         child = adopted
@@ -157,6 +156,8 @@ extension RunSupervisor {
             ], durable: true)
         notes.insert(String(format: "unsupervised for %.1f s", gap), at: 0)
         fillGap()
+        // Clients are served once the adoption is on record (they read its notes from the journal).
+        startControl()
         return notes.joined(separator: "; ")
     }
 

@@ -188,8 +188,8 @@ final class GuidedSession: @unchecked Sendable {
             case "show", "parameters": showParameters(supervisor)
             case "launch":
                 // Parameters set since the pre-flight are judged again before anything starts.
-                guard parametersStillPass(supervisor) else { continue }
-                let hosts = report.gate.hosts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                guard parametersStillPass(supervisor), let gate = gateStillAllows(supervisor) else { continue }
+                let hosts = gate.hosts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
                     separator: ", ")
                 terminal.out(
                     "\nThis starts the \(formatNumber(checklist.run.duration / 3600))-hour run on TESTNET: \(hosts); "
@@ -231,6 +231,23 @@ final class GuidedSession: @unchecked Sendable {
             return false
         }
         return true
+    }
+
+    /// The TESTNET gate on the values in force: a parameter set since the
+    /// pre-flight may hand the executor another host. nil (said) when it refuses.
+    private func gateStillAllows(_ supervisor: RunSupervisor) -> TestnetGate.Decision? {
+        var now = context
+        now.parameterOverrides = supervisor.parameters
+        let gate = TestnetGate(policy: checklist.testnet, endpoints: checklist.endpoints)
+        let decision = gate.evaluate(
+            environment: now.executorEnvironment(checklist, parameterValues: supervisor.parameters), proxy: now.proxy)
+        guard decision.allowed else {
+            terminal.out(
+                "not launched: the TESTNET gate refuses the values in force: "
+                    + decision.refusals.joined(separator: "; ") + "; fix them with `set NAME VALUE`, then `launch`")
+            return nil
+        }
+        return decision
     }
 
     private func showParameters(_ supervisor: RunSupervisor) {
