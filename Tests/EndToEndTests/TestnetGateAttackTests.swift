@@ -236,8 +236,10 @@ struct TestnetGateAttackTests {
         process.executableURL = URL(fileURLWithPath: try #require(Self.strace))
         let log = workspace.path + "/strace.txt"
         process.arguments =
-            ["-f", "-qq", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-o", log, Binary.path, "session",
-            "--checklist", path, "--time-scale", "3600"]
+            [
+                "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-o", log, Binary.path, "session",
+                "--checklist", path, "--time-scale", "3600",
+            ]
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
         let input = Pipe(), output = Pipe()
