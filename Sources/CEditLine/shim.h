@@ -1,7 +1,7 @@
 #ifndef HEDGEOPS_CEDITLINE_SHIM_H
 #define HEDGEOPS_CEDITLINE_SHIM_H
 // libedit's own headers, named explicitly: <readline/readline.h> may be GNU
-// readline's on some machines (see REFERENCE.md). Only the native EditLine
+// readline's on some machines. Only the native EditLine
 // API is used: readline's compatibility layer installs its own SIGINT
 // handling, which made Ctrl-C at the prompt unreliable.
 #include <stdio.h>

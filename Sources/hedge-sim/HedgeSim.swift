@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// `hedge-sim`: the embedded default. A simulated Bitunix HEDGE executor
-/// running the seed's load-test script, and a mock TESTNET API on loopback.
+/// running the team's load-test script, and a mock TESTNET API on loopback.
 struct HedgeSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hedge-sim",

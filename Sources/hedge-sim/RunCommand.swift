@@ -9,7 +9,7 @@ struct RunCommand: ParsableCommand {
         abstract: "Run the simulated 8-hour load test (executor log format, hourly report blocks, real memory).",
         discussion: """
             Writes DIR/load_test_%Y%m%d_%H%M%S.log in the executor's Python logging format and the same \
-            records to stderr. SIGINT logs the final report and then dies by SIGINT, as the seed's script \
+            records to stderr. SIGINT logs the final report and then dies by SIGINT, as the load-test script does \
             does; the end of the run exits 0. Parameters also come from the environment hedgeops sets: \
             LOAD_TEST_SYMBOL, LOAD_TEST_OFFSET, LOAD_TEST_TICK_SECONDS, LOG_LEVEL, BITUNIX_WS_URL, \
             HEDGEOPS_TIME_SCALE and HEDGE_SIM_SCENARIO.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HedgeOpsKit
 
-/// Options every command takes (SPEC §2).
+/// Options every command takes.
 struct GlobalOptions: ParsableArguments {
     @Option(
         name: .long,

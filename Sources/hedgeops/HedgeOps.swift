@@ -42,7 +42,7 @@ struct HedgeOps: AsyncParsableCommand {
     )
 }
 
-/// Entry point: ArgumentParser's own usage errors exit 64; SPEC §2 says 2.
+/// Entry point: ArgumentParser's own usage errors exit 64; hedgeops documents 2.
 @main
 enum Main {
     static func main() async {

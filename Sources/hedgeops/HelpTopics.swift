@@ -27,7 +27,7 @@ enum HelpTopics {
             hedgeops-checklist - the load test as data
 
         SYNOPSIS
-            checklists/load-test-8h.yaml     the shipped checklist (every item of the seed, in order)
+            checklists/load-test-8h.yaml     the shipped checklist (every item of the team's checklist, in order)
             checklists/demo.yaml             the rehearsal on hedge-sim
             hedgeops checklist lint FILE     validate a file; every error at once, FILE:LINE:COLUMN
 

@@ -7,7 +7,7 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract:
-            "Render a run's results: the seed's sheet filled in (Markdown), the memory chart (SVG), samples (CSV), JSON.",
+            "Render a run's results: the checklist's results sheet filled in (Markdown), the memory chart (SVG), samples (CSV), JSON.",
         discussion: """
             Without --format, writes report.md and memory.svg into the run folder and prints their paths.
 

@@ -101,7 +101,7 @@ struct MockAPITests {
             seconds: Date().timeIntervalSince(started), sent: started, received: Date())
     }
 
-    /// Headers as the executor signs them (SPEC §8).
+    /// Headers as the executor signs them.
     func signed(key: String, secret: String, nonce: String, timestamp: String, query: [String: String], body: String)
         -> [String: String]
     {
@@ -359,7 +359,7 @@ final class RawClient {
     }
 }
 
-/// The shared signing vectors (a copy of ../shared/bitunix-sign-vectors.json).
+/// The shared signing vectors (a copy of the team's shared signing vectors).
 enum BitunixVectors {
     struct Vector: Decodable, Sendable, CustomTestStringConvertible {
         var nonce: String

@@ -3,7 +3,7 @@ import Testing
 
 @testable import HedgeOpsKit
 
-/// The shared vectors in ../shared/bitunix-sign-vectors.json, computed from
+/// The team's shared signing vectors, computed from
 /// Bitunix's documented algorithm, reproduced exactly.
 struct BitunixSignatureTests {
     struct Vector: Decodable, Sendable, CustomTestStringConvertible {
@@ -19,7 +19,7 @@ struct BitunixSignatureTests {
         var testDescription: String { "\(apiKey) \(queryString)" }
     }
 
-    /// A copy of ../shared/bitunix-sign-vectors.json, so the tests run in any clone.
+    /// A copy of the team's shared signing vectors, so the tests run in any clone.
     static let path = Fixture.path("bitunix-sign-vectors.json")
 
     static let vectors: [Vector] = {

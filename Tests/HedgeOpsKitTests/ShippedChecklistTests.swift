@@ -5,7 +5,7 @@ import Testing
 
 /// The shipped checklist must hold every item of the seed, in its order and words.
 struct ShippedChecklistTests {
-    /// A copy of ../shared/seed/000_ad435f30ae29ab4c.txt, so the test runs in any clone.
+    /// A copy of the team's Markdown checklist, so the test runs in any clone.
     static let seedPath = Fixture.path("seed-checklist.md")
 
     @Test func theShippedChecklistIsValid() throws {

@@ -1,4 +1,4 @@
-/// The seed's load-test procedure as typed data: every item of the Markdown
+/// The team's load-test checklist as typed data: every item of the Markdown
 /// checklist, in its order and words, plus what hedgeops needs to check it.
 public struct Checklist: Sendable {
     /// The file it was read from, as given (for messages).
@@ -45,7 +45,7 @@ public struct ChecklistSection: Sendable {
 /// One line of the checklist an operator ticks, with how hedgeops checks it.
 public struct ChecklistItem: Sendable {
     public var id: String
-    /// The seed's wording.
+    /// The checklist's own wording.
     public var title: String
     /// A failed required item stops the run; an optional one only warns.
     public var required: Bool
@@ -320,7 +320,7 @@ public struct FailureHint: Sendable {
     public var hint: String
 }
 
-/// The seed's "Results Documentation" sheet.
+/// The checklist's "Results Documentation" sheet.
 public struct ResultsSheet: Sendable {
     public var title: String
     public var summary: [SummaryLine]

@@ -533,7 +533,7 @@ struct ChecklistBuilder {
         return nil
     }
 
-    /// SPEC §4.1 holds in every checklist: the gate cannot be left out.
+    /// The TESTNET rule holds in every checklist: the gate cannot be left out.
     private func checkHasGate(_ checklist: Checklist, _ top: MapView) {
         let gates = checklist.items.filter { if case .testnetGate = $0.kind { return true } else { return false } }
         if gates.isEmpty {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Bitunix's request signature (SPEC §8): two rounds of plain SHA-256, not
+/// Bitunix's request signature: two rounds of plain SHA-256, not
 /// HMAC. hedgeops signs its credential check with it; the mock TESTNET API
 /// verifies with the same code.
 public enum BitunixSignature {

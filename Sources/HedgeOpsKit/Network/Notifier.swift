@@ -1,6 +1,6 @@
 import Foundation
 
-/// Webhook notifications (SPEC §8): a JSON POST, with a Slack-compatible
+/// Webhook notifications: a JSON POST, with a Slack-compatible
 /// `text`, when a checkpoint is recorded, a projection crosses the
 /// threshold, the log goes silent, the run crashes or ends. Delivery runs on
 /// its own thread with retries: a failing webhook never blocks sampling or

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The seed's `data/load_test/`: exists (or is created with --fix), is a
+/// The checklist's `data/load_test/`: exists (or is created with --fix), is a
 /// directory, is writable (proved by writing a probe), has free space.
 enum LogDirectoryCheck {
     static func check(_ spec: LogDirSpec, context: PreflightContext, fix: String?) -> Finding {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The pre-flight's network items (SPEC §8): reachability with latency and
+/// The pre-flight's network items: reachability with latency and
 /// clock skew, and a signed read-only credential check. Every URL passes the
 /// TESTNET gate before a connection is attempted.
 enum NetworkCheck {

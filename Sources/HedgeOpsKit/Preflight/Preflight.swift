@@ -99,7 +99,7 @@ public struct PreflightReport: Sendable {
     /// Every required check passed and the gate let the run through.
     public var ok: Bool { gate.allowed && !items.contains { $0.required && $0.status == .fail } }
 
-    /// SPEC §2: 0 all required passed, 1 a required check failed, 3 gate refused (3 wins over 1).
+    /// 0 all required passed, 1 a required check failed, 3 gate refused (3 wins over 1).
     public var exitCode: Int32 {
         if !gate.allowed { return ExitCode.testnetRefused }
         return ok ? ExitCode.success : ExitCode.failed
@@ -108,7 +108,7 @@ public struct PreflightReport: Sendable {
     public func count(_ status: CheckStatus) -> Int { items.filter { $0.status == status }.count }
 }
 
-/// The exit codes every command shares (SPEC §2).
+/// The exit codes every command shares.
 public enum ExitCode {
     public static let success: Int32 = 0
     public static let failed: Int32 = 1

@@ -1,9 +1,9 @@
 import Foundation
 
-/// The seed's results sheet, filled in from what was recorded: "Metrics to
+/// The checklist's results sheet, filled in from what was recorded: "Metrics to
 /// Track", "Results Documentation" with its Summary block, every criterion,
 /// the trend, the parameters, what the operator confirmed, and the TESTNET
-/// evidence. A FAIL says FAIL in every place the seed has a Pass/Fail blank.
+/// evidence. A FAIL says FAIL in every place the checklist has a Pass/Fail blank.
 public enum ReportRenderer {
     public static func markdown(_ record: RunRecord, signer: String? = nil) -> String {
         var out: [String] = []
@@ -194,7 +194,7 @@ public enum ReportRenderer {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// The seed's Summary lines ("Memory Leak: PASS/FAIL"), from the checklist's mapping.
+    /// The checklist's Summary lines ("Memory Leak: PASS/FAIL"), from the checklist's mapping.
     static func summaryLines(_ record: RunRecord) -> [String] {
         let byID = Dictionary(
             uniqueKeysWithValues: record.criteria.compactMap { c in (c["id"] as? String).map { ($0, c) } })

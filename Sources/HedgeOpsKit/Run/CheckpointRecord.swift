@@ -1,4 +1,4 @@
-/// Memory and state at one hour mark (SPEC §6). A checkpoint that could not
+/// Memory and state at one hour mark. A checkpoint that could not
 /// be taken on time is `missed`, with the nearest later value if any.
 public struct CheckpointRecord: Sendable {
     public var hour: Double

@@ -2,7 +2,7 @@ import CSpawnShim
 import Foundation
 import Synchronization
 
-/// A child launched the way the executor must be (SPEC §6, REFERENCE): in
+/// A child launched the way the executor must be: in
 /// its own process group, so it outlives a dead hedgeops and can be stopped
 /// as a tree; with default signal dispositions and an empty signal mask, so
 /// an inherited ignored or blocked SIGINT cannot silently defeat the

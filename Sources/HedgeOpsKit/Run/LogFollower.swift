@@ -141,7 +141,7 @@ public final class LogFollower {
         return events
     }
 
-    /// The seed's report block: a header line, then `Key: value` lines until a blank one.
+    /// The load-test script's report block: a header line, then `Key: value` lines until a blank one.
     private func collectReport(_ line: String) {
         if line.hasPrefix("=== Load Test Report (After ") {
             reportLines = [line]

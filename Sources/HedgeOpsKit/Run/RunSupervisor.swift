@@ -19,7 +19,7 @@ public enum RunEnd: String, Sendable {
 /// Launches the checklist's run and supervises it to a verdict: samples the
 /// process tree on a fixed monotonic schedule, follows the log, records
 /// checkpoints, stops the child gracefully at the end, judges the criteria.
-/// Every fact goes to the journal before it is shown (SPEC §4.3).
+/// Every fact goes to the journal before it is shown.
 public final class RunSupervisor: @unchecked Sendable {
     public struct Options: Sendable {
         public var checklist: Checklist
@@ -531,7 +531,7 @@ public final class RunSupervisor: @unchecked Sendable {
         }
     }
 
-    /// SIGINT to the group (the seed's script writes its final report), then
+    /// SIGINT to the group (the load-test script writes its final report), then
     /// SIGTERM, then SIGKILL.
     @discardableResult
     private func stopChild() -> ChildProcess.Termination? {

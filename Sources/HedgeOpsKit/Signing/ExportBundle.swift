@@ -1,6 +1,6 @@
 import Foundation
 
-/// The sign-off bundle (SPEC §7): results, report, chart, samples, journal,
+/// The sign-off bundle: results, report, chart, samples, journal,
 /// checklist, the executor log around every error and reconnect, a MANIFEST
 /// of SHA-256 digests (`sha256sum -c MANIFEST` reads it), and signatures of
 /// results.json and of the MANIFEST.

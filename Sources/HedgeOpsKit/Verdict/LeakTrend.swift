@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where memory is heading, shown at every checkpoint so an operator learns
-/// at hour 2 that hour 8 will fail (SPEC §6).
+/// at hour 2 that hour 8 will fail.
 public struct LeakTrend: Sendable {
     /// Least-squares slope over every sample after warm-up, MB per hour.
     public var slopeMBPerHour: Double

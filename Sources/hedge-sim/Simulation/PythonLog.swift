@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes records the way the seed's script configures Python logging:
+/// Writes records the way the load-test script configures Python logging:
 /// `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, to the log file
 /// and to stderr (its FileHandler and StreamHandler), each record flushed.
 final class PythonLog {

@@ -3,7 +3,7 @@ import Foundation
 /// Set from the SIGINT handler; read by the tick loop.
 nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
 
-/// Behaves like the seed's `load_test_8h.py` driving a Bitunix HEDGE executor:
+/// Behaves like the load-test script `load_test_8h.py` driving a Bitunix HEDGE executor:
 /// ticks, adaptive limit orders, WebSocket drops, errors, the hourly report
 /// block, and real memory following the scenario. Time runs `timeScale`
 /// times faster than the wall clock.
@@ -31,7 +31,7 @@ final class Simulator {
     private let startMonotonic: Double
     private var simulatedSeconds = 0.0
 
-    // The seed's LoadTestMetrics, kept as running figures so memory stays flat.
+    // The load-test script's LoadTestMetrics, kept as running figures so memory stays flat.
     private var ordersPlaced = 0
     private var ordersModified = 0
     private var wsReconnects = 0
@@ -180,7 +180,7 @@ final class Simulator {
         }
     }
 
-    /// The seed's `LoadTestMetrics.report()`, word for word.
+    /// The load-test script's `LoadTestMetrics.report()`, word for word.
     private func report() {
         let elapsed = simulatedSeconds / 3600
         let first = firstSample ?? lastSample

@@ -24,7 +24,7 @@ final class RunPresenter: @unchecked Sendable {
     }
 
     /// Terminal output runs on its own queue: a terminal paused with Ctrl-S
-    /// (or a stalled pipe) must never hold up sampling (SPEC §4.5).
+    /// (or a stalled pipe) must never hold up sampling.
     private let output = DispatchQueue(label: "hedgeops.presenter")
 
     func show(_ event: RunEvent) {
