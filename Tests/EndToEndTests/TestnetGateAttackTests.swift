@@ -86,6 +86,16 @@ struct TestnetGateAttackTests {
         return workspace.path + "/edited.yaml"
     }
 
+    /// The demo checklist with a run parameter that sets the executor's BITUNIX_REST_URL.
+    static func restURLParameterChecklist(_ workspace: Workspace) throws -> String {
+        try editedChecklist(workspace) {
+            $0.replacingOccurrences(
+                of: "          - { name: symbol,",
+                with: "          - { name: rest_url, title: REST, type: string, default: \"http://127.0.0.1:18080\", "
+                    + "env: BITUNIX_REST_URL }\n          - { name: symbol,")
+        }
+    }
+
     /// One way around the gate that the first attack found, as the environment
     /// variables it sets and the arguments it adds.
     struct Attack: CustomTestStringConvertible, Sendable {
@@ -196,12 +206,7 @@ struct TestnetGateAttackTests {
     @Test func aParameterCannotHandTheExecutorTheLiveHost() throws {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
-        let path = try Self.editedChecklist(workspace) {
-            $0.replacingOccurrences(
-                of: "          - { name: symbol,",
-                with: "          - { name: rest_url, title: REST, type: string, default: \"http://127.0.0.1:18080\", "
-                    + "env: BITUNIX_REST_URL }\n          - { name: symbol,")
-        }
+        let path = try Self.restURLParameterChecklist(workspace)
         let traced = try Self.traced(
             ["verify-env", "--checklist", path, "--set", "rest_url=https://fapi.bitunix.com"],
             environment: Self.environment, in: workspace.path)
@@ -223,12 +228,7 @@ struct TestnetGateAttackTests {
     @Test func aParameterSetInTheSessionIsJudgedBeforeTheLaunchConfirmation() throws {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
-        let path = try Self.editedChecklist(workspace) {
-            $0.replacingOccurrences(
-                of: "          - { name: symbol,",
-                with: "          - { name: rest_url, title: REST, type: string, default: \"http://127.0.0.1:18080\", "
-                    + "env: BITUNIX_REST_URL }\n          - { name: symbol,")
-        }
+        let path = try Self.restURLParameterChecklist(workspace)
         var environment = Self.environment
         environment.merge(try RunTests.sessionEnvironment(workspace)) { $1 }
         let script = "y\ny\ny\nset rest_url https://fapi.bitunix.com\nlaunch\nquit\n"
