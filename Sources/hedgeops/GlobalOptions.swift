@@ -85,8 +85,16 @@ func launchToVerdict(
 ) throws -> (supervisor: RunSupervisor, results: RunResultsDocument) {
     let lock = try acquireRunLock(options.dataDirectory, terminal: terminal)
     let supervisor = RunSupervisor(options: options, onEvent: { presenter.show($0) })
+    try launching(terminal) { try supervisor.launch(preflight: preflight) }
+    defer { presenter.flush() }
+    return (supervisor, try superviseToVerdict(supervisor, lock: lock, terminal: terminal))
+}
+
+/// Runs a launch, turning its failure into what the operator reads and the
+/// exit code: 3 when the TESTNET gate refused at the last moment, else 1.
+func launching(_ terminal: Terminal, _ body: () throws -> Void) throws {
     do {
-        try supervisor.launch(preflight: preflight)
+        try body()
     } catch let refused as TestnetRefused {
         terminal.error("error: \(refused)")
         throw ExitCode(ExitCode.testnetRefused)
@@ -94,8 +102,6 @@ func launchToVerdict(
         terminal.error("error: could not launch the run: \(error)")
         throw ExitCode(ExitCode.failed)
     }
-    defer { presenter.flush() }
-    return (supervisor, try superviseToVerdict(supervisor, lock: lock, terminal: terminal))
 }
 
 /// One run at a time per data directory: the lock, or the reason why not

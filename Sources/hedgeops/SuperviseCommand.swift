@@ -72,15 +72,9 @@ struct SuperviseCommand: ParsableCommand {
             onEvent: { presenter.show($0) })
         terminal.out("hedgeops supervise (pid \(getpid())) takes the run in \(folder)")
         if continueFolder != nil {
-            do {
+            try launching(terminal) {
                 try supervisor.continuePrepared(folder: folder)
                 try supervisor.start()
-            } catch let refused as TestnetRefused {
-                terminal.error("error: \(refused)")
-                throw ExitCode(ExitCode.testnetRefused)
-            } catch {
-                terminal.error("error: could not launch the run: \(error)")
-                throw ExitCode(ExitCode.failed)
             }
         } else {
             do {

@@ -43,13 +43,7 @@ public final class RunLock {
         }
         self.path = path
         self.fd = fd
-        // Ours now: record who holds it. A failure to write (disk full) does
-        // not weaken the lock, only the message another process would show.
-        let me = getpid()
-        let mine = Array("\(me) \(ProcessSampler.startTime(of: me) ?? 0)\n".utf8)
-        if ftruncate(fd, 0) == 0 {
-            _ = mine.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        }
+        recordOwner()
     }
 
     /// Takes over a lock handed down as descriptor `fd` by the process that
@@ -68,6 +62,12 @@ public final class RunLock {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         self.path = path
         self.fd = fd
+        recordOwner()
+    }
+
+    /// Ours now: records who holds it. A failure to write (disk full) does
+    /// not weaken the lock, only the message another process would show.
+    private func recordOwner() {
         let me = getpid()
         let record = Array("\(me) \(ProcessSampler.startTime(of: me) ?? 0)\n".utf8)
         if ftruncate(fd, 0) == 0 {
