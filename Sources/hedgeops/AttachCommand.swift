@@ -43,7 +43,7 @@ struct AttachCommand: ParsableCommand {
             terminal: terminal)
         _ = session.eventHandler(
             RunPresenter(terminal: terminal, timeScale: status.timeScale, durationHours: status.plannedHours))
-        _ = client.send(.record(type: "attach", fields: [:]))
+        _ = client.send(.record(.attach))
         terminal.out(
             "attached to run \(status.runID), supervised by hedgeops pid \(status.supervisorPID) since "
                 + "\(status.supervisingSince)")

@@ -36,7 +36,7 @@ struct ResumeCommand: ParsableCommand {
         let terminal = Terminal()
         let folder = try global.runFolder(target, terminal: terminal)
         // The checklist the run was launched with, unless one is named.
-        let recorded = try? JournalReader(path: folder + "/journal.jsonl").events.first?["checklist"] as? String
+        let recorded = (try? RunReader(folder: folder))?.session?.checklist
         let checklistPath = global.checklist ?? recorded ?? global.checklistPath
         let checklist = try GlobalOptions.loadChecklist(path: checklistPath, named: true, terminal: terminal)
         // The lock of the data directory the run lives in, even when the run is named by a folder elsewhere.

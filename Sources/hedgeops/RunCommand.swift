@@ -125,7 +125,7 @@ final class SignalHandling {
             source.setEventHandler { [weak self] in
                 guard let self else { return }
                 if number == SIGHUP {
-                    supervisor.record("signal", ["signal": "SIGHUP", "action": "ignored; the run goes on"])
+                    supervisor.record(.signal(.init(signal: "SIGHUP", action: "ignored; the run goes on")))
                     return
                 }
                 self.lock.lock()

@@ -81,7 +81,7 @@ struct DiskFullTests {
         for _ in 0..<400 where launch == nil {
             usleep(50_000)
             folder = ((try? FileManager.default.contentsOfDirectory(atPath: runs))?.first).map { runs + "/" + $0 } ?? ""
-            launch = (try? JournalReader(path: folder + "/journal.jsonl"))?.events.first {
+            launch = (try? RawJournal(path: folder + "/journal.jsonl"))?.events.first {
                 $0["type"] as? String == "launch"
             }
         }
@@ -108,7 +108,7 @@ struct DiskFullTests {
         #expect(stdout.contains("VERDICT"), "\(all)")
         #expect(all.contains("journal writes work again"), "\(all)")
 
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         #expect(journal.isValid, "\(String(describing: journal.problem))")
         #expect(journal.tornTail == nil)
         let types = journal.events.compactMap { $0["type"] as? String }
@@ -203,7 +203,7 @@ struct ImmutableFolderTests {
             + ((try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "")
         #expect(end == .exited(0) || end == .exited(1), "\(String(describing: end)): \(all)")
         #expect(all.contains("JOURNAL WRITE FAILED") && all.contains("journal writes work again"), "\(all)")
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         #expect(journal.isValid && journal.tornTail == nil, "\(String(describing: journal.problem))")
         let types = journal.events.compactMap { $0["type"] as? String }
         #expect(types.filter { $0 == "verdict" }.count == 1)

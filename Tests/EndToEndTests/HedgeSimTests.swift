@@ -14,14 +14,14 @@ struct HedgeSimTests {
         return (run, workspace)
     }
 
-    @Test func healthyRunsEightHoursWithTheSeedsReportBlocks() throws {
+    @Test func healthyRunsEightHoursWithTheScriptsReportBlocks() throws {
         let (run, _) = try run("healthy")
         #expect(run.termination == .exited(0), "\(run.stderr.suffix(500))")
         let log = run.log
         #expect(log.records.first?.message.hasPrefix("Connecting to") == true)
         #expect(log.count("8-hour load test started") == 1)
         let reports = log.reports
-        // Hourly at 1…8, then the final one from the script's `finally:` (as the seed does).
+        // Hourly at 1…8, then the final one from the script's `finally:` (as the load-test script does).
         #expect(reports.map(\.hours) == [1, 2, 3, 4, 5, 6, 7, 8, 8])
         let last = try #require(reports.last)
         #expect(last.int("Orders Placed") == log.count("Order placed:"))
@@ -52,7 +52,7 @@ struct HedgeSimTests {
         let byHour = Dictionary(run.log.reports.map { ($0.hours, $0) }, uniquingKeysWith: { first, _ in first })
         let hour1 = try #require(byHour[1]?.megabytes("Current"))
         let hour4 = try #require(byHour[4])
-        // The seed's Leak Check compares with the first sample (hour 0): FAIL by hour 4.
+        // The load-test script's Leak Check compares with the first sample (hour 0): FAIL by hour 4.
         #expect(hour4.fields["Leak Check"] == "FAIL")
         // Against hour 1 (1.15×) hour 4 (1.6×) is about 1.39×.
         #expect(try #require(hour4.megabytes("Current")) / hour1 > 1.3)

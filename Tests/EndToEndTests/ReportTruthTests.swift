@@ -60,7 +60,7 @@ struct ReportTruthTests {
         #expect(run.report.contains("- Automatic, `venv`: yes, by --yes at launch"), "\(run.report)")
         #expect(!run.report.contains("- Operator, "))
         #expect(run.report.contains("- Hourly items: not reviewed by an operator"))
-        let events = try JournalReader(path: run.folder + "/journal.jsonl").events
+        let events = try RawJournal(path: run.folder + "/journal.jsonl").events
         let answers = events.filter { $0["type"] as? String == "answer" }
         #expect(!answers.isEmpty && answers.allSatisfy { $0["source"] as? String == "--yes at launch" })
     }
@@ -92,7 +92,7 @@ struct ReportTruthTests {
         #expect(result.stdout.contains("not launched: fix the parameters above"), "\(result.all)")
         #expect(!result.stdout.contains("type `launch` to start it"), "no launch on a value the check refused")
         let folder = try #require(try RunTests.runFolder(workspace))
-        let events = try JournalReader(path: folder + "/journal.jsonl").events
+        let events = try RawJournal(path: folder + "/journal.jsonl").events
         let again = events.filter { $0["type"] as? String == "check" && $0["at_launch"] as? Bool == true }
         #expect(again.contains { $0["id"] as? String == "log-level" && $0["status"] as? String == "fail" })
         #expect(!events.contains { $0["type"] as? String == "launch" })

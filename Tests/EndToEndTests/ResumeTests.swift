@@ -43,7 +43,7 @@ struct ResumeTests {
         }
         #expect(phase == "running", "a supervised run is not unsupervised")
         let folder = try #require(try RunTests.runFolder(workspace))
-        let session = try #require(try JournalReader(path: folder + "/journal.jsonl").events.first)
+        let session = try #require(try RawJournal(path: folder + "/journal.jsonl").events.first)
         #expect(session["hedgeops_pid"] as? Int == Int(process.pid))
         #expect(session["hedgeops_start_time"] as? Int != nil)
         #expect(session["working_directory"] as? String == workspace.path)
@@ -65,7 +65,7 @@ struct ResumeTests {
         #expect(resumed.exitCode == 0, "\(resumed.all)")
         #expect(resumed.stdout.contains("a torn last line"))
         #expect(resumed.stdout.contains("VERDICT: PASS"))
-        let journal = try JournalReader(path: journalPath)
+        let journal = try RawJournal(path: journalPath)
         #expect(journal.isValid, "\(String(describing: journal.problem))")
         #expect(journal.tornTail == nil)
         let types = journal.events.compactMap { $0["type"] as? String }
@@ -102,7 +102,7 @@ struct ResumeTests {
     /// end nobody saw is not "no crash": both are inconclusive, so no PASS.
     @Test func aRunResumedAfterItsEndWithTheLastCheckpointsMissedIsNotAPass() throws {
         let (workspace, folder, _) = try killedRun(extraWait: 4)  // killed between hours 4 and 5
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         let pid = try #require(journal.events.first { $0["type"] as? String == "launch" }?["pid"] as? Int)
         // The executor runs its 8 hours and ends by itself, unwatched.
         // (A zombie left for a parent that never reaps it is as ended as a reaped one.)
@@ -149,14 +149,14 @@ struct ResumeTests {
         let forced = try Binary.run(
             ["resume", "--checklist", copy, "--force"], environment: RunTests.environment, in: workspace.path)
         #expect(forced.exitCode == 0, "\(forced.all)")
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         let resume = try #require(journal.events.first { $0["type"] as? String == "resume" })
         #expect(resume["forced"] as? Bool == true)
     }
 
     @Test func anExecutorThatDiedWhileUnsupervisedIsACrash() throws {
         let (workspace, folder, _) = try killedRun()
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         let pid = try #require(journal.events.first { $0["type"] as? String == "launch" }?["pid"] as? Int)
         kill(-Int32(pid), SIGKILL)
         Thread.sleep(forTimeInterval: 0.3)
@@ -173,7 +173,7 @@ struct ResumeTests {
     @Test func oneAlteredByteIsReportedAtItsLine() throws {
         let (workspace, folder, _) = try killedRun()
         let path = folder + "/journal.jsonl"
-        let launch = try JournalReader(path: path).events.first { $0["type"] as? String == "launch" }
+        let launch = try RawJournal(path: path).events.first { $0["type"] as? String == "launch" }
         let pid = try #require(launch?["pid"] as? Int)
         // Nobody resumes a changed journal: stop the orphaned executor at the end.
         defer { kill(-Int32(pid), SIGKILL) }

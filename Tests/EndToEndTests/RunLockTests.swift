@@ -18,7 +18,7 @@ struct RunLockTests {
     static func launched(_ workspace: Workspace) throws -> String {
         for _ in 0..<600 {
             if let folder = try RunTests.runFolder(workspace),
-                let journal = try? JournalReader(path: folder + "/journal.jsonl"),
+                let journal = try? RawJournal(path: folder + "/journal.jsonl"),
                 journal.events.contains(where: { $0["type"] as? String == "launch" })
             {
                 return folder
@@ -68,7 +68,7 @@ struct RunLockTests {
         // Stop the live run; its journal is one supervisor's, whole and valid.
         live.signalGroup(SIGINT)
         #expect(live.wait(timeout: 60) == .exited(4))
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         #expect(journal.isValid, "\(String(describing: journal.problem))")
         let types = journal.events.compactMap { $0["type"] as? String }
         #expect(types.filter { $0 == "verdict" }.count == 1)

@@ -54,7 +54,7 @@ struct RunTests {
         var workspace: Workspace
         var folder: String
         var results: [String: Any]
-        var journal: JournalReader
+        var journal: RawJournal
 
         func criterion(_ id: String) -> [String: Any]? {
             (results["criteria"] as? [[String: Any]])?.first { $0["id"] as? String == id }
@@ -84,7 +84,7 @@ struct RunTests {
         let results = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return Finished(
             result: result, workspace: workspace, folder: folder, results: results,
-            journal: try JournalReader(path: folder + "/journal.jsonl"))
+            journal: try RawJournal(path: folder + "/journal.jsonl"))
     }
 
     @Test func healthyPassesWithEveryCheckpointAndAValidJournal() throws {
@@ -105,7 +105,7 @@ struct RunTests {
         #expect(run.events("launch").count == 1)
         #expect(run.events("sample").count > 100)
         #expect(run.events("verdict").first?["verdict"] as? String == "PASS")
-        // The seed's script under SIGINT: the final report, then death by SIGINT, a normal end.
+        // The load-test script under SIGINT: the final report, then death by SIGINT, a normal end.
         let end = try #require(run.results["end"] as? [String: Any])
         #expect(end["kind"] as? String == "normal")
         let journalText = try String(contentsOfFile: run.folder + "/journal.jsonl", encoding: .utf8)
@@ -223,7 +223,7 @@ struct RunTests {
         defer { process.signalGroup(SIGKILL) }
         Thread.sleep(forTimeInterval: 3)
         let folder = try #require(try Self.runFolder(workspace))
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         let pid = try #require(journal.events.first { $0["type"] as? String == "launch" }?["pid"] as? Int)
         kill(process.pid, SIGHUP)
         Thread.sleep(forTimeInterval: 0.3)
@@ -231,7 +231,7 @@ struct RunTests {
         kill(process.pid, SIGINT)
         #expect(process.wait(timeout: 30) == .exited(4))
         #expect(kill(Int32(pid), 0) != 0, "the executor was stopped")
-        let after = try JournalReader(path: folder + "/journal.jsonl")
+        let after = try RawJournal(path: folder + "/journal.jsonl")
         #expect(after.isValid)
         let types = after.events.compactMap { $0["type"] as? String }
         #expect(types.contains("signal"))
@@ -287,7 +287,7 @@ struct AnswersFileTests {
             environment: RunTests.environment, in: workspace.path)
         #expect(run.exitCode == 0 || run.exitCode == 1, "\(run.all)")
         let folder = try #require(try RunTests.runFolder(workspace))
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         let answers = Dictionary(
             uniqueKeysWithValues: journal.events.filter { $0["type"] as? String == "answer" }.compactMap { event in
                 (event["id"] as? String).map { ($0, event["answer"] as? String ?? "") }

@@ -111,7 +111,7 @@ struct SecretLeakTests {
         let folder = try #require(try RunTests.runFolder(workspace))
         let journal = try String(contentsOfFile: folder + "/journal.jsonl", encoding: .utf8)
         #expect(Self.leaks(in: journal).isEmpty, "in the journal: \(Self.leaks(in: journal))")
-        let events = try JournalReader(path: folder + "/journal.jsonl").events
+        let events = try RawJournal(path: folder + "/journal.jsonl").events
         #expect(!events.contains { $0["type"] as? String == "parameter_set" }, "a refused value is not recorded")
         let notes = events.filter { $0["type"] as? String == "note" }.compactMap { $0["text"] as? String }
         #expect(notes.contains("rotated key [redacted BITUNIX_API_SECRET]"), "\(notes)")

@@ -52,7 +52,7 @@ struct SessionPtyTests {
         let output = (try? String(contentsOfFile: workspace.path + "/driver.out", encoding: .utf8)) ?? ""
         let screen = (try? String(contentsOfFile: workspace.path + "/screen.txt", encoding: .utf8)) ?? ""
         #expect(ended == .exited(0), "\(output.suffix(800))\n--- screen ---\n\(screen.suffix(1500))")
-        let events = try JournalReader(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
+        let events = try RawJournal(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
         let notes = events.filter { $0["type"] as? String == "note" }.compactMap { $0["text"] as? String }
         #expect(notes == ["Müller prüft ✓ für Stunde 1"], "UTF-8 intact")
         #expect(events.contains { $0["type"] as? String == "launch" })

@@ -111,7 +111,7 @@ struct SessionTerminalTests {
 
         let folder = try #require(try RunTests.runFolder(workspace))
         #expect(FileManager.default.fileExists(atPath: folder + "/report.md"), "`report` wrote it")
-        let events = try JournalReader(path: folder + "/journal.jsonl").events
+        let events = try RawJournal(path: folder + "/journal.jsonl").events
         func answers(_ hour: Double) -> Set<String> { Self.answers(hour, in: events) }
         #expect(answers(1) == ["confirmed by operator"])
         #expect(answers(2) == ["flagged: ws reconnected once"])
@@ -175,7 +175,7 @@ struct SessionTerminalTests {
             screen.split(separator: "\n").first { $0.hasPrefix("  hedgeops verify ") })
         let arguments = bundleLine.split(separator: " ").dropFirst().map(String.init)
         #expect(try Binary.run(arguments, in: workspace.path).exitCode == 0)
-        let events = try JournalReader(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
+        let events = try RawJournal(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
         let answers = events.filter { $0["type"] as? String == "answer" }
         #expect(answers.count == 3 && answers.allSatisfy { $0["source"] as? String == "operator" })
     }
@@ -240,7 +240,7 @@ struct SessionTerminalTests {
         #expect(last.stdout.contains("VERDICT: PASS"), "\(last.all)")
 
         let folder = try #require(try RunTests.runFolder(workspace))
-        let events = try JournalReader(path: folder + "/journal.jsonl").events
+        let events = try RawJournal(path: folder + "/journal.jsonl").events
         func answers(_ hour: Double) -> Set<String> { Self.answers(hour, in: events) }
         #expect(answers(1) == ["confirmed by operator"])
         // The flag is the item's it names; the hour's other items are confirmed.

@@ -6,7 +6,7 @@ import Testing
 struct SessionTests {
     func journal(_ workspace: Workspace) throws -> [[String: Any]] {
         let folder = try #require(try RunTests.runFolder(workspace))
-        return try JournalReader(path: folder + "/journal.jsonl").events
+        return try RawJournal(path: folder + "/journal.jsonl").events
     }
 
     @Test func aScriptedSessionRecordsEveryAnswerAndMarksUnansweredHours() throws {

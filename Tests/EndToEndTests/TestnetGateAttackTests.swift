@@ -254,7 +254,7 @@ struct TestnetGateAttackTests {
         #expect(text.contains("not launched: the TESTNET gate refuses the values in force"), "\(text)")
         #expect(!text.contains("type `launch` to start it"), "no confirmation is offered on the live host")
         let folder = try #require(try RunTests.runFolder(workspace))
-        let events = try JournalReader(path: folder + "/journal.jsonl").events
+        let events = try RawJournal(path: folder + "/journal.jsonl").events
         #expect(!events.contains { $0["type"] as? String == "launch" })
         let escapes = Self.contacts(in: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "").filter {
             $0.leavesLoopback || $0.port == 53
@@ -313,7 +313,7 @@ struct TestnetGateAttackTests {
         // The gate let it through (3 would be a refusal); the verdict is not the point here.
         #expect([0, 1].contains(run.exitCode), "\(run.all)")
         let folder = try #require(try RunTests.runFolder(workspace))
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         let gate = try #require(journal.events.first { $0["type"] as? String == "testnet_gate" })
         #expect(gate["resolve_overrides"] as? [String] == ["testnet.localhost:\(port) -> 127.0.0.1"])
     }

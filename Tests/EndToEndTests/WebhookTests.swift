@@ -24,7 +24,7 @@ struct WebhookTests {
         #expect(receiver.requests >= bodies.count + 2, "the first two answers were 500 and were retried")
         // Deliveries are in the journal, and the journal still matches results.json.
         let folder = try #require(try RunTests.runFolder(workspace))
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         #expect(journal.events.contains { $0["type"] as? String == "notified" && ($0["attempts"] as? Int ?? 0) > 1 })
         let status = try Binary.run(["status"], environment: env, in: workspace.path)
         #expect(status.exitCode == 0, "\(status.all)")
@@ -48,7 +48,7 @@ struct WebhookTests {
         let results = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         // Every checkpoint was recorded on time regardless.
         #expect((results["checkpoints"] as? [[String: Any]])?.filter { $0["missed"] as? Bool == false }.count == 6)
-        let journal = try JournalReader(path: folder + "/journal.jsonl")
+        let journal = try RawJournal(path: folder + "/journal.jsonl")
         #expect(journal.events.contains { $0["type"] as? String == "notify_failed" })
     }
 }

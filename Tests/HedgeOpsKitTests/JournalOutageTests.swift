@@ -56,14 +56,14 @@ struct JournalOutageTests {
         defer { unlink(path) }
         let disk = FillingDisk()
         let journal = try Journal(creating: path, backlogCapacity: 5, retryInterval: 0, io: disk.io)
-        try journal.append("session", ["run_id": "r1"], durable: true)
+        try journal.append(.note(.init(text: "r1")), durable: true)
 
         // The disk fills in the middle of the next line.
         disk.fill(leaving: 40)
-        #expect(throws: JournalHeld.self) { try journal.append("checkpoint", ["hour": 1], durable: true) }
+        #expect(throws: JournalHeld.self) { try journal.append(.warning(.init(message: "hour 1")), durable: true) }
         #expect(disk.truncations == 1)
         for index in 0..<10 {
-            #expect(throws: JournalHeld.self) { try journal.append("sample", ["n": .int(index)]) }
+            #expect(throws: JournalHeld.self) { try journal.append(.sample(.init(hour: Double(index), rssMB: 1))) }
         }
         let during = try JournalReader(path: path)
         #expect(
@@ -75,22 +75,25 @@ struct JournalOutageTests {
 
         // Space returns: everything held is written, in order, then the gap.
         disk.free()
-        try journal.append("verdict", ["verdict": "PASS"], durable: true)
+        try journal.append(.logResumed, durable: true)
         #expect(journal.heldCount == 0 && journal.outage == nil)
         let after = try JournalReader(path: path)
         #expect(after.isValid, "\(String(describing: after.problem))")
         #expect(after.tornTail == nil)
-        let types = after.events.compactMap { $0["type"] as? String }
-        #expect(types == ["session", "checkpoint"] + Array(repeating: "sample", count: 5) + ["verdict", "write_gap"])
-        #expect(after.events.compactMap { $0["n"] as? Int } == [5, 6, 7, 8, 9])
-        #expect(after.events.compactMap { $0["seq"] as? Int } == Array(1...types.count))
-        let gap = try #require(after.events.last)
-        #expect(gap["file"] as? String == URL(fileURLWithPath: path).lastPathComponent)
-        #expect(gap["reason"] as? String == "No space left on device")
-        #expect(gap["samples_held"] as? Int == 5)
-        #expect(gap["samples_dropped"] as? Int == 5)
-        #expect(gap["held"] as? [String: Int] == ["checkpoint": 1, "sample": 5, "verdict": 1])
-        #expect((gap["from"] as? String ?? "") <= (gap["to"] as? String ?? ""))
+        let types = after.events.map(\.type)
+        #expect(types == ["note", "warning"] + Array(repeating: "sample", count: 5) + ["log_resumed", "write_gap"])
+        #expect(after.events.compactMap { if case .sample(let s) = $0 { s.hour } else { nil } } == [5, 6, 7, 8, 9])
+        #expect(after.entries.map(\.seq) == Array(1...types.count))
+        guard case .writeGap(let gap)? = after.events.last else {
+            Issue.record("the last event is not the write gap")
+            return
+        }
+        #expect(gap.file == URL(fileURLWithPath: path).lastPathComponent)
+        #expect(gap.reason == "No space left on device")
+        #expect(gap.samplesHeld == 5)
+        #expect(gap.samplesDropped == 5)
+        #expect(gap.held == ["warning": 1, "sample": 5, "log_resumed": 1])
+        #expect(gap.from <= (gap.to ?? ""))
         #expect(journal.takeFinishedOutage()?.droppedCount == 5)
         #expect(journal.takeFinishedOutage() == nil)
     }
@@ -101,12 +104,12 @@ struct JournalOutageTests {
         let disk = FillingDisk()
         let journal = try Journal(creating: path, retryInterval: 0, io: disk.io)
         disk.fill(leaving: 0)
-        #expect(throws: JournalHeld.self) { try journal.append("session", [:], durable: true) }
+        #expect(throws: JournalHeld.self) { try journal.append(.attach, durable: true) }
         #expect(!journal.retryHeld())
         disk.free()
         #expect(journal.retryHeld())
-        let types = try JournalReader(path: path).events.compactMap { $0["type"] as? String }
-        #expect(types == ["session", "write_gap"])
+        let types = try JournalReader(path: path).events.map(\.type)
+        #expect(types == ["attach", "write_gap"])
     }
 
     @Test func aHalfLineThatCouldNotBeTakenBackAtOnceIsTakenBackBeforeTheNextWrite() throws {
@@ -114,20 +117,18 @@ struct JournalOutageTests {
         defer { unlink(path) }
         let disk = FillingDisk()
         let journal = try Journal(creating: path, retryInterval: 0, io: disk.io)
-        try journal.append("session", [:], durable: true)
+        try journal.append(.attach, durable: true)
         disk.fill(leaving: 10)
         disk.failTruncations(1)
-        #expect(throws: JournalHeld.self) { try journal.append("checkpoint", ["hour": 1], durable: true) }
+        #expect(throws: JournalHeld.self) { try journal.append(.warning(.init(message: "hour 1")), durable: true) }
         // For now the half line is there; nothing is written after it.
         #expect(try JournalReader(path: path).tornTail != nil)
-        #expect(throws: JournalHeld.self) { try journal.append("sample", ["n": 1]) }
+        #expect(throws: JournalHeld.self) { try journal.append(.sample(.init(hour: 1, rssMB: 1))) }
         disk.free()
-        try journal.append("verdict", [:], durable: true)
+        try journal.append(.logResumed, durable: true)
         let after = try JournalReader(path: path)
         #expect(after.isValid && after.tornTail == nil, "\(String(describing: after.problem))")
         #expect(
-            after.events.compactMap { $0["type"] as? String } == [
-                "session", "checkpoint", "sample", "verdict", "write_gap",
-            ])
+            after.events.map(\.type) == ["attach", "warning", "sample", "log_resumed", "write_gap"])
     }
 }

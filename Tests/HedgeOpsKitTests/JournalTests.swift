@@ -12,9 +12,9 @@ struct JournalTests {
         let path = scratch()
         defer { unlink(path) }
         let journal = try Journal(creating: path)
-        try journal.append("session", ["run_id": "r1"], durable: true)
-        try journal.append("sample", ["rss_mb": 68.5, "note": "quote \" and newline \n"])
-        try journal.append("verdict", ["verdict": "PASS"], durable: true)
+        try journal.append(.note(.init(text: "r1")), durable: true)
+        try journal.append(.sample(.init(hour: 0.5, rssMB: 68.5)))
+        try journal.append(.note(.init(text: "quote \" and newline \n")), durable: true)
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         // The rule a reviewer checks with five lines of any language.

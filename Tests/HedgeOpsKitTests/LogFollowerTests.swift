@@ -77,7 +77,7 @@ struct LogFollowerTests {
         #expect(follower.currentFile?.hasSuffix("load_test_9.log") == true)
     }
 
-    @Test func parsesTheSeedsReportBlock() throws {
+    @Test func parsesTheLoadTestScriptsReportBlock() throws {
         let follower = follower()
         try append(
             "load_test_1.log",

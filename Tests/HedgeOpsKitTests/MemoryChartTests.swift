@@ -17,6 +17,7 @@ struct MemoryChartTests {
         try csv.write(toFile: folder + "/samples.csv", atomically: true, encoding: .utf8)
         var results: [String: Any] = [
             "run_id": "r1", "verdict": "PASS", "planned_duration_s": 8 * 3600,
+            "checklist": ["path": "c.yaml", "sha256": "s", "id": "c"],
             "checkpoints": [["hour": 0, "rss_mb": 71.3, "window_start_h": 0.1, "window_end_h": 0.2]],
         ]
         results.merge(extra) { $1 }

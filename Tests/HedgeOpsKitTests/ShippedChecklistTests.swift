@@ -3,10 +3,10 @@ import Testing
 
 @testable import HedgeOpsKit
 
-/// The shipped checklist must hold every item of the seed, in its order and words.
+/// The shipped checklist must hold every item of the markdown, in its order and words.
 struct ShippedChecklistTests {
     /// A copy of the team's Markdown checklist, so the test runs in any clone.
-    static let seedPath = Fixture.path("seed-checklist.md")
+    static let markdownPath = Fixture.path("operators-checklist.md")
 
     @Test func theShippedChecklistIsValid() throws {
         let checklist = try ChecklistLoader.load(path: Fixture.shippedChecklist)
@@ -29,11 +29,11 @@ struct ShippedChecklistTests {
         #expect(checklist.endpoints.map(\.defaultURL).allSatisfy { $0.contains("fapi.bitunix.com") })
     }
 
-    /// Every `- [ ]` line and every bold line of the seed has a home, in order.
-    @Test func everySeedCheckboxIsInTheChecklistInOrder() throws {
+    /// Every `- [ ]` line and every bold line of the markdown has a home, in order.
+    @Test func everyCheckboxOfTheMarkdownIsInTheChecklistInOrder() throws {
         let checklist = try ChecklistLoader.load(path: Fixture.shippedChecklist)
-        let seed = try String(contentsOfFile: Self.seedPath, encoding: .utf8)
-        let boxes = seed.split(separator: "\n").filter { $0.hasPrefix("- [ ] ") }.map {
+        let markdown = try String(contentsOfFile: Self.markdownPath, encoding: .utf8)
+        let boxes = markdown.split(separator: "\n").filter { $0.hasPrefix("- [ ] ") }.map {
             normalise(String($0.dropFirst(6)))
         }
         #expect(boxes.count == 17)
@@ -47,7 +47,7 @@ struct ShippedChecklistTests {
                     normalise($0).hasPrefix(box) || normalise($0).contains(box)
                 })
             else {
-                Issue.record("seed item not found in order: \(box)")
+                Issue.record("markdown item not found in order: \(box)")
                 continue
             }
             cursor = found + 1
@@ -56,12 +56,12 @@ struct ShippedChecklistTests {
             "Memory Baseline (Hour 0)", "Memory Hour 1", "Memory Hour 2", "Memory Hour 4", "Memory Hour 6",
             "Memory Hour 8",
         ] {
-            #expect(checklist.monitoring.checkpoints.contains { $0.label == label } && seed.contains(label))
+            #expect(checklist.monitoring.checkpoints.contains { $0.label == label } && markdown.contains(label))
         }
-        for expected in checklist.monitoring.expectedBehavior { #expect(seed.contains(expected)) }
-        for hint in checklist.failureAnalysis { #expect(seed.contains("\(hint.title): \(hint.hint)")) }
-        #expect(seed.contains(checklist.monitoring.leakText))
-        #expect(seed.contains(checklist.status ?? "-"))
+        for expected in checklist.monitoring.expectedBehavior { #expect(markdown.contains(expected)) }
+        for hint in checklist.failureAnalysis { #expect(markdown.contains("\(hint.title): \(hint.hint)")) }
+        #expect(markdown.contains(checklist.monitoring.leakText))
+        #expect(markdown.contains(checklist.status ?? "-"))
     }
 
     private func normalise(_ text: String) -> String {

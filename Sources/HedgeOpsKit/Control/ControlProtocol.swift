@@ -15,13 +15,11 @@ public enum ControlRequest: Codable, Sendable, Equatable {
     /// Answers the hourly items waiting: confirmed, or flagged with a reason,
     /// for one item (by id) or for the hour as a whole.
     case answerHour(flag: String?, item: String?)
-    /// Something the client did that belongs in the record (`recheck`, `detach`).
-    case record(type: String, fields: [String: String])
+    /// Something the client did that belongs in the record (`recheck`,
+    /// `detach`, `attach`): only events whose ``JournalEvent/isClientRecord`` holds.
+    case record(JournalEvent)
     /// Stops the run gracefully, as a typed `abort` in the session does.
     case abort(reason: String)
-
-    /// Event types a client may record through `.record`; the rest are the supervisor's own.
-    public static let recordable: Set<String> = ["recheck", "detach", "attach"]
 }
 
 /// The supervisor's answer to one request.
@@ -71,13 +69,14 @@ public struct SupervisorStatus: Codable, Sendable, Equatable {
 /// What the supervisor tells every subscribed client, as it happens.
 public enum ControlEvent: Codable, Sendable, Equatable {
     case sample(LiveFigures)
-    /// A checkpoint as journalled (its JSON object).
-    case checkpoint(JSONValue, baselineMB: Double?, leakRatio: Double)
+    /// A checkpoint as journalled.
+    case checkpoint(CheckpointRecord, baselineMB: Double?, leakRatio: Double)
     case warning(String)
     /// Hourly items to answer, each with the figure measured for it at the checkpoint.
     case hourlyDue(hour: Double, items: [HourlyItemDue])
-    /// What a client recorded, so the other clients see it too.
-    case recorded(type: String, summary: String)
+    /// What a client recorded (a note, an hour's answer, a detach), as
+    /// journalled, so the other clients see it too.
+    case recorded(JournalEvent)
     case ended(String)
     case verdict(String, resultsPath: String)
 }
@@ -105,40 +104,6 @@ public struct HourlyItemDue: Codable, Sendable, Equatable {
 public enum ControlMessage: Codable, Sendable, Equatable {
     case response(ControlResponse)
     case event(ControlEvent)
-}
-
-extension JSONValue: Codable {
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int.self) {
-            self = .int(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .double(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .int(let value): try container.encode(value)
-        case .double(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
-    }
 }
 
 /// Lines of JSON on a socket: one encoder and decoder for both ends.

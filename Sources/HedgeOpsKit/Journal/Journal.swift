@@ -80,6 +80,12 @@ public final class Journal: @unchecked Sendable {
     /// Throws `JournalHeld` when the event could not be written now and is
     /// held in memory for a retry.
     @discardableResult
+    public func append(_ event: JournalEvent, durable: Bool = false) throws -> Int {
+        try append(event.type, event.fields, durable: durable)
+    }
+
+    /// Appends an event given as its type and fields (what ``append(_:durable:)`` writes).
+    @discardableResult
     public func append(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) throws -> Int {
         lock.lock()
         defer { lock.unlock() }
@@ -172,7 +178,7 @@ public final class Journal: @unchecked Sendable {
             backlog.removeFirst()
         }
         guard let outage = backlog.end(at: Date()) else { return }
-        var gap = outage.fields(file: URL(fileURLWithPath: path).lastPathComponent)
+        var gap = JournalEvent.writeGap(outage.record(file: URL(fileURLWithPath: path).lastPathComponent)).fields
         gap["type"] = "write_gap"
         gap["at"] = .string(Timestamp.rfc3339(Date()))
         do {

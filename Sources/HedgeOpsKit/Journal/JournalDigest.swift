@@ -19,20 +19,17 @@ public struct JournalDigest: Sendable, Equatable {
     }
 
     /// The digest recorded in a results.json document, if it holds one.
-    public init?(results: [String: Any]) {
-        guard let sha256 = results["journal_sha256"] as? String else { return nil }
+    public init?(results: RunResults) {
+        guard let sha256 = results.journalSHA256 else { return nil }
         self.sha256 = sha256
-        lines = results["journal_lines"] as? Int
-        let verdict = results["verdict"] as? String
-        sealed = verdict != nil && verdict != "RUNNING"
+        lines = results.journalLines
+        sealed = results.verdict != "RUNNING"
     }
 
     /// The digest recorded in the results.json at `path`; nil when there is
     /// no such file or it records no digest.
     public init?(resultsPath path: String) {
-        guard let data = FileManager.default.contents(atPath: path),
-            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return nil }
+        guard let results = try? RunResults(path: path) else { return nil }
         self.init(results: results)
     }
 
@@ -108,6 +105,8 @@ public struct JournalDigest: Sendable, Equatable {
     }
 
     private static func type(of line: Data) -> String? {
-        (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?["type"] as? String
+        guard case .string(let type)? = (try? JSONDecoder().decode(JSONValue.self, from: Data(line)))?.fields["type"]
+        else { return nil }
+        return type
     }
 }

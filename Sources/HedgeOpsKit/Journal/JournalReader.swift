@@ -10,7 +10,8 @@ public struct JournalReader {
         public var description: String { "line \(line): \(reason)" }
     }
 
-    public var events: [[String: Any]] = []
+    /// The chained lines, typed.
+    public var entries: [JournalEntry] = []
     /// The first broken link or unreadable line, if any.
     public var problem: Problem?
     /// An incomplete final line, with its line number.
@@ -21,7 +22,10 @@ public struct JournalReader {
     public var validByteCount = 0
 
     public var isValid: Bool { problem == nil }
-    public var lastSequence: Int { events.last?["seq"] as? Int ?? 0 }
+    public var lastSequence: Int { entries.last?.seq ?? 0 }
+
+    /// The events, in order.
+    public var events: [JournalEvent] { entries.map(\.event) }
 
     public init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -39,13 +43,14 @@ public struct JournalReader {
             }
         }
         var expected = Journal.genesis
+        let decoder = JSONDecoder()
         for (index, line) in lines.enumerated() {
             let number = index + 1
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+            guard case .object(let object)? = try? decoder.decode(JSONValue.self, from: Data(line)) else {
                 problem = Problem(line: number, reason: "not a JSON object")
                 return
             }
-            guard let prev = object["prev"] as? String else {
+            guard case .string(let prev)? = object["prev"] else {
                 problem = Problem(line: number, reason: "no prev field")
                 return
             }
@@ -57,13 +62,37 @@ public struct JournalReader {
                         : "prev does not match the SHA-256 of line \(number - 1): line \(number - 1) was changed")
                 return
             }
+            let entry: JournalEntry
+            do {
+                entry = try decoder.decode(JournalEntry.self, from: Data(line))
+            } catch {
+                problem = Problem(line: number, reason: Self.describe(error, type: object["type"]))
+                return
+            }
             expected = Journal.sha256Hex(Data(line))
-            events.append(object)
+            entries.append(entry)
             validByteCount += line.count + 1
         }
         lastLineHash = expected
         if let torn {
             tornTail = (lines.count + 1, String(decoding: torn, as: UTF8.self))
+        }
+    }
+
+    /// A decoding error in an operator's words: which field of which event.
+    static func describe(_ error: any Error, type: JSONValue?) -> String {
+        let event = if case .string(let name)? = type { "a '\(name)' event" } else { "an event without a type" }
+        guard let error = error as? DecodingError else { return "\(event) that cannot be read: \(error)" }
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(event) without its field '\(path(context.codingPath + [key]))'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(event) whose field '\(path(context.codingPath))' is not valid: \(context.debugDescription)"
+        @unknown default:
+            return "\(event) that cannot be read"
         }
     }
 }

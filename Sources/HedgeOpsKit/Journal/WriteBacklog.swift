@@ -84,13 +84,10 @@ public struct WriteOutage: Sendable, Equatable {
     public var droppedCount: Int { dropped.values.reduce(0, +) }
 
     /// The journal's record of the outage.
-    public func fields(file: String) -> [String: JSONValue] {
-        [
-            "file": .string(file), "from": .string(Timestamp.rfc3339(since)),
-            "to": .from(until.map(Timestamp.rfc3339)), "reason": .string(reason),
-            "held": .object(held.filter { $0.value > 0 }.mapValues { .int($0) }),
-            "dropped": .object(dropped.filter { $0.value > 0 }.mapValues { .int($0) }),
-            "samples_held": .int(held["sample"] ?? 0), "samples_dropped": .int(dropped["sample"] ?? 0),
-        ]
+    public func record(file: String) -> JournalEvent.WriteGap {
+        JournalEvent.WriteGap(
+            file: file, from: Timestamp.rfc3339(since), to: until.map(Timestamp.rfc3339), reason: reason,
+            held: held.filter { $0.value > 0 }, dropped: dropped.filter { $0.value > 0 },
+            samplesHeld: held["sample"] ?? 0, samplesDropped: dropped["sample"] ?? 0)
     }
 }

@@ -35,11 +35,11 @@ public enum MemoryChart {
         let width = 860.0, height = 420.0
         let left = 70.0, right = 30.0, top = 50.0, bottom = 55.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        let plannedHours = (RunRecord.number(record.results["planned_duration_s"]) ?? 8 * 3600) / 3600
+        let plannedHours = record.results.plannedDurationSeconds / 3600
         let baseline = record.baselineMB
         let threshold = baseline.map { $0 * leakRatio }
-        let trend = record.checkpoints.last { $0["trend"] is [String: Any] }?["trend"] as? [String: Any]
-        let projected = RunRecord.number(trend?["projected_final_mb"])
+        let trend = record.latestTrend
+        let projected = trend?.projectedFinalMB
         // The scale follows the run, not its first milliseconds: start-up
         // samples below the 2nd percentile are drawn at the bottom edge.
         let sorted = record.samples.map(\.rssMB).sorted()
@@ -121,7 +121,7 @@ public enum MemoryChart {
         }
         svg.append("</g>")
         // The fitted trend, from its slope, ending at the projection.
-        if let slope = RunRecord.number(trend?["slope_mb_per_h"]), let projected {
+        if let slope = trend?.slopeMBPerHour, let projected {
             let startHour = 0.0, startMB = projected - slope * plannedHours
             svg.append(
                 ##"<line id="trend" x1="\##(f(x(startHour)))" y1="\##(f(y(startMB)))" x2="\##(f(x(plannedHours)))" y2="\##(f(y(projected)))" stroke="#7d3c98" stroke-width="1.5" stroke-dasharray="2 3"/>"##
@@ -132,9 +132,9 @@ public enum MemoryChart {
         }
         // Checkpoints.
         for checkpoint in record.checkpoints {
-            guard let hour = RunRecord.number(checkpoint["hour"]), let rss = RunRecord.number(checkpoint["rss_mb"])
-            else { continue }
-            let missed = checkpoint["missed"] as? Bool == true
+            guard let rss = checkpoint.rssMB else { continue }
+            let hour = checkpoint.hour
+            let missed = checkpoint.missed
             svg.append(
                 ##"<circle class="checkpoint" cx="\##(f(x(hour)))" cy="\##(f(y(rss)))" r="5" fill="\##(missed ? "white" : "#e67e22")" stroke="#e67e22" stroke-width="2"/>"##
             )

@@ -17,9 +17,9 @@ public enum ReportRenderer {
                     + "not the executor's eight hours. It is not a release sign-off.")
             out.append("")
         }
-        let checklist = record.results["checklist"] as? [String: Any] ?? [:]
+        let checklist = record.results.checklist
         out.append(
-            "Run `\(record.runID)`, checklist `\(checklist["id"] as? String ?? "?")` (sha256 `\((checklist["sha256"] as? String ?? "").prefix(16))…`), recorded by hedgeops."
+            "Run `\(record.runID)`, checklist `\(checklist.id)` (sha256 `\(checklist.sha256.prefix(16))…`), recorded by hedgeops."
         )
         if let task = record.checklist?.task, !task.isEmpty { out.append("\n**\(task)**") }
         out.append("")
@@ -30,25 +30,23 @@ public enum ReportRenderer {
         out.append("|---|---|---|---|")
         let baseline = record.baselineMB
         for checkpoint in record.checkpoints {
-            let label = checkpoint["label"] as? String ?? ""
-            let rss = RunRecord.number(checkpoint["rss_mb"])
+            let rss = checkpoint.rssMB
             let value = rss.map { String(format: "%.1f MB", $0) } ?? "_____ (missed)"
-            let hour = RunRecord.number(checkpoint["hour"]) ?? 0
             let change =
-                hour > 0
+                checkpoint.hour > 0
                 ? (rss.flatMap { r in baseline.map { String(format: "%+.1f %%", (r / $0 - 1) * 100) } } ?? "—") : "—"
-            let note = (checkpoint["missed"] as? Bool == true ? "MISSED. " : "") + (checkpoint["note"] as? String ?? "")
-            out.append("| \(label) | \(value) | \(change) | \(note) |")
+            let note = (checkpoint.missed ? "MISSED. " : "") + (checkpoint.note ?? "")
+            out.append("| \(checkpoint.label) | \(value) | \(change) | \(note) |")
         }
         if let window = record.baselineWindow {
-            let samples = record.checkpoints.first { RunRecord.number($0["hour"]) == 0 }?["samples"] as? Int ?? 0
+            let samples = record.baseline?.samples ?? 0
             out.append("")
             out.append(
                 "Hour 0 (the baseline) is the median of \(samples) samples taken from "
                     + "\(RunRecord.clock(window.start)) to \(RunRecord.clock(window.end)) into the run, after the warm-up."
             )
         }
-        let ratio = record.criteria.first { $0["metric"] as? String == "memory_ratio" }
+        let ratio = record.criteria.first { $0.metric == "memory_ratio" }
         let leakText = record.checklist?.monitoring.leakText ?? "Memory Hour 8 should be < 1.5x Memory Hour 0"
         out.append("")
         out.append("**Leak Threshold**: \(leakText). Measured: \(describe(ratio)).")
@@ -56,12 +54,9 @@ public enum ReportRenderer {
 
         out.append("## Results Documentation")
         out.append("")
-        let started = record.results["started_at"] as? String ?? ""
-        let hours =
-            RunRecord.number(record.results["duration_s"]).map {
-                $0 * (RunRecord.number(record.results["time_scale"]) ?? 1) / 3600
-            } ?? 0
-        let scale = RunRecord.number(record.results["time_scale"]) ?? 1
+        let started = record.results.startedAt
+        let scale = record.results.timeScale
+        let hours = record.results.durationSeconds * scale / 3600
         out.append("**Date**: \(started.prefix(10)) (started \(started))")
         out.append("")
         out.append(
@@ -71,7 +66,7 @@ public enum ReportRenderer {
                     ? ""
                     : String(
                         format: " (compressed: time scale %@, %.1f s of real time)", String(describing: scale),
-                        RunRecord.number(record.results["duration_s"]) ?? 0)))
+                        record.results.durationSeconds)))
         out.append("")
         out.append("**Pass/Fail**: \(record.verdict)")
         out.append("")
@@ -82,13 +77,12 @@ public enum ReportRenderer {
         out.append("```")
         out.append("")
         out.append("**Notes**:")
-        let end = record.results["end"] as? [String: Any]
-        out.append("- End of run: \(end?["detail"] as? String ?? "not ended")")
-        for note in record.events("note") {
-            out.append("- \(note["text"] as? String ?? "") (\(note["at"] as? String ?? ""))")
+        out.append("- End of run: \(record.results.end?.detail ?? "not ended")")
+        for (note, at) in record.reader?.notes ?? [] {
+            out.append("- \(note.text) (\(at))")
         }
-        for warning in record.events("warning") + record.events("silence") {
-            out.append("- Warning: \(warning["message"] as? String ?? "")")
+        for warning in record.reader?.warnings ?? [] {
+            out.append("- Warning: \(warning)")
         }
         out.append("")
 
@@ -97,40 +91,34 @@ public enum ReportRenderer {
         out.append("| Result | Criterion | Value | Threshold | Detail |")
         out.append("|---|---|---|---|---|")
         for criterion in record.criteria {
-            let passed = criterion["passed"] as? Bool == true
-            let value = RunRecord.number(criterion["value"]).map { String(format: "%.4g", $0) } ?? "not measured"
-            let threshold =
-                "\(criterion["op"] as? String ?? "") \(RunRecord.number(criterion["threshold"]).map { String(format: "%g", $0) } ?? "")"
+            let value = criterion.value.map { String(format: "%.4g", $0) } ?? "not measured"
+            let threshold = "\(criterion.comparison) \(String(format: "%g", criterion.threshold))"
             out.append(
-                "| \(passed ? "PASS" : "**FAIL**") | \(criterion["title"] as? String ?? "") | \(value) | \(threshold) | \(criterion["detail"] as? String ?? "") |"
+                "| \(criterion.passed ? "PASS" : "**FAIL**") | \(criterion.title) | \(value) | \(threshold) | \(criterion.detail) |"
             )
         }
         out.append("")
 
-        if let trend = record.checkpoints.last(where: { $0["trend"] is [String: Any] })?["trend"] as? [String: Any] {
+        if let trend = record.latestTrend {
             out.append("## Leak trend")
             out.append("")
-            out.append(
-                String(format: "- Least-squares slope: %+.2f MB/h", RunRecord.number(trend["slope_mb_per_h"]) ?? 0))
-            if let sen = RunRecord.number(trend["sen_slope_mb_per_h"]) {
+            out.append(String(format: "- Least-squares slope: %+.2f MB/h", trend.slopeMBPerHour))
+            if let sen = trend.senSlopeMBPerHour {
                 out.append(
                     String(
                         format: "- Sen's slope (window minima): %+.2f MB/h; Mann–Kendall Z %.2f%@", sen,
-                        RunRecord.number(trend["mann_kendall_z"]) ?? 0,
-                        trend["rising"] as? Bool == true ? " (significant rise)" : ""))
+                        trend.mannKendallZ ?? 0, trend.rising ? " (significant rise)" : ""))
             }
             out.append(
                 String(
-                    format: "- Projected end of run: %.1f MB (%.2f× hour 0)",
-                    RunRecord.number(trend["projected_final_mb"]) ?? 0, RunRecord.number(trend["projected_ratio"]) ?? 0)
-            )
+                    format: "- Projected end of run: %.1f MB (%.2f× hour 0)", trend.projectedFinalMB,
+                    trend.projectedRatio ?? 0))
             out.append("")
         }
 
         out.append("## Run parameters")
         out.append("")
-        for (name, value) in (record.results["parameters"] as? [String: String] ?? [:]).sorted(by: { $0.key < $1.key })
-        {
+        for (name, value) in record.results.parameters.sorted(by: { $0.key < $1.key }) {
             out.append("- `\(name)` = `\(value)`")
         }
         out.append("")
@@ -138,49 +126,37 @@ public enum ReportRenderer {
         out.append("## Pre-flight and operator confirmations")
         out.append("")
         // A parameter checked again at the launch supersedes its pre-flight result.
-        var checks: [[String: Any]] = []
-        for check in record.events("check") {
-            checks.removeAll { $0["id"] as? String == check["id"] as? String }
-            checks.append(check)
+        for check in record.reader?.latestChecks ?? [] {
+            out.append("- \(check.status.uppercased()) `\(check.id)`: \(check.detail)")
         }
-        for check in checks {
-            let status = (check["status"] as? String ?? "").uppercased()
-            out.append("- \(status) `\(check["id"] as? String ?? "")`: \(check["detail"] as? String ?? "")")
-        }
-        for answer in record.events("answer") {
-            let text = answer["answer"] as? String ?? "not confirmed by operator"
-            let source = answer["source"] as? String ?? "operator"
+        for answer in record.reader?.answers ?? [] {
+            let source = answer.source
             // Only a person at the prompt confirms; --yes and answers files are automatic, and say so.
             let who = source == "operator" ? "Operator" : source == "none" ? "Nobody" : "Automatic"
             let by = source == "operator" || source == "none" ? "" : ", by \(source)"
-            out.append("- \(who), `\(answer["id"] as? String ?? "")`: \(text)\(by)")
+            out.append("- \(who), `\(answer.id)`: \(answer.answer)\(by)")
         }
-        let hourly = record.events("hourly")
-        let reviewed = hourly.contains { ($0["answer"] as? String ?? "") != "not confirmed by operator" }
+        let hourly = record.reader?.hourly ?? []
+        let reviewed = hourly.contains { $0.answer != HourlyReview.unconfirmed }
         if !reviewed { out.append("- Hourly items: not reviewed by an operator (recorded as measured, unconfirmed)") }
         for item in hourly {
-            let hour = RunRecord.number(item["hour"]).map { String(format: "%g", $0) } ?? "?"
-            let miss =
-                item["met"] as? Bool == false ? " **NOT AS EXPECTED** (\(item["expectation"] as? String ?? ""))" : ""
+            let miss = item.met == false ? " **NOT AS EXPECTED** (\(item.expectation ?? ""))" : ""
             out.append(
-                "- Hour \(hour) `\(item["id"] as? String ?? "")`: \(item["measured"] as? String ?? "-")\(miss): "
-                    + (item["answer"] as? String ?? "not confirmed by operator"))
+                "- Hour \(String(format: "%g", item.hour)) `\(item.id)`: \(item.measured)\(miss): \(item.answer)")
         }
         out.append("")
 
         out.append("## TESTNET evidence")
         out.append("")
-        if let gate = record.events("testnet_gate").first {
-            let hosts = (gate["hosts"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }.map {
-                "\($0.key) `\($0.value)`"
-            }
+        if let gate = record.reader?.gate {
+            let hosts = gate.hosts.sorted { $0.key < $1.key }.map { "\($0.key) `\($0.value)`" }
             out.append(
-                "- Gate: \(gate["allowed"] as? Bool == true ? "allowed" : "REFUSED"); flag `\(gate["flag"] as? String ?? "")`; hosts \(hosts.joined(separator: ", "))"
+                "- Gate: \(gate.allowed ? "allowed" : "REFUSED"); flag `\(gate.flag)`; hosts \(hosts.joined(separator: ", "))"
             )
         }
         out.append("")
 
-        let failed = record.criteria.filter { $0["passed"] as? Bool != true }
+        let failed = record.criteria.filter { !$0.passed }
         if !failed.isEmpty, let hints = record.checklist?.failureAnalysis, !hints.isEmpty {
             out.append("## Failure Analysis")
             out.append("")
@@ -189,15 +165,14 @@ public enum ReportRenderer {
         }
         out.append("---")
         out.append("")
-        out.append("Journal SHA-256: `\(record.results["journal_sha256"] as? String ?? "-")`")
+        out.append("Journal SHA-256: `\(record.results.journalSHA256 ?? "-")`")
         if let signer { out.append("Signed by key `\(signer)` (SSHSIG, namespace hedgeops).") }
         return out.joined(separator: "\n") + "\n"
     }
 
     /// The checklist's Summary lines ("Memory Leak: PASS/FAIL"), from the checklist's mapping.
     static func summaryLines(_ record: RunRecord) -> [String] {
-        let byID = Dictionary(
-            uniqueKeysWithValues: record.criteria.compactMap { c in (c["id"] as? String).map { ($0, c) } })
+        let byID = Dictionary(record.criteria.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let lines =
             record.checklist?.results.summary ?? [
                 SummaryLine(label: "Memory Leak", criteria: ["memory-leak"]),
@@ -206,14 +181,13 @@ public enum ReportRenderer {
             ]
         return lines.map { line in
             let results = line.criteria.compactMap { byID[$0] }
-            let passed = !results.isEmpty && results.allSatisfy { $0["passed"] as? Bool == true }
+            let passed = !results.isEmpty && results.allSatisfy(\.passed)
             return "\(line.label): \(passed ? "PASS" : "FAIL")"
         }
     }
 
-    private static func describe(_ criterion: [String: Any]?) -> String {
+    private static func describe(_ criterion: CriterionResult?) -> String {
         guard let criterion else { return "not measured" }
-        let verdict = criterion["passed"] as? Bool == true ? "PASS" : "FAIL"
-        return "\(criterion["detail"] as? String ?? ""), \(verdict)"
+        return "\(criterion.detail), \(criterion.passed ? "PASS" : "FAIL")"
     }
 }

@@ -1,47 +1,36 @@
 import Foundation
 
-/// Everything recorded about one run, read back from its folder for the
-/// report, the chart and the export.
+/// Everything recorded about one finished (or running) run, read back from
+/// its folder for the report, the chart and the export.
 public struct RunRecord {
     public let folder: String
-    public let results: [String: Any]
-    public let events: [[String: Any]]
+    public let results: RunResults
+    /// The journal, typed; nil when it cannot be read at all (the report still shows results.json).
+    public let reader: RunReader?
     /// (hour, rss MB) per sample, from samples.csv.
     public let samples: [(hour: Double, rssMB: Double)]
     public let checklist: Checklist?
 
     public init(folder: String) throws(SigningError) {
         self.folder = folder
-        guard let data = FileManager.default.contents(atPath: folder + "/results.json"),
-            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { throw SigningError("\(folder)/results.json: missing or unreadable; is this a run folder?") }
-        self.results = results
-        events = (try? JournalReader(path: folder + "/journal.jsonl"))?.events ?? []
-        let csv = (try? String(contentsOfFile: folder + "/samples.csv", encoding: .utf8)) ?? ""
-        samples = csv.split(separator: "\n").dropFirst().compactMap { line in
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count > 2, let hour = Double(fields[0]), let rss = Double(fields[2]) else { return nil }
-            return (hour, rss)
+        do throws(RunReadError) {
+            results = try RunResults(path: folder + "/results.json")
+        } catch {
+            throw SigningError(error.description)
         }
+        reader = try? RunReader(folder: folder)
+        samples = RunReader.sampleRows(folder: folder)
         checklist = try? ChecklistLoader.load(path: folder + "/checklist.yaml")
     }
 
-    public var runID: String { results["run_id"] as? String ?? URL(fileURLWithPath: folder).lastPathComponent }
-    public var verdict: String { results["verdict"] as? String ?? "UNKNOWN" }
+    public var runID: String { results.runID }
+    public var verdict: String { results.verdict }
 
     /// `rehearsal, 8 h in 8 s` for a compressed run, nil for a real one.
-    public var rehearsal: String? {
-        guard let scale = Self.number(results["time_scale"]), scale != 1 else { return nil }
-        return TimeScale.rehearsalLabel(
-            timeScale: scale, plannedSeconds: Self.number(results["planned_duration_s"]) ?? 8 * 3600)
-    }
+    public var rehearsal: String? { results.rehearsalText }
 
-    public var checkpoints: [[String: Any]] { results["checkpoints"] as? [[String: Any]] ?? [] }
-    public var criteria: [[String: Any]] { results["criteria"] as? [[String: Any]] ?? [] }
-
-    func events(_ type: String) -> [[String: Any]] { events.filter { $0["type"] as? String == type } }
-
-    static func number(_ value: Any?) -> Double? { value as? Double ?? (value as? Int).map(Double.init) }
+    public var checkpoints: [CheckpointRecord] { results.checkpoints }
+    public var criteria: [CriterionResult] { results.criteria }
 
     /// A run time in hours as `h:mm:ss` (the baseline window is minutes long).
     static func clock(_ hours: Double) -> String {
@@ -49,15 +38,16 @@ public struct RunRecord {
         return String(format: "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
     }
 
+    var baseline: CheckpointRecord? { checkpoints.first { $0.hour == 0 } }
+
     /// The hour-0 median's window, in run hours, when it was recorded.
     var baselineWindow: (start: Double, end: Double)? {
-        guard let hour0 = checkpoints.first(where: { Self.number($0["hour"]) == 0 }),
-            let start = Self.number(hour0["window_start_h"]), let end = Self.number(hour0["window_end_h"])
-        else { return nil }
+        guard let start = baseline?.windowStartHour, let end = baseline?.windowEndHour else { return nil }
         return (start, end)
     }
 
-    var baselineMB: Double? {
-        checkpoints.first { Self.number($0["hour"]) == 0 }.flatMap { Self.number($0["rss_mb"]) }
-    }
+    var baselineMB: Double? { baseline?.rssMB }
+
+    /// The newest leak trend recorded at a checkpoint.
+    var latestTrend: LeakTrend? { checkpoints.last { $0.trend != nil }?.trend }
 }

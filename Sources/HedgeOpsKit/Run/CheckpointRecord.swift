@@ -1,6 +1,6 @@
 /// Memory and state at one hour mark. A checkpoint that could not
 /// be taken on time is `missed`, with the nearest later value if any.
-public struct CheckpointRecord: Sendable {
+public struct CheckpointRecord: Sendable, Equatable {
     public var hour: Double
     public var label: String
     public var at: String
@@ -25,16 +25,4 @@ public struct CheckpointRecord: Sendable {
     /// hour 0's starts after the warm-up, so a start-up blip is never the baseline.
     public var windowStartHour: Double? = nil
     public var windowEndHour: Double? = nil
-
-    public var json: JSONValue {
-        [
-            "hour": .double(hour), "label": .string(label), "at": .string(at), "rss_mb": .from(rssMB),
-            "pss_mb": .from(pssMB), "samples": .int(samples), "window_s": .double(windowSeconds),
-            "cpu_pct": .from(cpuPercent), "threads": .from(threads), "open_files": .from(openFiles),
-            "counts": .object(counts.mapValues { .int($0) }), "ws_state": .from(wsState),
-            "error_lock": .bool(errorLockSeen), "trend": trend?.json ?? .null, "missed": .bool(missed),
-            "threads_per_h": .from(threadsPerHour), "open_files_per_h": .from(openFilesPerHour),
-            "note": .from(note), "window_start_h": .from(windowStartHour), "window_end_h": .from(windowEndHour),
-        ]
-    }
 }

@@ -7,6 +7,8 @@ import Foundation
 /// next one comes (or the run ends) is recorded "not confirmed by operator".
 public struct HourlyReview: Sendable {
     public let items: [HourlyItem]
+    /// The answer recorded for an hour nobody answered.
+    public static let unconfirmed = "not confirmed by operator"
     /// Checkpoint memory medians so far, for the change since hour 0 and the sparkline.
     private(set) var memory: [Double] = []
     /// Log counts at the previous checkpoint, so "new errors" are the hour's own.

@@ -36,54 +36,47 @@ public struct RunStatus: Sendable {
         run.contains("/") ? run : dataDirectory + "/runs/" + run
     }
 
-    public init(folder: String, checklist: Checklist?) throws {
-        let reader = try JournalReader(path: folder + "/journal.jsonl")
-        func events(_ type: String) -> [[String: Any]] { reader.events.filter { $0["type"] as? String == type } }
-        func number(_ object: [String: Any]?, _ key: String) -> Double? {
-            object?[key] as? Double ?? (object?[key] as? Int).map(Double.init)
-        }
+    public init(folder: String, checklist: Checklist?) throws(RunReadError) {
+        try self.init(reader: RunReader(folder: folder), checklist: checklist)
+    }
+
+    public init(reader: RunReader, checklist: Checklist?) {
+        let folder = reader.folder
         self.folder = folder
-        journalProblem = reader.problem?.description
+        journalProblem = reader.journalProblem?.description
         // The chain cannot reveal a cut, an emptied journal or a changed last
         // line; the digest in results.json can.
         if journalProblem == nil,
-            let problem = JournalDigest(resultsPath: folder + "/results.json")?.problem(
-                journalPath: folder + "/journal.jsonl")
+            let problem = reader.results.flatMap(JournalDigest.init(results:))?.problem(
+                journalPath: reader.journalPath)
         {
             journalProblem = problem.description
         }
-        tornLine = reader.tornTail?.line
-        let session = events("session").first
-        let launch = events("launch").first
-        runID = session?["run_id"] as? String ?? URL(fileURLWithPath: folder).lastPathComponent
-        timeScale = number(session, "time_scale") ?? 1
-        plannedHours = (number(launch, "planned_duration_s") ?? 8 * 3600) / 3600
-        let last = events("sample").last
-        rssMB = number(last, "rss_mb")
-        cpuPercent = number(last, "cpu_pct")
-        counts = last?["counts"] as? [String: Int] ?? [:]
-        checkpoints = events("checkpoint").compactMap {
-            ($0["checkpoint"] as? [String: Any]).flatMap(CheckpointRecord.init(journal:))
-        }
-        warnings = (events("warning") + events("silence")).compactMap { $0["message"] as? String }
-        verdict = events("verdict").last?["verdict"] as? String
-        if let launchMonotonic = number(launch, "monotonic") {
-            elapsedHours = min(plannedHours, max(0, (RunClock.monotonic() - launchMonotonic) * timeScale / 3600))
+        tornLine = reader.tornLine
+        let session = reader.session
+        let launch = reader.launch?.event
+        runID = session?.runID ?? URL(fileURLWithPath: folder).lastPathComponent
+        timeScale = session?.timeScale ?? 1
+        plannedHours = (launch?.plannedDurationSeconds ?? 8 * 3600) / 3600
+        let last = reader.lastSample
+        rssMB = last?.rssMB
+        cpuPercent = last?.cpuPercent
+        counts = last?.counts ?? [:]
+        checkpoints = reader.checkpoints
+        warnings = reader.warnings
+        verdict = reader.verdict?.verdict
+        if let launch {
+            elapsedHours = min(plannedHours, max(0, (RunClock.monotonic() - launch.monotonic) * timeScale / 3600))
         }
         if verdict != nil {
             phase = .finished
-            elapsedHours = number(events("exit").last, "hour") ?? elapsedHours
-        } else if let launch, let pid = (launch["pid"] as? Int).flatMap(Int32.init(exactly:)),
-            let start = (launch["start_time"] as? Int).flatMap(UInt64.init(exactly:))
-        {
-            let alive = AdoptedProcess(pid: pid, startTime: start) != nil
+            elapsedHours = reader.exit?.hour ?? elapsedHours
+        } else if let launch {
+            let alive = AdoptedProcess(pid: launch.pid, startTime: launch.startTime) != nil
             // The supervising hedgeops, by PID and start time (a zombie or a reused PID is not it).
-            let owner = reader.supervisorEvent
             let supervised =
-                (owner?["hedgeops_pid"] as? Int).flatMap(Int32.init(exactly:)).flatMap { ownerPID in
-                    (owner?["hedgeops_start_time"] as? Int).flatMap(UInt64.init(exactly:)).map {
-                        AdoptedProcess(pid: ownerPID, startTime: $0) != nil
-                    }
+                reader.supervisor.map {
+                    AdoptedProcess(pid: $0.hedgeopsPID, startTime: $0.hedgeopsStartTime) != nil
                 } ?? false
             phase = !alive ? .executorGone : supervised ? .running : .unsupervised
         } else {
@@ -97,7 +90,7 @@ public struct RunStatus: Sendable {
             let facts = RunFacts(
                 baselineMB: baseline, finalMB: projected, counts: counts, fullDuration: phase != .executorGone,
                 endDetail: phase == .executorGone ? "the executor is gone" : "projected to run the full duration",
-                cpuAverage: checkpoints.last?.cpuPercent, silences: events("silence").count)
+                cpuAverage: checkpoints.last?.cpuPercent, silences: reader.silences)
             let results = CriteriaEvaluator.evaluate(checklist.criteria.items, facts: facts)
             // Unmeasurable yet (no baseline, no operations) is not a projected failure.
             projectedFailures = results.filter { !$0.passed && $0.value != nil }.map(\.id)

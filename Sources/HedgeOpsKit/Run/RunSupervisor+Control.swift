@@ -12,7 +12,7 @@ extension RunSupervisor {
         switch event {
         case .started: break
         case .checkpoint(let record, let baseline, let ratio):
-            control.broadcast(.checkpoint(record.json, baselineMB: baseline, leakRatio: ratio))
+            control.broadcast(.checkpoint(record, baselineMB: baseline, leakRatio: ratio))
         case .warning(let message): control.broadcast(.warning(message))
         case .ended(let detail): control.broadcast(.ended(detail))
         case .finished(let verdict, _, let path): control.broadcast(.verdict(verdict, resultsPath: path))
@@ -62,18 +62,16 @@ extension RunSupervisor {
         case .subscribe: return .ok("subscribed")
         case .note(let text):
             guard !text.isEmpty else { return .refused("usage: note TEXT") }
-            record("note", ["text": .string(text)])
-            control?.broadcast(.recorded(type: "note", summary: text))
+            let note = JournalEvent.note(.init(text: text))
+            record(note)
+            control?.broadcast(.recorded(note))
             return .ok("noted")
         case .answerHour(let flag, let item):
             return answerHour(flag: flag, item: item)
-        case .record(let type, let fields):
-            guard ControlRequest.recordable.contains(type) else { return .refused("'\(type)' is not for a client") }
-            record(type, fields.mapValues { .string($0) })
-            control?.broadcast(
-                .recorded(
-                    type: type,
-                    summary: fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
+        case .record(let event):
+            guard event.isClientRecord else { return .refused("'\(event.type)' is not for a client") }
+            record(event)
+            control?.broadcast(.recorded(event))
             return .ok("recorded")
         case .abort(let reason):
             requestStop(reason)
@@ -85,14 +83,14 @@ extension RunSupervisor {
     /// such, and the new hour is put to every client.
     func reviewCheckpoint(_ record: CheckpointRecord) {
         let (due, unanswered) = reviewLock.withLock { review.checkpoint(record) }
-        if let unanswered { recordHour(unanswered, answer: "not confirmed by operator", flaggedItem: nil) }
+        if let unanswered { recordHour(unanswered, answer: HourlyReview.unconfirmed, flaggedItem: nil) }
         if let due { emit(.hourlyDue(due)) }
     }
 
     /// The run ended: an hour still waiting is journalled as not confirmed.
     func reviewEnd() {
         if let unanswered = reviewLock.withLock({ review.end() }) {
-            recordHour(unanswered, answer: "not confirmed by operator", flaggedItem: nil)
+            recordHour(unanswered, answer: HourlyReview.unconfirmed, flaggedItem: nil)
         }
     }
 
@@ -103,8 +101,9 @@ extension RunSupervisor {
         }
         guard let due = reviewLock.withLock({ review.answer() }) else { return .refused("no hourly items are waiting") }
         let answer = flag.map { "flagged: \($0)" } ?? "confirmed by operator"
-        recordHour(due, answer: answer, flaggedItem: flag == nil ? nil : item)
-        control?.broadcast(.recorded(type: "hourly", summary: "hour \(formatNumber(due.hour)): \(answer)"))
+        for event in recordHour(due, answer: answer, flaggedItem: flag == nil ? nil : item) {
+            control?.broadcast(.recorded(event))
+        }
         let hour = formatNumber(due.hour)
         if flag != nil, let item { return .ok("hour \(hour): \(item) flagged, the others confirmed (recorded)") }
         return .ok("hour \(hour) \(flag == nil ? "confirmed" : "flagged") (recorded)")
@@ -113,17 +112,17 @@ extension RunSupervisor {
     /// One `hourly` event per item, with the figure put to the operator. A
     /// flag that names one item leaves the others confirmed; one that names
     /// none is the hour's, so every item carries it.
-    func recordHour(_ due: HourlyReview.Due, answer: String, flaggedItem: String?) {
-        for item in due.items {
+    @discardableResult
+    func recordHour(_ due: HourlyReview.Due, answer: String, flaggedItem: String?) -> [JournalEvent] {
+        due.items.map { item in
             var itemAnswer = answer
             if let flaggedItem, flaggedItem != item.id { itemAnswer = "confirmed by operator" }
-            var fields: [String: JSONValue] = [
-                "hour": .double(due.hour), "id": .string(item.id), "measured": .string(item.measured),
-                "answer": .string(itemAnswer),
-            ]
-            if let met = item.met { fields["met"] = .bool(met) }
-            if let expectation = item.expectation { fields["expectation"] = .string(expectation) }
-            appendEvent("hourly", fields, durable: true)
+            let event = JournalEvent.hourly(
+                .init(
+                    hour: due.hour, id: item.id, measured: item.measured, answer: itemAnswer, met: item.met,
+                    expectation: item.expectation))
+            appendEvent(event, durable: true)
+            return event
         }
     }
 }

@@ -13,10 +13,13 @@ extension RunSupervisor {
         let path = folder + "/journal.jsonl"
         let reader = try JournalReader(path: path)
         if let problem = reader.problem { throw JournalError("\(path): \(problem): cannot take the run over") }
-        guard let session = reader.events.first(where: { $0["type"] as? String == "session" }) else {
+        guard
+            let session = reader.events.lazy.compactMap({ if case .session(let value) = $0 { value } else { nil } })
+                .first
+        else {
             throw JournalError("\(path): no session event: not a prepared run")
         }
-        guard !reader.events.contains(where: { $0["type"] as? String == "launch" }) else {
+        guard !reader.events.contains(where: { if case .launch = $0 { true } else { false } }) else {
             throw JournalError("\(path): the run was launched already: hedgeops resume adopts it")
         }
         let journal = try Journal(
@@ -24,30 +27,13 @@ extension RunSupervisor {
         journal.redactor = redactor
         self.journal = journal
         self.folder = folder
-        runID = session["run_id"] as? String ?? URL(fileURLWithPath: folder).lastPathComponent
-        appendEvent("supervisor", Self.supervisorFields(), durable: true)
-    }
-
-    /// Who supervises: with the pid, the start time names the process across pid reuse.
-    static func supervisorFields() -> [String: JSONValue] {
-        [
-            "hedgeops_pid": .int(Int(getpid())),
-            "hedgeops_start_time": .int(Int(ProcessSampler.startTime(of: getpid()) ?? 0)),
-        ]
+        runID = session.runID
+        appendEvent(.supervisor(.current), durable: true)
     }
 
     /// Stops writing the journal, so that the supervisor process can continue it.
     public func handOver() {
         journal?.sync()
         journal = nil
-    }
-}
-
-extension JournalReader {
-    /// The event naming the run's current supervisor: the last `supervisor`
-    /// or `resume` event, else the `session` that launched it.
-    public var supervisorEvent: [String: Any]? {
-        events.last { ["supervisor", "resume"].contains($0["type"] as? String ?? "") }
-            ?? events.first { $0["type"] as? String == "session" }
     }
 }

@@ -13,50 +13,45 @@ extension RunSupervisor {
     /// found by PID and start time, and the gap is recorded.
     public func adopt(folder: String, force: Bool) throws(ResumeRefusal) -> String {
         let path = folder + "/journal.jsonl"
-        let reader: JournalReader
-        do {
-            reader = try JournalReader(path: path)
+        let recorded: RunReader
+        do throws(RunReadError) {
+            recorded = try RunReader(folder: folder)
         } catch {
             throw ResumeRefusal(description: "\(error)", exitCode: ExitCode.usage)
         }
-        if let problem = reader.problem {
+        if let problem = recorded.journalProblem {
             throw ResumeRefusal(
                 description: "\(path): \(problem): the journal was changed; it cannot be resumed",
                 exitCode: ExitCode.failed)
         }
         // A journal cut back to before its verdict must not be resumed as a live run.
-        if let problem = JournalDigest(resultsPath: folder + "/results.json")?.problem(journalPath: path) {
+        if let problem = recorded.results.flatMap(JournalDigest.init(results:))?.problem(journalPath: path) {
             throw ResumeRefusal(
                 description: "\(path): \(problem): the journal does not match results.json; it cannot be resumed",
                 exitCode: ExitCode.failed)
         }
-        func events(_ type: String) -> [[String: Any]] { reader.events.filter { $0["type"] as? String == type } }
-        if let verdict = events("verdict").last {
+        if let verdict = recorded.verdict {
             throw ResumeRefusal(
-                description:
-                    "the run has finished: \(verdict["verdict"] as? String ?? "?"); see \(folder)/results.json",
+                description: "the run has finished: \(verdict.verdict); see \(folder)/results.json",
                 exitCode: ExitCode.usage)
         }
         // The data directory's lock keeps a second supervisor out; this also
         // catches a run folder named from outside the locked data directory.
-        let owner = reader.supervisorEvent
-        if let ownerPID = owner?["hedgeops_pid"] as? Int, let ownerStart = owner?["hedgeops_start_time"] as? Int,
-            Int32(ownerPID) != getpid(), AdoptedProcess(pid: Int32(ownerPID), startTime: UInt64(ownerStart)) != nil
+        if let owner = recorded.supervisor, owner.hedgeopsPID != getpid(),
+            AdoptedProcess(pid: owner.hedgeopsPID, startTime: owner.hedgeopsStartTime) != nil
         {
             throw ResumeRefusal(
-                description: "the run is supervised by a live hedgeops (pid \(ownerPID)): follow it with "
+                description: "the run is supervised by a live hedgeops (pid \(owner.hedgeopsPID)): follow it with "
                     + "hedgeops status; resume is for a run whose hedgeops died",
                 exitCode: ExitCode.usage)
         }
-        guard let session = events("session").first, let launch = events("launch").first,
-            let pid = (launch["pid"] as? Int).flatMap(Int32.init(exactly:)),
-            let startTime = (launch["start_time"] as? Int).flatMap(UInt64.init(exactly:)),
-            let monotonic = launch["monotonic"] as? Double
-        else {
+        guard let session = recorded.session, let (launch, launchAt) = recorded.launch else {
             throw ResumeRefusal(description: "\(path): the run was never launched", exitCode: ExitCode.usage)
         }
+        let pid = launch.pid
+        let startTime = launch.startTime
         var notes: [String] = []
-        let launchedSHA = session["checklist_sha256"] as? String ?? ""
+        let launchedSHA = session.checklistSHA256
         if launchedSHA != options.checklist.sha256 {
             guard force else {
                 throw ResumeRefusal(
@@ -67,17 +62,23 @@ extension RunSupervisor {
             }
             notes.append("checklist changed since launch; resumed with --force")
         }
+        // The torn tail and the chain's end, to continue the journal.
+        let reader: JournalReader
+        do {
+            reader = try JournalReader(path: path)
+        } catch {
+            throw ResumeRefusal(description: "\(error)", exitCode: ExitCode.usage)
+        }
 
         // Set a torn last line aside, where a reviewer can still read it.
-        var tornNote: [String: JSONValue]?
+        var tornNote: JournalEvent.TornLine?
         if let torn = reader.tornTail {
             let aside = folder + "/journal.torn-line-\(torn.line).txt"
             _ = FileManager.default.createFile(atPath: aside, contents: Data(torn.text.utf8))
             truncate(path, off_t(reader.validByteCount))
-            tornNote = [
-                "line": .int(torn.line), "set_aside_in": .string(aside), "bytes": .int(torn.text.utf8.count),
-                "sha256": .string(Journal.sha256Hex(Data(torn.text.utf8))),
-            ]
+            tornNote = .init(
+                line: torn.line, setAsideIn: aside, bytes: torn.text.utf8.count,
+                sha256: Journal.sha256Hex(Data(torn.text.utf8)))
             notes.append("a torn last line (\(torn.line)) from the crash was set aside in \(aside)")
         }
         do {
@@ -87,52 +88,42 @@ extension RunSupervisor {
         } catch {
             throw ResumeRefusal(description: "\(error)", exitCode: ExitCode.failed)
         }
-        if let tornNote { appendEvent("torn_line", tornNote, durable: true) }
+        if let tornNote { appendEvent(.tornLine(tornNote), durable: true) }
 
         // Rebuild the state from the journal.
         self.folder = folder
-        runID = session["run_id"] as? String ?? URL(fileURLWithPath: folder).lastPathComponent
-        options.timeScale = session["time_scale"] as? Double ?? (session["time_scale"] as? Int).map(Double.init) ?? 1
-        if let values = events("parameters").last?["values"] as? [String: String] {
-            options.context.parameterOverrides = values
-        }
-        if let directory = session["working_directory"] as? String { options.context.workingDirectory = directory }
-        launchMonotonic = monotonic
-        launchWall = Self.date(launch["at"] as? String) ?? Date()
+        runID = session.runID
+        options.timeScale = session.timeScale
+        if let values = recorded.parameters { options.context.parameterOverrides = values }
+        if let directory = session.workingDirectory { options.context.workingDirectory = directory }
+        launchMonotonic = launch.monotonic
+        launchWall = Self.date(launchAt) ?? Date()
         childPID = pid
         childStart = startTime
         follower = LogFollower(
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
             patterns: options.checklist.logPatterns)
         var lastAt: Date?
-        for sample in events("sample") {
-            let hour = sample["hour"] as? Double ?? 0
-            let rss = sample["rss_mb"] as? Double ?? (sample["rss_mb"] as? Int).map(Double.init) ?? 0
+        for (sample, at) in recorded.timedSamples {
+            let hour = sample.hour
             let afterWarmup = hour * 3600 >= warmup
-            series.add(hour: hour, mb: rss, afterWarmup: afterWarmup)
+            series.add(hour: hour, mb: sample.rssMB, afterWarmup: afterWarmup)
             if afterWarmup {
-                if let threads = sample["threads"] as? Int { threadFit.add(hour, Double(threads)) }
-                if let files = sample["open_files"] as? Int { fileFit.add(hour, Double(files)) }
+                if let threads = sample.threads { threadFit.add(hour, Double(threads)) }
+                if let files = sample.openFiles { fileFit.add(hour, Double(files)) }
             }
-            if afterWarmup, let cpu = sample["cpu_pct"] as? Double ?? (sample["cpu_pct"] as? Int).map(Double.init) {
+            if afterWarmup, let cpu = sample.cpuPercent {
                 cpuSum += cpu
                 cpuCount += 1
             }
-            lastAt = Self.date(sample["at"] as? String) ?? lastAt
+            lastAt = Self.date(at) ?? lastAt
         }
-        if let last = events("sample").last, let file = last["log_file"] as? String {
-            follower?.resume(
-                file: file, offset: UInt64(clamping: last["log_offset"] as? Int ?? 0),
-                counts: last["counts"] as? [String: Int] ?? [:])
+        if let last = recorded.lastSample, let file = last.logFile {
+            follower?.resume(file: file, offset: last.logOffset ?? 0, counts: last.counts)
         }
-        for event in events("checkpoint") {
-            if let object = event["checkpoint"] as? [String: Any], let record = CheckpointRecord(journal: object) {
-                checkpoints[record.hour] = record
-            }
-        }
-        silences = events("silence").count
-        let answered = Set(
-            events("hourly").compactMap { $0["hour"] as? Double ?? ($0["hour"] as? Int).map(Double.init) })
+        for record in recorded.checkpoints { checkpoints[record.hour] = record }
+        silences = recorded.silences
+        let answered = Set(recorded.hourly.map(\.hour))
         reviewLock.withLock { review.replay(Array(checkpoints.values), answeredHours: answered) }
         do {
             samplesFile = try SamplesFile(continuing: folder + "/samples.csv")
@@ -146,14 +137,13 @@ extension RunSupervisor {
         child = adopted
         if let adopted { sampler = ProcessSampler(rootPID: adopted.pid) }
         if adopted == nil { notes.append("the executor (pid \(pid)) is gone: it ended while unsupervised") }
+        let me = JournalEvent.Supervisor.current
         appendEvent(
-            "resume",
-            [
-                "hedgeops_pid": .int(Int(getpid())),
-                "hedgeops_start_time": .int(Int(ProcessSampler.startTime(of: getpid()) ?? 0)), "gap_s": .double(gap),
-                "executor_alive": .bool(adopted != nil),
-                "forced": .bool(force), "notes": .array(notes.map { .string($0) }),
-            ], durable: true)
+            .resume(
+                .init(
+                    hedgeopsPID: me.hedgeopsPID, hedgeopsStartTime: me.hedgeopsStartTime, gapSeconds: gap,
+                    executorAlive: adopted != nil, forced: force, notes: notes)),
+            durable: true)
         notes.insert(String(format: "unsupervised for %.1f s", gap), at: 0)
         fillGap()
         // Clients are served once the adoption is on record (they read its notes from the journal).

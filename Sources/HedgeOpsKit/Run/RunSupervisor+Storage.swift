@@ -41,7 +41,7 @@ extension RunSupervisor {
                 "cannot write \(samplesFile.path): \(outage.reason); the latest rows are held in memory and "
                     + "written when the disk accepts them (every sample is also in the journal)")
         } else if let outage = samplesFile.takeFinishedOutage() {
-            appendEvent("write_gap", outage.fields(file: "samples.csv"), durable: true)
+            appendEvent(.writeGap(outage.record(file: "samples.csv")), durable: true)
             storageRecovered("samples.csv", "samples.csv writes work again: " + Self.summary(outage, of: "rows"))
         }
     }

@@ -147,13 +147,13 @@ public final class RunSupervisor: @unchecked Sendable {
     public func killNow(_ reason: String) {
         child?.signalGroup(SIGKILL)
         if childPID > 0 { kill(-childPID, SIGKILL) }
-        appendEvent("aborted", ["reason": .string(reason), "immediate": true], durable: true)
+        appendEvent(.aborted(.init(reason: reason, immediate: true)), durable: true)
     }
 
     /// Sets a run parameter before `start` (validated by the caller), recorded.
     public func setParameter(_ name: String, _ value: String) {
         options.context.parameterOverrides[name] = value
-        appendEvent("parameter_set", ["name": .string(name), "value": .string(value)], durable: true)
+        appendEvent(.parameterSet(.init(name: name, value: value)), durable: true)
     }
 
     /// The values in force now.
@@ -164,9 +164,9 @@ public final class RunSupervisor: @unchecked Sendable {
         launchMonotonic == 0 ? 0 : (RunClock.monotonic() - launchMonotonic) * scale / 3600
     }
 
-    /// Records what is not a measurement (SIGHUP, notes).
-    public func record(_ type: String, _ fields: [String: JSONValue]) {
-        appendEvent(type, fields, durable: true)
+    /// Records what is not a measurement (SIGHUP, notes, answers).
+    public func record(_ event: JournalEvent) {
+        appendEvent(event, durable: true)
     }
 
     /// Set once results.json holds the journal's final digest: nothing more is appended.
@@ -175,13 +175,13 @@ public final class RunSupervisor: @unchecked Sendable {
     /// Appends to the journal; a failure (disk full, I/O error) is told to
     /// the operator at once, never swallowed. The journal holds what it
     /// cannot write and writes it when it can; the run goes on meanwhile.
-    func appendEvent(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) {
+    func appendEvent(_ event: JournalEvent, durable: Bool = false) {
         stopLock.lock()
         let sealed = journalSealed
         stopLock.unlock()
         guard !sealed else { return }
         do {
-            try journal?.append(type, fields, durable: durable)
+            try journal?.append(event, durable: durable)
             noteJournalRecovery()
         } catch let held as JournalHeld {
             journalRefused(held)
@@ -220,44 +220,33 @@ public final class RunSupervisor: @unchecked Sendable {
         self.journal = journal
         let checklist = options.checklist
         try? FileManager.default.copyItem(atPath: checklist.file, toPath: folder + "/checklist.yaml")
+        // With the pid, the start time identifies this supervisor across pid reuse (status asks whether it lives).
+        let me = JournalEvent.Supervisor.current
         try journal.append(
-            "session",
-            [
-                "run_id": .string(runID), "checklist": .string(checklist.file),
-                "checklist_sha256": .string(checklist.sha256),
-                "checklist_id": .string(checklist.id), "time_scale": .double(scale),
-                "hedgeops_pid": .int(Int(getpid())),
-                // With the pid, identifies this supervisor across pid reuse (status asks whether it lives).
-                "hedgeops_start_time": .int(Int(ProcessSampler.startTime(of: getpid()) ?? 0)),
-                "working_directory": .string(options.context.workingDirectory),
-                "user": .from(options.context.environment["USER"]),
-                "host": .string(ProcessInfo.processInfo.hostName),
-            ], durable: true)
+            .session(
+                .init(
+                    runID: runID, checklist: checklist.file, checklistSHA256: checklist.sha256,
+                    checklistID: checklist.id, timeScale: scale, hedgeopsPID: me.hedgeopsPID,
+                    hedgeopsStartTime: me.hedgeopsStartTime, workingDirectory: options.context.workingDirectory,
+                    user: options.context.environment["USER"], host: ProcessInfo.processInfo.hostName)),
+            durable: true)
         for item in preflight.items {
-            try journal.append(
-                "check",
-                [
-                    "id": .string(item.id), "kind": .string(item.kind), "status": .string(item.status.rawValue),
-                    "detail": .string(item.detail), "required": .bool(item.required),
-                ])
+            try journal.append(.check(.init(item)))
         }
         try journal.append(
-            "testnet_gate",
-            [
-                "allowed": .bool(preflight.gate.allowed),
-                "hosts": .object(preflight.gate.hosts.mapValues { .string($0) }),
-                "flag": .string(LiveExchange.flagVariable),
-                "resolve_overrides": .array(preflight.gate.resolveOverrides.map { .string($0) }),
-                "proxy": options.context.proxy.map { .string($0) } ?? .null,
-            ], durable: true)
+            .testnetGate(
+                .init(
+                    allowed: preflight.gate.allowed, hosts: preflight.gate.hosts, flag: LiveExchange.flagVariable,
+                    resolveOverrides: preflight.gate.resolveOverrides, proxy: options.context.proxy)),
+            durable: true)
         for item in checklist.items where item.kind.isManual && recordAnswers {
             let answer = options.answers[item.id]
             try journal.append(
-                "answer",
-                [
-                    "id": .string(item.id), "answer": .string(answer ?? "not confirmed by operator"),
-                    "source": .string(answer == nil ? "none" : options.answersSource),
-                ], durable: true)
+                .answer(
+                    .init(
+                        id: item.id, answer: answer ?? HourlyReview.unconfirmed,
+                        source: answer == nil ? "none" : options.answersSource)),
+                durable: true)
         }
     }
 
@@ -269,14 +258,12 @@ public final class RunSupervisor: @unchecked Sendable {
         let decision = gate.evaluate(environment: childEnvironment, proxy: options.context.proxy)
         guard decision.allowed else {
             try beforeLaunch {
-                try journal.append(
-                    "testnet_gate_refused", ["refusals": .array(decision.refusals.map { .string($0) })], durable: true)
+                try journal.append(.testnetGateRefused(.init(refusals: decision.refusals)), durable: true)
             }
             throw TestnetRefused(decision: decision)
         }
         try beforeLaunch {
-            try journal.append(
-                "parameters", ["values": .object(parameterValues.mapValues { .string($0) })], durable: true)
+            try journal.append(.parameters(.init(values: parameterValues)), durable: true)
         }
 
         samplesFile = try SamplesFile(creating: folder + "/samples.csv")
@@ -298,14 +285,12 @@ public final class RunSupervisor: @unchecked Sendable {
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
             patterns: options.checklist.logPatterns)
         appendEvent(
-            "launch",
-            [
-                "pid": .int(Int(child.pid)), "start_time": .int(Int(childStart)),
-                "argv": .array(run.argv.map { .string($0) }),
-                "monotonic": .double(launchMonotonic), "planned_duration_s": .double(run.duration),
-                "time_scale": .double(scale), "figures_source": .from(sampler?.source),
-                "cgroup_unavailable": .from(cgroup.failureReason),
-            ], durable: true)
+            .launch(
+                .init(
+                    pid: child.pid, startTime: childStart, argv: run.argv, monotonic: launchMonotonic,
+                    plannedDurationSeconds: run.duration, timeScale: scale, figuresSource: sampler?.source,
+                    cgroupUnavailable: cgroup.failureReason)),
+            durable: true)
         startNotifier()
         startControl()
         emit(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
@@ -344,18 +329,18 @@ public final class RunSupervisor: @unchecked Sendable {
             return
         }
         if let refusal = HTTPClient.liveRefusal(HTTPRequest(url: url)) {
-            appendEvent("notify_refused", ["reason": .string(refusal)], durable: true)
+            appendEvent(.notifyRefused(.init(reason: refusal)), durable: true)
             emit(.warning("webhook notifications are off: \(refusal)"))
             return
         }
         notifier = Notifier(
             url: url,
             onFailure: { [weak self] event, reason in
-                self?.appendEvent("notify_failed", ["event": .string(event), "reason": .string(reason)], durable: true)
+                self?.appendEvent(.notifyFailed(.init(event: event, reason: reason)), durable: true)
                 self?.emit(.warning("webhook notification '\(event)' failed: \(reason)"))
             },
             onDelivered: { [weak self] event, attempts in
-                self?.appendEvent("notified", ["event": .string(event), "attempts": .int(attempts)])
+                self?.appendEvent(.notified(.init(event: event, attempts: attempts)))
             })
         notifier?.redactor = redactor
     }
@@ -445,16 +430,14 @@ public final class RunSupervisor: @unchecked Sendable {
                 hour: hour, rssMB: sample.rssMB, cpuPercent: sample.cpuPercent, counts: follower?.counts ?? [:],
                 wsState: follower?.lastWSState))
         appendEvent(
-            "sample",
-            [
-                "hour": .double(hour), "rss_mb": .double(sample.rssMB), "rss_anon_mb": .double(sample.rssAnonMB),
-                "swap_mb": .double(sample.swapMB), "cpu_pct": .from(sample.cpuPercent), "threads": .int(sample.threads),
-                "open_files": .int(sample.openFiles), "processes": .int(sample.processes),
-                "counts": .object((follower?.counts ?? [:]).mapValues { .int($0) }),
-                "log_file": .from(follower?.currentFile), "log_offset": .int(Int(follower?.currentOffset ?? 0)),
-            ])
+            .sample(
+                .init(
+                    hour: hour, rssMB: sample.rssMB, rssAnonMB: sample.rssAnonMB, swapMB: sample.swapMB,
+                    cpuPercent: sample.cpuPercent, threads: sample.threads, openFiles: sample.openFiles,
+                    processes: sample.processes, counts: follower?.counts ?? [:], logFile: follower?.currentFile,
+                    logOffset: follower?.currentOffset ?? 0)))
         for event in events {
-            appendEvent("log", ["pattern": .string(event.pattern), "line": .string(String(event.line.prefix(500)))])
+            appendEvent(.log(.init(pattern: event.pattern, line: String(event.line.prefix(500)))))
         }
         let cpu = sample.cpuPercent.map { String(format: "%.2f", $0) } ?? ""
         samplesFile?.append(
@@ -488,7 +471,7 @@ public final class RunSupervisor: @unchecked Sendable {
         }
         if let gapValue { record.rssMB = gapValue }
         checkpoints[checkpoint.hour] = record
-        appendEvent("checkpoint", ["checkpoint": record.json], durable: true)
+        appendEvent(.checkpoint(.init(checkpoint: record)), durable: true)
         writeResults(partial(end: nil))
         emit(
             .checkpoint(record, baselineMB: checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
@@ -504,7 +487,7 @@ public final class RunSupervisor: @unchecked Sendable {
             let warning = String(
                 format: "memory projected to %.2f× hour 0 at hour %@: the leak criterion (< %.2f×) will fail", ratio,
                 formatNumber(run.duration / 3600), options.checklist.monitoring.leakRatio)
-            appendEvent("warning", ["message": .string(warning)], durable: true)
+            appendEvent(.warning(.init(message: warning)), durable: true)
             emit(.warning(warning))
             notifier?.send(
                 event: "projection", runID: runID, text: warning, fields: ["projected_ratio": .double(ratio)])
@@ -522,12 +505,12 @@ public final class RunSupervisor: @unchecked Sendable {
             let message = String(
                 format: "the executor's log has been silent for more than %@ (hour %.2f): is it hung?",
                 formatNumber(run.silenceLimit / 60) + " min", hour)
-            appendEvent("silence", ["hour": .double(hour), "message": .string(message)], durable: true)
+            appendEvent(.silence(.init(hour: hour, message: message)), durable: true)
             emit(.warning(message))
             notifier?.send(event: "hang", runID: runID, text: message)
         } else if !quiet && silent {
             silent = false
-            appendEvent("log_resumed", [:], durable: true)
+            appendEvent(.logResumed, durable: true)
         }
     }
 
@@ -537,13 +520,13 @@ public final class RunSupervisor: @unchecked Sendable {
     private func stopChild() -> ChildProcess.Termination? {
         guard let child else { return nil }
         if let done = child.poll() { return done }
-        appendEvent("stop", ["signal": "SIGINT"], durable: true)
+        appendEvent(.stop(.init(signal: "SIGINT")), durable: true)
         child.signalGroup(SIGINT)
         if let done = child.wait(timeout: run.stopGrace) { return done }
-        appendEvent("stop", ["signal": "SIGTERM"], durable: true)
+        appendEvent(.stop(.init(signal: "SIGTERM")), durable: true)
         child.signalGroup(SIGTERM)
         if let done = child.wait(timeout: 10) { return done }
-        appendEvent("stop", ["signal": "SIGKILL"], durable: true)
+        appendEvent(.stop(.init(signal: "SIGKILL")), durable: true)
         child.signalGroup(SIGKILL)
         return child.wait(timeout: 10)
     }
@@ -568,10 +551,7 @@ public final class RunSupervisor: @unchecked Sendable {
     ) -> (RunEnd, String) {
         let hours = (now - launchMonotonic) * scale / 3600
         let description = termination?.description ?? "ended"
-        appendEvent(
-            "exit",
-            ["termination": .string(description), "hour": .double(hours), "stopped_by_hedgeops": .bool(stoppedByUs)],
-            durable: true)
+        appendEvent(.exit(.init(termination: description, hour: hours, stoppedByHedgeops: stoppedByUs)), durable: true)
         if stoppedByUs {
             return (
                 .normal,
@@ -623,11 +603,9 @@ public final class RunSupervisor: @unchecked Sendable {
         emit(.ended(end.1))
         let document = partial(end: end)
         appendEvent(
-            "verdict",
-            [
-                "verdict": .string(document.verdict), "end": .string(end.0.rawValue), "detail": .string(end.1),
-                "criteria": .array(document.criteria.map(\.json)),
-            ], durable: true)
+            .verdict(
+                .init(verdict: document.verdict, end: end.0.rawValue, detail: end.1, criteria: document.criteria)),
+            durable: true)
         if end.0 == .crashed { notifier?.send(event: "crash", runID: runID, text: end.1) }
         notifier?.send(
             event: "verdict", runID: runID, text: "VERDICT \(document.verdict): \(end.1)",
@@ -637,7 +615,7 @@ public final class RunSupervisor: @unchecked Sendable {
             ])
         // Deliveries are journalled; wait for them, then seal the journal.
         if let notifier, !notifier.drain(seconds: 15) {
-            appendEvent("notify_pending", ["reason": "webhook still retrying at exit"], durable: true)
+            appendEvent(.notifyPending(.init(reason: "webhook still retrying at exit")), durable: true)
             emit(.warning("webhook notifications still pending at exit were not delivered"))
         }
         // A disk that refuses writes gets a last chance to take what is held.

@@ -141,7 +141,7 @@ public enum ExportBundle {
 
     /// The executor's log around every error, reconnect and ERROR_LOCK (±3 lines).
     static func logExcerpt(_ record: RunRecord) -> String {
-        guard let path = record.results["log_file"] as? String,
+        guard let path = record.results.logFile,
             let text = try? String(contentsOfFile: path, encoding: .utf8)
         else { return "(no executor log was found)\n" }
         let ids: Set = ["errors", "ws_reconnects", "ws_dropped", "error_lock"]

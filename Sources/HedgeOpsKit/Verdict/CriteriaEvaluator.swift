@@ -51,7 +51,7 @@ public struct RunFacts: Sendable {
 }
 
 /// One pass criterion, judged.
-public struct CriterionResult: Sendable {
+public struct CriterionResult: Sendable, Equatable {
     public var id: String
     public var title: String
     public var metric: String
@@ -61,13 +61,6 @@ public struct CriterionResult: Sendable {
     public var passed: Bool
     public var detail: String
 
-    public var json: JSONValue {
-        [
-            "id": .string(id), "title": .string(title), "metric": .string(metric), "value": .from(value),
-            "op": .string(comparison), "threshold": .double(threshold), "passed": .bool(passed),
-            "detail": .string(detail),
-        ]
-    }
 }
 
 /// Judges the checklist's pass criteria. A criterion that cannot be

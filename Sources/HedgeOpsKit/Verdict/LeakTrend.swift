@@ -2,7 +2,7 @@ import Foundation
 
 /// Where memory is heading, shown at every checkpoint so an operator learns
 /// at hour 2 that hour 8 will fail.
-public struct LeakTrend: Sendable {
+public struct LeakTrend: Sendable, Equatable {
     /// Least-squares slope over every sample after warm-up, MB per hour.
     public var slopeMBPerHour: Double
     /// Sen's slope over aggregated window minima (robust to spikes and sawtooth), MB per hour.
@@ -17,13 +17,6 @@ public struct LeakTrend: Sendable {
     /// A significant upward trend.
     public var rising: Bool { (mannKendallZ ?? 0) > 1.96 && (senSlopeMBPerHour ?? slopeMBPerHour) > 0 }
 
-    public var json: JSONValue {
-        [
-            "slope_mb_per_h": .double(slopeMBPerHour), "sen_slope_mb_per_h": .from(senSlopeMBPerHour),
-            "mann_kendall_z": .from(mannKendallZ), "projected_final_mb": .double(projectedFinalMB),
-            "projected_ratio": .from(projectedRatio), "rising": .bool(rising),
-        ]
-    }
 }
 
 /// Least squares kept as running sums: constant space however long the run.

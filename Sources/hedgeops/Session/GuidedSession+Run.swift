@@ -49,18 +49,13 @@ extension GuidedSession {
     }
 
     static func resumeCount(_ folder: String) -> Int {
-        ((try? JournalReader(path: folder + "/journal.jsonl"))?.events ?? []).filter {
-            $0["type"] as? String == "resume"
-        }.count
+        (try? RunReader(folder: folder))?.resumes.count ?? 0
     }
 
     /// What the supervisor recorded when it adopted the run.
     static func resumeNotes(_ folder: String) -> String? {
-        guard let reader = try? JournalReader(path: folder + "/journal.jsonl"),
-            let resume = reader.events.last(where: { $0["type"] as? String == "resume" })
-        else { return nil }
-        let gap = resume["gap_s"] as? Double ?? 0
-        let notes = [String(format: "unsupervised for %.1f s", gap)] + (resume["notes"] as? [String] ?? [])
+        guard let resume = (try? RunReader(folder: folder))?.resumes.last else { return nil }
+        let notes = [String(format: "unsupervised for %.1f s", resume.gapSeconds)] + resume.notes
         return "resumed run \(URL(fileURLWithPath: folder).lastPathComponent): " + notes.joined(separator: "; ")
     }
 
@@ -125,7 +120,7 @@ extension GuidedSession {
             return ExitCode.failed
         }
         let record = try? RunRecord(folder: folder)
-        let aborted = (record?.results["end"] as? [String: Any])?["kind"] as? String == RunEnd.aborted.rawValue
+        let aborted = record?.results.end?.kind == RunEnd.aborted.rawValue
         if !leftDuringRun { afterVerdict(verdict) }
         input.close()
         return aborted ? ExitCode.aborted : verdict == "PASS" ? ExitCode.success : ExitCode.failed
@@ -136,10 +131,8 @@ extension GuidedSession {
     private func receive(_ event: ControlEvent) -> Bool {
         switch event {
         case .sample(let figures): lock.withLock { live = figures }
-        case .checkpoint(let json, let baseline, let ratio):
-            if let object = Self.object(json), let record = CheckpointRecord(journal: object) {
-                presenter?.show(.checkpoint(record, baselineMB: baseline, leakRatio: ratio))
-            }
+        case .checkpoint(let record, let baseline, let ratio):
+            presenter?.show(.checkpoint(record, baselineMB: baseline, leakRatio: ratio))
         case .warning(let message): presenter?.show(.warning(message))
         case .hourlyDue(let hour, let items): presenter?.note(hourlyItems(HourlyReview.Due(hour: hour, items: items)))
         case .recorded: break
@@ -157,10 +150,10 @@ extension GuidedSession {
     func catchUp(_ folder: String) -> (verdict: String, lines: String, code: Int32)? {
         guard let record = try? RunRecord(folder: folder), record.verdict != "RUNNING" else { return nil }
         runFolder = folder
-        let end = record.results["end"] as? [String: Any]
-        let detail = end?["detail"] as? String ?? ""
-        let lines = "ended: \(detail)\n" + verdictLines(record.verdict, resultsPath: folder + "/results.json")
-        let aborted = end?["kind"] as? String == RunEnd.aborted.rawValue
+        let end = record.results.end
+        let lines =
+            "ended: \(end?.detail ?? "")\n" + verdictLines(record.verdict, resultsPath: folder + "/results.json")
+        let aborted = end?.kind == RunEnd.aborted.rawValue
         return (record.verdict, lines, aborted ? ExitCode.aborted : record.verdict == "PASS" ? 0 : ExitCode.failed)
     }
 
@@ -169,19 +162,14 @@ extension GuidedSession {
         let record = runFolder.flatMap { try? RunRecord(folder: $0) }
         var lines = ["pass criteria:"]
         for criterion in record?.criteria ?? [] {
-            let passed = criterion["passed"] as? Bool == true
-            let mark = passed ? terminal.paint("PASS", .green) : terminal.paint("FAIL", .red)
-            let id = (criterion["id"] as? String ?? "").padding(toLength: 14, withPad: " ", startingAt: 0)
-            lines.append("  \(mark)  \(id) \(criterion["detail"] as? String ?? "")")
+            let mark = criterion.passed ? terminal.paint("PASS", .green) : terminal.paint("FAIL", .red)
+            let id = criterion.id.padding(toLength: 14, withPad: " ", startingAt: 0)
+            lines.append("  \(mark)  \(id) \(criterion.detail)")
         }
         let painted = verdict == "PASS" ? terminal.paint(verdict, .green) : terminal.paint(verdict, .boldRed)
         lines.append("VERDICT: \(painted)" + (record?.rehearsal.map { " (\($0))" } ?? ""))
         lines.append("results: \(resultsPath)")
         return lines.joined(separator: "\n")
-    }
-
-    static func object(_ json: JSONValue) -> [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(json.serialized.utf8))) as? [String: Any]
     }
 
     /// SIGHUP (the terminal closed) or SIGTERM to the session: it leaves; the run goes on.
@@ -191,8 +179,7 @@ extension GuidedSession {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [weak self] in
                 _ = self?.control?.send(
-                    .record(type: "detach", fields: ["reason": number == SIGHUP ? "terminal closed" : "SIGTERM"]),
-                    timeout: 2)
+                    .record(.detach(.init(reason: number == SIGHUP ? "terminal closed" : "SIGTERM"))), timeout: 2)
                 self?.input.close()
                 Foundation.exit(ExitCode.success)
             }
@@ -254,7 +241,7 @@ extension GuidedSession {
         terminal.out(
             PreflightPresenter(report: report, terminal: terminal).table(title: checklist.title, heading: "recheck"))
         let failed = report.items.filter { $0.status == .fail }.map(\.id).joined(separator: ",")
-        _ = control?.send(.record(type: "recheck", fields: ["ok": report.ok ? "true" : "false", "failed": failed]))
+        _ = control?.send(.record(.recheck(.init(ok: report.ok, failed: failed))))
     }
 
     /// Commands that work during the run and after it.
@@ -298,7 +285,7 @@ extension GuidedSession {
     }
 
     private func detach(reason: String?) -> Never {
-        _ = control?.send(.record(type: "detach", fields: reason.map { ["reason": $0] } ?? [:]))
+        _ = control?.send(.record(.detach(.init(reason: reason))))
         terminal.out("detached: the run goes on; `hedgeops status` shows it, `hedgeops attach` re-opens the session")
         input.close()
         Foundation.exit(ExitCode.success)

@@ -27,50 +27,31 @@ extension GuidedSession {
     }
 
     func showChecklist() {
-        guard let folder = runFolder, let journal = try? JournalReader(path: folder + "/journal.jsonl") else {
-            return
-        }
-        let checks = Dictionary(
-            journal.events.filter { $0["type"] as? String == "check" }.compactMap { e in
-                (e["id"] as? String).map { ($0, e) }
-            },
-            uniquingKeysWith: { $1 })
-        let answers = Dictionary(
-            journal.events.filter { $0["type"] as? String == "answer" }.compactMap { e in
-                (e["id"] as? String).map { ($0, e["answer"] as? String ?? "") }
-            },
-            uniquingKeysWith: { $1 })
+        guard let folder = runFolder, let recorded = try? RunReader(folder: folder) else { return }
+        let checks = Dictionary(recorded.latestChecks.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        let answers = Dictionary(recorded.answers.map { ($0.id, $0.answer) }, uniquingKeysWith: { $1 })
         for section in checklist.preflight {
             terminal.out(section.title)
             for item in section.items {
                 let state =
                     answers[item.id].map { "answered: \($0)" }
-                    ?? (checks[item.id]?["status"] as? String).map {
-                        $0.uppercased() + ": " + (checks[item.id]?["detail"] as? String ?? "")
-                    }
+                    ?? checks[item.id].map { $0.status.uppercased() + ": " + $0.detail }
                     ?? "-"
-                terminal.out(
-                    "  [\(answers[item.id] != nil || checks[item.id]?["status"] as? String == "pass" ? "x" : " ")] \(item.title): \(state)"
-                )
+                let done = answers[item.id] != nil || checks[item.id]?.status == "pass"
+                terminal.out("  [\(done ? "x" : " ")] \(item.title): \(state)")
             }
         }
-        let hourly = journal.events.filter { $0["type"] as? String == "hourly" }
-        terminal.out("hourly items recorded: \(hourly.count)")
+        terminal.out("hourly items recorded: \(recorded.hourly.count)")
     }
 
     func showResults() {
-        guard let folder = runFolder,
-            let data = FileManager.default.contents(atPath: folder + "/results.json"),
-            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else {
+        guard let folder = runFolder, let results = try? RunResults(path: folder + "/results.json") else {
             terminal.out("no results yet: they are written at the first checkpoint")
             return
         }
-        terminal.out("verdict so far: \(results["verdict"] as? String ?? "-")")
-        for criterion in results["criteria"] as? [[String: Any]] ?? [] {
-            terminal.out(
-                "  \(criterion["passed"] as? Bool == true ? "PASS" : "FAIL")  \(criterion["id"] as? String ?? ""): \(criterion["detail"] as? String ?? "")"
-            )
+        terminal.out("verdict so far: \(results.verdict)")
+        for criterion in results.criteria {
+            terminal.out("  \(criterion.passed ? "PASS" : "FAIL")  \(criterion.id): \(criterion.detail)")
         }
     }
 
@@ -104,9 +85,7 @@ extension GuidedSession {
 
     func log(_ count: Int) {
         guard let folder = runFolder,
-            let data = FileManager.default.contents(atPath: folder + "/results.json"),
-            let results = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let path = results["log_file"] as? String,
+            let path = (try? RunResults(path: folder + "/results.json"))?.logFile,
             let text = try? String(contentsOfFile: path, encoding: .utf8)
         else {
             terminal.out("no executor log yet")

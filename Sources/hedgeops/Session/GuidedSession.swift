@@ -158,12 +158,7 @@ final class GuidedSession: @unchecked Sendable {
                 }
                 note = reason
             }
-            record(
-                "answer",
-                [
-                    "id": .string(item.id), "answer": .string(note.map { "\(answer): \($0)" } ?? answer),
-                    "source": "operator",
-                ])
+            record(.answer(.init(id: item.id, answer: note.map { "\(answer): \($0)" } ?? answer, source: "operator")))
             return answer
         }
     }
@@ -197,7 +192,7 @@ final class GuidedSession: @unchecked Sendable {
                         + "\nCommand: \(checklist.run.argv.joined(separator: " "))")
                 guard let confirmation = askLine("type `launch` to start it> ") else { return false }
                 if confirmation == "launch" {
-                    record("launch_confirmed", ["by": "operator"])
+                    record(.launchConfirmed(.init(by: "operator")))
                     return true
                 }
                 terminal.out("not launched (the confirmation must be typed in full)")
@@ -215,12 +210,7 @@ final class GuidedSession: @unchecked Sendable {
         now.parameterOverrides = supervisor.parameters
         let results = Preflight(checklist: checklist, context: now).checkParameters()
         for result in results {
-            record(
-                "check",
-                [
-                    "id": .string(result.id), "kind": .string(result.kind), "status": .string(result.status.rawValue),
-                    "detail": .string(result.detail), "required": .bool(result.required), "at_launch": .bool(true),
-                ])
+            record(.check(.init(result, atLaunch: true)))
         }
         let failed = results.filter { $0.required && $0.status == .fail }
         for result in results where result.status != .pass {
@@ -294,12 +284,13 @@ final class GuidedSession: @unchecked Sendable {
         }
     }
 
-    /// Journals an event, with any secret's value redacted, telling the operator so.
-    func record(_ type: String, _ fields: [String: JSONValue]) {
-        let clean = redactor.redact(fields)
-        if clean != fields {
+    /// Journals an event (the journal redacts every secret's value), telling
+    /// the operator when what they typed held one.
+    func record(_ event: JournalEvent) {
+        let fields = event.fields
+        if redactor.redact(fields) != fields {
             terminal.out("(a secret's value was redacted from what you typed before it was recorded)")
         }
-        supervisor?.record(type, clean)
+        supervisor?.record(event)
     }
 }
