@@ -59,6 +59,14 @@ public enum ChecklistLoader {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
             let extra = context.map { " \($0.text)" } ?? ""
+            // libyaml places "the file ended too soon" one line past the last: point at the last line's end.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if mark.line > lines.count, let last = lines.last {
+                return ChecklistDiagnostic(
+                    file: file, line: lines.count, column: last.count + 1, path: "",
+                    message: "YAML syntax: the file ends too soon: \(problem)\(extra)",
+                    fix: "the file looks cut short: close what is open, or restore it from the original")
+            }
             return ChecklistDiagnostic(
                 file: file, line: mark.line, column: mark.column, path: "",
                 message: "YAML syntax: \(problem)\(extra)", fix: "check indentation and quoting on this line")
