@@ -46,27 +46,24 @@ public struct JournalReader {
         let decoder = JSONDecoder()
         for (index, line) in lines.enumerated() {
             let number = index + 1
-            guard case .object(let object)? = try? decoder.decode(JSONValue.self, from: Data(line)) else {
-                problem = Problem(line: number, reason: "not a JSON object")
-                return
-            }
-            guard case .string(let prev)? = object["prev"] else {
-                problem = Problem(line: number, reason: "no prev field")
-                return
-            }
-            guard prev == expected else {
-                problem = Problem(
-                    line: number,
-                    reason: number == 1
-                        ? "prev is not 64 zeros on the first line"
-                        : "prev does not match the SHA-256 of line \(number - 1): line \(number - 1) was changed")
-                return
-            }
+            // The typed entry first; only a line that does not fit is read loosely, to say why.
             let entry: JournalEntry
             do {
                 entry = try decoder.decode(JournalEntry.self, from: Data(line))
             } catch {
+                guard case .object(let object)? = try? decoder.decode(JSONValue.self, from: Data(line)) else {
+                    problem = Problem(line: number, reason: "not a JSON object")
+                    return
+                }
+                guard case .string(let prev)? = object["prev"], prev == expected else {
+                    problem = Self.chainProblem(line: number, prev: object["prev"])
+                    return
+                }
                 problem = Problem(line: number, reason: Self.describe(error, type: object["type"]))
+                return
+            }
+            guard entry.prev == expected else {
+                problem = Self.chainProblem(line: number, prev: .string(entry.prev))
                 return
             }
             expected = Journal.sha256Hex(Data(line))
@@ -77,6 +74,15 @@ public struct JournalReader {
         if let torn {
             tornTail = (lines.count + 1, String(decoding: torn, as: UTF8.self))
         }
+    }
+
+    static func chainProblem(line number: Int, prev: JSONValue?) -> Problem {
+        guard case .string = prev else { return Problem(line: number, reason: "no prev field") }
+        return Problem(
+            line: number,
+            reason: number == 1
+                ? "prev is not 64 zeros on the first line"
+                : "prev does not match the SHA-256 of line \(number - 1): line \(number - 1) was changed")
     }
 
     /// A decoding error in an operator's words: which field of which event.
