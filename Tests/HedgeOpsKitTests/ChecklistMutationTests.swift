@@ -56,7 +56,8 @@ struct ChecklistMutationTests {
                 let at = pick(candidates)
                 let key = lines[at].prefix { $0 != ":" }
                 lines[at] =
-                    key + ": " + pick(["1e400", "-1e400", "99999999999999999999999999", ".nan", ".inf", "0x7fffffffffffffff"])
+                    key + ": "
+                    + pick(["1e400", "-1e400", "99999999999999999999999999", ".nan", ".inf", "0x7fffffffffffffff"])
                 return joined()
             case .deepNesting:
                 let depth = pick([100, 1_000, 10_000, 100_000])
@@ -66,14 +67,16 @@ struct ChecklistMutationTests {
                 return joined()
             case .invalidUTF8:
                 let at = index(bytes.count)
-                bytes.insert(contentsOf: pick([[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80]]), at: at)
+                bytes.insert(
+                    contentsOf: pick([[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80]]), at: at)
                 return bytes
             case .aliasBomb:
                 var bomb = ["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
                 for level in 1...9 {
                     let previous = Character(UnicodeScalar(UInt8(96 + level)))
                     let name = Character(UnicodeScalar(UInt8(97 + level)))
-                    bomb.append("\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]")
+                    bomb.append(
+                        "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]")
                 }
                 lines.insert(contentsOf: bomb, at: pick([0, lines.count]))
                 return joined()
@@ -112,7 +115,8 @@ struct ChecklistMutationTests {
                         diagnostic.file == "mutated.yaml" && diagnostic.line >= 1 && diagnostic.line <= lineCount
                         && diagnostic.column >= 1
                     if !placed {
-                        Issue.record("\(kind) round \(round): \(diagnostic) is not a place in the file (\(lineCount) lines)")
+                        Issue.record(
+                            "\(kind) round \(round): \(diagnostic) is not a place in the file (\(lineCount) lines)")
                     }
                 }
             }

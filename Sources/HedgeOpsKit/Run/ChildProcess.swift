@@ -18,9 +18,21 @@ public final class ChildProcess: SupervisedProcess, @unchecked Sendable {
         public var description: String {
             switch self {
             case .exited(let code): "exit \(code)"
-            case .signaled(let signal): "killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+            case .signaled(let signal):
+                "killed by signal \(signal) (\(Self.signalName(signal).map { "\($0): " } ?? "")\(String(cString: strsignal(signal))))"
             case .vanished: "ended while unsupervised (exit status unknown)"
             }
+        }
+
+        /// The name an operator looks up (`SIGSEGV`), for the common signals.
+        static func signalName(_ signal: Int32) -> String? {
+            let names: [Int32: String] = [
+                SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
+                SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1",
+                SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
+                SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ",
+            ]
+            return names[signal]
         }
     }
 
