@@ -4,11 +4,20 @@ enum EnvironmentCheck {
         var parts: [String] = []
         var missing: [String] = []
         var padded: [String] = []
+        var broken: [String] = []
         var key: FingerprintKey?
         for variable in variables {
             guard let value = environment[variable.name], !value.isEmpty else {
                 missing.append(variable.name)
                 parts.append("\(variable.name) not set")
+                continue
+            }
+            // A newline or other control character inside a value would split an
+            // HTTP header or a log line: refused, and the value is never shown.
+            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                broken.append(variable.name)
+                parts.append("\(variable.name) holds a control character (a newline?) inside its value")
                 continue
             }
             let secret = variable.secret || Secrets.looksSecret(variable.name)
@@ -28,6 +37,12 @@ enum EnvironmentCheck {
         if !missing.isEmpty {
             return .fail(
                 detail, fix: fix ?? "export \(missing.map { "\($0)=…" }.joined(separator: " ")) before running hedgeops"
+            )
+        }
+        if !broken.isEmpty {
+            return .fail(
+                detail,
+                fix: "set \(broken.joined(separator: ", ")) again on one line, without the newline or control character"
             )
         }
         if !padded.isEmpty {

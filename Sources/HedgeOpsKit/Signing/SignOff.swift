@@ -86,7 +86,9 @@ public enum SignOff {
             do {
                 key = try SSHSignature.verify(armoured, message: message)
             } catch {
-                lines.append(Line(ok: false, text: "\(shown): \(role) signature: \(error)"))
+                // The signature file as the operator knows it: beside the file as shown.
+                let signature = shown + path.dropFirst(file.count)
+                lines.append(Line(ok: false, text: "\(shown): \(role) signature \(signature): \(error)"))
                 continue
             }
             let fingerprint = OpenSSHKey.fingerprint(key)
