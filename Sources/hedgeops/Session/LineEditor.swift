@@ -45,6 +45,16 @@ final class LineEditor: @unchecked Sendable {
     private var statusShown: String?
     private var promptBuffer: UnsafeMutablePointer<CChar>?
     private var lastRead: LineRead = .endOfInput
+    /// Characters dropped from the line being typed because it reached ``maximumLineLength``.
+    private var droppedCharacters = 0
+    /// When the status line and prompt were last compared with what is shown.
+    private var lastStatusCheck = 0.0
+    /// A byte read ahead while decoding a broken UTF-8 character.
+    private var pushedBack: UInt8?
+
+    /// Longer lines are cut: libedit redraws the whole line at every keystroke,
+    /// so a pasted megabyte would freeze the session for minutes.
+    static let maximumLineLength = 4096
 
     /// A status line kept above the prompt and redrawn in place (nil: none).
     /// It is drawn here, not by libedit, and removed once the line is read,
@@ -143,6 +153,8 @@ final class LineEditor: @unchecked Sendable {
         let raw = el_gets(editLine, &count)
         var line = raw.map { String(cString: $0) }
         if line?.hasSuffix("\n") == true { line?.removeLast() }
+        // Control characters and escape sequences never reach the record, where a reviewer's terminal would run them.
+        line = line.map(Self.printable)
         let outcome: LineRead = line.flatMap { count > 0 ? .line($0) : nil } ?? lastRead
         lastRead = .endOfInput
         finish(outcome)
@@ -152,6 +164,12 @@ final class LineEditor: @unchecked Sendable {
         pendingOutput = []
         lock.unlock()
         for item in leftover { Self.emit(item.text, standardError: item.standardError) }
+        if droppedCharacters > 0 {
+            Self.emit(
+                "(the line was cut at \(Self.maximumLineLength) characters; \(droppedCharacters) more were dropped)\n",
+                standardError: false)
+            droppedCharacters = 0
+        }
         if case .line(let text) = outcome { remember(text) }
         return outcome
     }
@@ -191,6 +209,19 @@ final class LineEditor: @unchecked Sendable {
         guard shown != text else { return }
         let rows = Self.rowsBelowStart(promptShown + text) + 1  // libedit moved below the line
         Self.emit("\r\u{1B}[\(rows)A\u{1B}[J" + promptShown + shown + "\n", standardError: false)
+    }
+
+    /// `text` without control characters (a tab becomes a space).
+    static func printable(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\t" {
+                out.append(" ")
+            } else if scalar.properties.generalCategory != .control {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     /// The terminal's width (at least 20, whatever the terminal says).
@@ -277,7 +308,13 @@ final class LineEditor: @unchecked Sendable {
                 errno = EINTR
                 return -1
             }
-            if (statusLine.map { $0() } ?? nil) != statusShown || promptSource() != promptShown { redraw([]) }
+            // The status line and the prompt change once a second: compared a few times a
+            // second, not at every character of a paste.
+            let now = RunClock.monotonic()
+            if now - lastStatusCheck >= 0.2 {
+                lastStatusCheck = now
+                if (statusLine.map { $0() } ?? nil) != statusShown || promptSource() != promptShown { redraw([]) }
+            }
 
             var fds = [
                 pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
@@ -292,6 +329,12 @@ final class LineEditor: @unchecked Sendable {
                 lastRead = .endOfInput
                 return 0
             }
+            if scalar >= 0x20 && scalar != 0x7F, let info = el_wline(editLine)?.pointee, let start = info.buffer,
+                let end = info.lastchar, start.distance(to: end) >= Self.maximumLineLength
+            {
+                droppedCharacters += 1
+                continue
+            }
             character?.pointee = wchar_t(scalar)
             return 1
         }
@@ -300,21 +343,38 @@ final class LineEditor: @unchecked Sendable {
     /// One UTF-8 encoded character from the keyboard (-1 at end of input,
     /// nil for a byte that starts nothing valid).
     private func readScalar() -> Int32? {
-        var lead: UInt8 = 0
-        let got = Glibc.read(0, &lead, 1)
-        if got == 0 { return -1 }
-        if got < 0 { return errno == EINTR || errno == EAGAIN ? nil : -1 }
+        guard let lead = readByte() else { return -1 }
         if lead < 0x80 { return Int32(lead) }
-        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
+        // 0x80–0xBF continue a character and 0xF8–0xFF start none: dropped alone.
+        let length = lead >= 0xF8 ? 0 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
         guard length > 0 else { return nil }
         var bytes = [lead]
         while bytes.count < length {
-            var next: UInt8 = 0
-            guard Glibc.read(0, &next, 1) == 1 else { return nil }
+            guard let next = readByte() else { return nil }
+            guard (0x80...0xBF).contains(next) else {
+                // Not a continuation: the broken character is dropped, the byte is kept for the next read.
+                pushedBack = next
+                return nil
+            }
             bytes.append(next)
         }
         guard let scalar = String(validating: bytes, as: UTF8.self)?.unicodeScalars.first else { return nil }
         return Int32(scalar.value)
+    }
+
+    /// One byte from the keyboard (a byte put back first); nil at end of input.
+    private func readByte() -> UInt8? {
+        if let byte = pushedBack {
+            pushedBack = nil
+            return byte
+        }
+        var byte: UInt8 = 0
+        while true {
+            let got = Glibc.read(0, &byte, 1)
+            if got == 1 { return byte }
+            if got < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            return nil
+        }
     }
 
     private func drainWakePipe() {
