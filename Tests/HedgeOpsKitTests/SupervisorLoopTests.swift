@@ -88,7 +88,11 @@ struct SupervisorLoopTests {
             return LaunchedExecutor(process: executor, sampler: executor, startTime: 42)
         }
 
-        func adopt(pid: Int32, startTime: UInt64) -> LaunchedExecutor? { nil }
+        /// Found again by PID and start time while it lives.
+        func adopt(pid: Int32, startTime: UInt64) -> LaunchedExecutor? {
+            guard pid == executor.pid, startTime == 42, executor.poll() == nil else { return nil }
+            return LaunchedExecutor(process: executor, sampler: executor, startTime: startTime)
+        }
     }
 
     static let checklistText = """
@@ -140,37 +144,57 @@ struct SupervisorLoopTests {
             - { label: Memory Leak, criteria: [leak] }
         """
 
+    /// A supervisor of the scripted executor at a time scale of 3600, in a new temporary directory.
+    struct Setup {
+        let checklist: Checklist
+        let context: PreflightContext
+        let preflight: PreflightReport
+        let directory: String
+        let clock = TestClock()
+        let executor: ScriptedExecutor
+
+        init(
+            dies: (hour: Double, as: ChildProcess.Termination)? = nil, memory: @escaping @Sendable (Double) -> Double
+        ) throws {
+            directory =
+                FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "hedgeops-loop-\(UUID().uuidString)"
+                ).path
+            try FileManager.default.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
+            let file = directory + "/loop.yaml"
+            try checklistText.write(toFile: file, atomically: true, encoding: .utf8)
+            checklist = try ChecklistLoader.load(path: file)
+            let environment = [
+                "BITUNIX_USE_TESTNET": "true", "BITUNIX_REST_URL": "http://127.0.0.1:9",
+                "BITUNIX_WS_URL": "ws://127.0.0.1:9/public/",
+            ]
+            context = PreflightContext(environment: environment, workingDirectory: directory)
+            let gate = TestnetGate(policy: checklist.testnet, endpoints: checklist.endpoints)
+            preflight = PreflightReport(
+                checklist: file, items: [], gate: gate.evaluate(environment: environment), durationMS: 0)
+            executor = ScriptedExecutor(
+                clock: clock, logPath: directory + "/logs/load_test_1.log", dies: dies, memory: memory)
+        }
+
+        func supervisor(timeScale: Double = 3600) -> RunSupervisor {
+            RunSupervisor(
+                options: .init(
+                    checklist: checklist, context: context, dataDirectory: directory + "/data", timeScale: timeScale),
+                clock: clock, launcher: ScriptedLauncher(executor: executor), onEvent: { _ in })
+        }
+    }
+
     /// Runs the scripted executor to a verdict at a time scale of 3600.
     static func supervise(
         dies: (hour: Double, as: ChildProcess.Termination)? = nil, memory: @escaping @Sendable (Double) -> Double
     ) throws -> (RunResultsDocument, RunReader, ScriptedExecutor, Double) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "hedgeops-loop-\(UUID().uuidString)"
-        ).path
-        try FileManager.default.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
-        let file = directory + "/loop.yaml"
-        try checklistText.write(toFile: file, atomically: true, encoding: .utf8)
-        let checklist = try ChecklistLoader.load(path: file)
-        let environment = [
-            "BITUNIX_USE_TESTNET": "true", "BITUNIX_REST_URL": "http://127.0.0.1:9",
-            "BITUNIX_WS_URL": "ws://127.0.0.1:9/public/",
-        ]
-        let context = PreflightContext(environment: environment, workingDirectory: directory)
-        let gate = TestnetGate(policy: checklist.testnet, endpoints: checklist.endpoints)
-        let preflight = PreflightReport(
-            checklist: file, items: [], gate: gate.evaluate(environment: environment), durationMS: 0)
-        let clock = TestClock()
-        let executor = ScriptedExecutor(
-            clock: clock, logPath: directory + "/logs/load_test_1.log", dies: dies, memory: memory)
-        let supervisor = RunSupervisor(
-            options: .init(
-                checklist: checklist, context: context, dataDirectory: directory + "/data", timeScale: 3600),
-            clock: clock, launcher: ScriptedLauncher(executor: executor), onEvent: { _ in })
+        let setup = try Setup(dies: dies, memory: memory)
+        let supervisor = setup.supervisor()
         let started = RunClock.monotonic()
-        try supervisor.launch(preflight: preflight)
+        try supervisor.launch(preflight: setup.preflight)
         let document = supervisor.supervise()
         let elapsed = RunClock.monotonic() - started
-        return (document, try RunReader(folder: supervisor.folder), executor, elapsed)
+        return (document, try RunReader(folder: supervisor.folder), setup.executor, elapsed)
     }
 
     @Test func aHealthyRunIsStoppedOnSIGINTAtTheEndAndPasses() throws {
@@ -209,5 +233,49 @@ struct SupervisorLoopTests {
         #expect(missed.map(\.hour) == [4, 6, 8])
         #expect(missed.allSatisfy { $0.note == "not reached: \(detail)" })
         #expect(document.criteria.first { $0.id == "full" }?.detail == detail)
+    }
+
+    @Test func aResumeMarksTheGapsCheckpointsMissedWithTheNearestLaterSampleAndGoesOn() throws {
+        let setup = try Setup { hour in 80 + hour }
+        // The first supervisor samples to hour 1.5, then dies (nothing more is written).
+        let first = setup.supervisor()
+        try first.launch(preflight: setup.preflight)
+        while first.core.hour(at: setup.clock.now()) < 1.5 {
+            let now = setup.clock.now()
+            if first.core.isSampleDue(now) {
+                first.takeSample(now)
+                first.core.sampleTaken(at: now)
+            }
+            for checkpoint in first.core.checkpointsDue(now) {
+                first.recordCheckpoint(checkpoint, missed: false, note: nil)
+            }
+            setup.clock.sleep(until: first.core.nextWake(after: now))
+        }
+        first.stopControl()
+        first.handOver()
+
+        // `hedgeops resume` at hour 4.3: started at the scale of one, it takes the run's own.
+        setup.clock.sleep(until: first.core.launch + 4.3)
+        let second = setup.supervisor(timeScale: 1)
+        let notes = try second.adopt(folder: first.folder, force: false)
+        #expect(notes.hasPrefix("unsupervised for"), "\(notes)")
+        #expect(second.core.checkpointWindow == first.core.checkpointWindow)
+        let document = second.supervise()
+
+        let recorded = try RunReader(folder: first.folder)
+        #expect(recorded.resumes.count == 1 && recorded.resumes.first?.executorAlive == true)
+        let byHour = Dictionary(uniqueKeysWithValues: recorded.checkpoints.map { ($0.hour, $0) })
+        #expect(byHour.keys.sorted() == [0, 1, 2, 4, 6, 8])
+        for hour in [2.0, 4] {
+            let record = try #require(byHour[hour])
+            #expect(record.missed)
+            #expect(abs((record.rssMB ?? 0) - 84.3) < 0.05, "the sample taken at the resume: \(record.rssMB ?? 0)")
+            #expect(
+                record.note?.hasPrefix(
+                    "fell in the gap while hedgeops was not running; value is the nearest later sample, at hour 4.3")
+                    == true)
+        }
+        for hour in [6.0, 8] { #expect(byHour[hour]?.missed == false) }
+        #expect(document.verdict == "PASS", "\(document.criteria.map(\.detail))")
     }
 }
