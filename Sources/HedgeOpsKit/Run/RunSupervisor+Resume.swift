@@ -96,7 +96,8 @@ extension RunSupervisor {
         options.timeScale = session.timeScale
         if let values = recorded.parameters { options.context.parameterOverrides = values }
         if let directory = session.workingDirectory { options.context.workingDirectory = directory }
-        launchMonotonic = launch.monotonic
+        // The run's own time scale, so the median window is the one it was launched with.
+        core = RunCore(plan: .init(checklist: options.checklist, timeScale: scale), launch: launch.monotonic)
         launchWall = Self.date(launchAt) ?? Date()
         childPID = pid
         childStart = startTime
@@ -105,26 +106,17 @@ extension RunSupervisor {
             patterns: options.checklist.logPatterns)
         var lastAt: Date?
         for (sample, at) in recorded.timedSamples {
-            let hour = sample.hour
-            let afterWarmup = hour * 3600 >= warmup
-            series.add(hour: hour, mb: sample.rssMB, afterWarmup: afterWarmup)
-            if afterWarmup {
-                if let threads = sample.threads { threadFit.add(hour, Double(threads)) }
-                if let files = sample.openFiles { fileFit.add(hour, Double(files)) }
-            }
-            if afterWarmup, let cpu = sample.cpuPercent {
-                cpuSum += cpu
-                cpuCount += 1
-            }
+            core.replay(
+                hour: sample.hour, mb: sample.rssMB, threads: sample.threads, openFiles: sample.openFiles,
+                cpuPercent: sample.cpuPercent)
             lastAt = Self.date(at) ?? lastAt
         }
         if let last = recorded.lastSample, let file = last.logFile {
             follower?.resume(file: file, offset: last.logOffset ?? 0, counts: last.counts)
         }
-        for record in recorded.checkpoints { checkpoints[record.hour] = record }
-        silences = recorded.silences
+        core.restore(checkpoints: recorded.checkpoints, silences: recorded.silences)
         let answered = Set(recorded.hourly.map(\.hour))
-        reviewLock.withLock { review.replay(Array(checkpoints.values), answeredHours: answered) }
+        reviewLock.withLock { review.replay(core.records, answeredHours: answered) }
         do {
             samplesFile = try SamplesFile(continuing: folder + "/samples.csv")
         } catch {
@@ -133,9 +125,9 @@ extension RunSupervisor {
 
         startNotifier()
         let gap = lastAt.map { Date().timeIntervalSince($0) } ?? 0
-        let adopted = AdoptedProcess(pid: pid, startTime: startTime)
-        child = adopted
-        if let adopted { sampler = ProcessSampler(rootPID: adopted.pid) }
+        let adopted = launcher.adopt(pid: pid, startTime: startTime)
+        child = adopted?.process
+        sampler = adopted?.sampler
         if adopted == nil { notes.append("the executor (pid \(pid)) is gone: it ended while unsupervised") }
         let me = JournalEvent.Supervisor.current
         appendEvent(
@@ -153,27 +145,14 @@ extension RunSupervisor {
 
     /// Checkpoints that fell due while nobody watched are marked missed,
     /// carrying the nearest later sample (taken now), never a made-up value.
-    private func fillGap() {
-        let now = RunClock.monotonic()
-        let dueNow = options.checklist.monitoring.checkpoints.filter { checkpoint in
-            checkpoints[checkpoint.hour] == nil
-                && launchMonotonic + dueOffset(checkpoint) / scale <= now
-        }
-        guard !dueNow.isEmpty else { return }
+    func fillGap() {
+        let now = clock.now()
+        let due = core.gapCheckpoints(now)
+        guard !due.isEmpty else { return }
         takeSample(now)
-        let alive = child?.poll() == nil
-        let hour = (now - launchMonotonic) * scale / 3600
-        for checkpoint in dueNow {
-            let value = alive ? lastSample?.rssMB : nil
-            let note =
-                value == nil
-                ? "fell in the gap while hedgeops was not running"
-                : String(
-                    format:
-                        "fell in the gap while hedgeops was not running; value is the nearest later sample, at hour %.2f",
-                    hour)
-            recordCheckpoint(checkpoint, missed: true, note: note, gapValue: value)
-        }
+        let outcomes = core.fillGap(
+            due, at: now, wallTime: Timestamp.rfc3339(Date()), log: logState, executorAlive: child?.poll() == nil)
+        for outcome in outcomes { record(outcome) }
     }
 
     static func date(_ text: String?) -> Date? {

@@ -49,7 +49,7 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     /// The smallest real interval between samples, however large the time scale.
-    public static let minimumSampleInterval = 0.025
+    public static let minimumSampleInterval = RunCore.minimumSampleInterval
 
     var options: Options
     /// The secrets of the run's environment, kept out of the journal and webhooks.
@@ -72,23 +72,16 @@ public final class RunSupervisor: @unchecked Sendable {
     var child: (any SupervisedProcess)?
     var childPID: Int32 = 0
     var childStart: UInt64 = 0
-    var sampler: ProcessSampler?
+    var sampler: (any ExecutorSampler)?
     var follower: LogFollower?
-    var series: MemorySeries
-    var launchMonotonic = 0.0
+    /// The run's decisions; this class records what it returns.
+    var core: RunCore
+    /// The loop's clock: the monotonic clock, or a test's.
+    let clock: any SupervisorClock
+    /// Starts the executor (or finds it again on resume).
+    let launcher: any ExecutorLauncher
     var launchWall = Date()
-    var checkpoints: [Double: CheckpointRecord] = [:]
-    var lastSample: ProcessSample?
-    var cpuSum = 0.0
-    var cpuCount = 0
-    var silent = false
-    var silences = 0
-    /// The executor ended while nobody could see how: no exit status and no
-    /// planned stop observed, so "no crash" cannot be judged.
-    var endUnobserved = false
     var notifier: Notifier?
-    var threadFit = LinearFit()
-    var fileFit = LinearFit()
     var samplesFile: SamplesFile?
     /// Run files refusing writes now, with what the operator was told.
     let storageLock = NSLock()
@@ -98,34 +91,24 @@ public final class RunSupervisor: @unchecked Sendable {
     var liveStore: LiveFigures?
     private var stopRequest: String?
 
-    public init(options: Options, onEvent: @escaping @Sendable (RunEvent) -> Void) {
+    /// - Parameters:
+    ///   - clock: the loop's clock; a test's makes a run take no real time.
+    ///   - launcher: starts the executor and says how to sample it.
+    public init(
+        options: Options, clock: any SupervisorClock = MonotonicClock(),
+        launcher: any ExecutorLauncher = SystemLauncher(), onEvent: @escaping @Sendable (RunEvent) -> Void
+    ) {
         self.options = options
+        self.clock = clock
+        self.launcher = launcher
         present = onEvent
         review = HourlyReview(items: options.checklist.monitoring.hourly)
         redactor = SecretRedactor(environment: options.context.environment, checklist: options.checklist)
-        let tick = max(options.checklist.run.sampleInterval / options.timeScale, Self.minimumSampleInterval)
-        checkpointWindow = max(
-            options.checklist.run.checkpointWindow, Self.minimumWindowSamples * tick * options.timeScale)
-        series = MemorySeries(recentHours: checkpointWindow / 3600)
+        core = RunCore(plan: .init(checklist: options.checklist, timeScale: options.timeScale), launch: 0)
     }
 
-    /// Warm-up in simulated seconds: the checklist's, but at least 0.2 s of
-    /// real time, since a process's start-up does not compress with the scale.
-    var warmup: Double { max(run.warmup, 0.2 * scale) }
-
-    /// The median window in simulated seconds: the checklist's, widened to
-    /// five samples when the time scale spaces samples further apart.
-    let checkpointWindow: Double
-
-    /// Samples at least in every checkpoint's median, whatever the time scale.
-    static let minimumWindowSamples = 5.0
-
-    /// When a checkpoint is due, in simulated seconds after launch. Hour 0 is
-    /// the median of the window that *starts* when the warm-up ends, so it is
-    /// due one window later; the others are the hour marks.
-    func dueOffset(_ checkpoint: Checkpoint) -> Double {
-        checkpoint.hour == 0 ? warmup + checkpointWindow : checkpoint.hour * 3600
-    }
+    /// Monotonic seconds at the launch; 0 before it.
+    var launchMonotonic: Double { core.launch }
 
     var run: RunSpec { options.checklist.run }
     var scale: Double { options.timeScale }
@@ -161,7 +144,7 @@ public final class RunSupervisor: @unchecked Sendable {
 
     /// Seconds since launch on the monotonic clock, scaled to simulated hours.
     public var elapsedHours: Double {
-        launchMonotonic == 0 ? 0 : (RunClock.monotonic() - launchMonotonic) * scale / 3600
+        launchMonotonic == 0 ? 0 : core.hour(at: clock.now())
     }
 
     /// Records what is not a measurement (SIGHUP, notes, answers).
@@ -269,18 +252,18 @@ public final class RunSupervisor: @unchecked Sendable {
         samplesFile = try SamplesFile(creating: folder + "/samples.csv")
 
         launchWall = Date()
-        let subreaper = ChildProcess.becomeSubreaper()
-        let child = try ChildProcess.spawn(
-            run.argv, environment: childEnvironment, workingDirectory: options.context.resolve(run.workdir),
-            stdoutPath: folder + "/executor.stdout", stderrPath: folder + "/executor.stderr",
-            toolDirectories: options.context.toolDirectories)
+        let launched = try launcher.launch(
+            LaunchRequest(
+                argv: run.argv, environment: childEnvironment, workingDirectory: options.context.resolve(run.workdir),
+                stdoutPath: folder + "/executor.stdout", stderrPath: folder + "/executor.stderr",
+                toolDirectories: options.context.toolDirectories, runID: runID))
         // From here on the executor runs: nothing may throw, or it would go unsupervised.
-        launchMonotonic = RunClock.monotonic()
+        core = RunCore(plan: .init(checklist: options.checklist, timeScale: scale), launch: clock.now())
+        let child = launched.process
         self.child = child
         childPID = child.pid
-        childStart = ProcessSampler.startTime(of: child.pid) ?? 0
-        let cgroup = executorCgroup(pid: child.pid)
-        sampler = ProcessSampler(rootPID: child.pid, adoptOrphans: subreaper, cgroup: try? cgroup.get())
+        childStart = launched.startTime
+        sampler = launched.sampler
         follower = LogFollower(
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
             patterns: options.checklist.logPatterns)
@@ -289,25 +272,12 @@ public final class RunSupervisor: @unchecked Sendable {
                 .init(
                     pid: child.pid, startTime: childStart, argv: run.argv, monotonic: launchMonotonic,
                     plannedDurationSeconds: run.duration, timeScale: scale, figuresSource: sampler?.source,
-                    cgroupUnavailable: cgroup.failureReason)),
+                    cgroupUnavailable: launched.cgroupUnavailable)),
             durable: true)
         startNotifier()
         startControl()
         emit(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
         notifier?.send(event: "started", runID: runID, text: "load test started (pid \(child.pid))")
-    }
-
-    /// A cgroup v2 of the executor's own, with the executor moved into it, or
-    /// why there is none (the process tree is sampled then).
-    func executorCgroup(pid: Int32) -> Result<CgroupV2, CgroupV2.Unavailable> {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
-        let mine = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
-        let created = CgroupV2.create(name: runID, mounts: mounts, selfCgroup: mine)
-        if case .success(let cgroup) = created, !cgroup.add(pid: pid) {
-            cgroup.remove()
-            return .failure(.init(reason: "cannot move the executor into \(cgroup.path)"))
-        }
-        return created
     }
 
     /// Before the launch a write the disk refuses stops everything: there is
@@ -359,71 +329,59 @@ public final class RunSupervisor: @unchecked Sendable {
     // MARK: Supervision
 
     /// Supervises until the end; returns the results written to results.json.
+    /// The decisions are the core's; this loop measures, records and waits.
     public func supervise() -> RunResultsDocument {
-        let tick = max(run.sampleInterval / scale, Self.minimumSampleInterval)
-        let end = launchMonotonic + run.duration / scale
-        let plan = options.checklist.monitoring.checkpoints.map { checkpoint in
-            (checkpoint, launchMonotonic + dueOffset(checkpoint) / scale)
-        }
-        var nextSample = launchMonotonic
-        var ending: (RunEnd, String)?
+        var ending: RunCore.Ending?
         while ending == nil {
-            let now = RunClock.monotonic()
+            let now = clock.now()
             if let reason = stopRequested {
                 stopChild()
-                ending = (.aborted, "aborted by operator (\(reason))")
+                ending = core.aborted(reason, at: now)
                 break
             }
-            if now >= nextSample {
+            if core.isSampleDue(now) {
                 takeSample(now)
-                nextSample = launchMonotonic + ((now - launchMonotonic) / tick).rounded(.down) * tick + tick
+                core.sampleTaken(at: now)
             }
-            for (checkpoint, due) in plan where checkpoints[checkpoint.hour] == nil && now >= due {
+            for checkpoint in core.checkpointsDue(now) {
                 recordCheckpoint(checkpoint, missed: childGone, note: childGone ? "the executor had ended" : nil)
             }
             // No child at all: `resume` found it gone.
             if let termination = child?.poll() ?? (child == nil ? .vanished : nil) {
-                ending = classify(termination, at: now, end: end, stoppedByUs: false, unwatched: child == nil)
+                ending = classify(termination, at: now, stoppedByUs: false, unwatched: child == nil)
                 break
             }
             checkSilence(now)
             retryStorage()
-            if now >= end {
+            if core.isOver(now) {
                 takeSample(now)
-                for (checkpoint, _) in plan
-                where checkpoints[checkpoint.hour] == nil && checkpoint.hour * 3600 <= run.duration {
+                for checkpoint in core.checkpointsAtEnd {
                     recordCheckpoint(checkpoint, missed: false, note: nil)
                 }
                 let termination = stopChild()
-                ending = classify(termination, at: now, end: end, stoppedByUs: true)
+                ending = classify(termination, at: now, stoppedByUs: true)
                 break
             }
-            let wake = min(nextSample, plan.map(\.1).filter { $0 > now }.min() ?? end, end, now + 0.2)
-            RunClock.sleep(until: wake)
+            clock.sleep(until: core.nextWake(after: now))
         }
         // Checkpoints the run never reached are missed, not faked.
-        for (checkpoint, _) in plan where checkpoints[checkpoint.hour] == nil {
-            recordCheckpoint(checkpoint, missed: true, note: "not reached: \(ending?.1 ?? "run ended")")
+        for checkpoint in core.unrecorded {
+            recordCheckpoint(checkpoint, missed: true, note: "not reached: \(ending?.detail ?? "run ended")")
         }
-        return finish(ending ?? (.crashed, "unknown end"))
+        return finish(ending ?? RunCore.Ending(end: .crashed, detail: "unknown end", hour: core.hour(at: clock.now())))
     }
 
     private var childGone: Bool { child.map { !$0.isRunning } ?? true }
 
+    /// The executor's log as the core needs it.
+    var logState: RunCore.LogState {
+        RunCore.LogState(
+            counts: follower?.counts ?? [:], wsState: follower?.lastWSState, lastLineAt: follower?.lastLineAt)
+    }
+
     func takeSample(_ now: Double) {
         guard let sampler, let sample = sampler.sample(monotonic: now) else { return }
-        lastSample = sample
-        let hour = (now - launchMonotonic) * scale / 3600
-        let afterWarmup = hour * 3600 >= warmup
-        series.add(hour: hour, mb: sample.rssMB, afterWarmup: afterWarmup)
-        if afterWarmup {
-            threadFit.add(hour, Double(sample.threads))
-            fileFit.add(hour, Double(sample.openFiles))
-        }
-        if afterWarmup, let cpu = sample.cpuPercent {
-            cpuSum += cpu
-            cpuCount += 1
-        }
+        let hour = core.add(sample, at: now)
         let events = follower?.poll(monotonic: now) ?? []
         publish(
             LiveFigures(
@@ -447,46 +405,29 @@ public final class RunSupervisor: @unchecked Sendable {
         noteSamplesFile()
     }
 
-    /// `gapValue`: for a checkpoint missed while unsupervised, the nearest later sample.
-    func recordCheckpoint(_ checkpoint: Checkpoint, missed: Bool, note: String?, gapValue: Double? = nil) {
-        let windowHours = checkpointWindow / 3600
-        let now = RunClock.monotonic()
-        let hour = (now - launchMonotonic) * scale / 3600
-        let median = missed ? nil : series.median(endingAt: hour, windowHours: windowHours, notBefore: warmup / 3600)
-        let windowStart = max(hour - windowHours, warmup / 3600)
-        let baseline = checkpoints[0]?.rssMB ?? (checkpoint.hour == 0 ? median?.mb : nil)
-        var record = CheckpointRecord(
-            hour: checkpoint.hour, label: checkpoint.label, at: Timestamp.rfc3339(Date()), rssMB: median?.mb,
-            pssMB: missed ? nil : sampler?.pssMB(), samples: median?.count ?? 0, windowSeconds: checkpointWindow,
-            cpuPercent: cpuCount > 0 ? cpuSum / Double(cpuCount) : lastSample?.cpuPercent,
-            threads: missed ? nil : lastSample?.threads, openFiles: missed ? nil : lastSample?.openFiles,
-            counts: follower?.counts ?? [:], wsState: follower?.lastWSState,
-            errorLockSeen: (follower?.counts[CriteriaEvaluator.errorLockPattern] ?? 0) > 0,
-            trend: series.trend(endHour: run.duration / 3600, baseline: baseline), missed: missed, note: note,
-            threadsPerHour: threadFit.line?.slope, openFilesPerHour: fileFit.line?.slope)
-        if missed { record.trend = nil }
-        if !missed, median != nil {
-            record.windowStartHour = windowStart
-            record.windowEndHour = hour
-        }
-        if let gapValue { record.rssMB = gapValue }
-        checkpoints[checkpoint.hour] = record
+    /// Records a checkpoint the core decided was due, now.
+    func recordCheckpoint(_ checkpoint: Checkpoint, missed: Bool, note: String?) {
+        let outcome = core.checkpoint(
+            checkpoint, at: clock.now(), wallTime: Timestamp.rfc3339(Date()), log: logState,
+            pssMB: missed ? nil : sampler?.pssMB(), missed: missed, note: note)
+        record(outcome)
+    }
+
+    /// Journals, publishes and notifies a checkpoint the core recorded.
+    func record(_ outcome: RunCore.CheckpointOutcome) {
+        let record = outcome.record
         appendEvent(.checkpoint(.init(checkpoint: record)), durable: true)
         writeResults(partial(end: nil))
         emit(
-            .checkpoint(record, baselineMB: checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
+            .checkpoint(
+                record, baselineMB: core.checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
         reviewCheckpoint(record)
         let shown = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "no value"
         notifier?.send(
             event: "checkpoint", runID: runID,
             text: "\(record.label): \(record.missed ? "MISSED" : shown); please confirm the hourly items",
             fields: ["checkpoint": record.json])
-        if let ratio = record.trend?.projectedRatio, ratio >= options.checklist.monitoring.leakRatio,
-            checkpoint.hour > 0
-        {
-            let warning = String(
-                format: "memory projected to %.2f× hour 0 at hour %@: the leak criterion (< %.2f×) will fail", ratio,
-                formatNumber(run.duration / 3600), options.checklist.monitoring.leakRatio)
+        if let (warning, ratio) = outcome.projection {
             appendEvent(.warning(.init(message: warning)), durable: true)
             emit(.warning(warning))
             notifier?.send(
@@ -495,22 +436,15 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     private func checkSilence(_ now: Double) {
-        let last = follower?.lastLineAt ?? launchMonotonic
-        // At least a second of real time: a quiet second is not a hang.
-        let quiet = now - last > max(run.silenceLimit / scale, 1.0)
-        if quiet && !silent {
-            silent = true
-            silences += 1
-            let hour = (now - launchMonotonic) * scale / 3600
-            let message = String(
-                format: "the executor's log has been silent for more than %@ (hour %.2f): is it hung?",
-                formatNumber(run.silenceLimit / 60) + " min", hour)
+        switch core.silence(at: now, lastLineAt: follower?.lastLineAt) {
+        case .began(let hour, let message):
             appendEvent(.silence(.init(hour: hour, message: message)), durable: true)
             emit(.warning(message))
             notifier?.send(event: "hang", runID: runID, text: message)
-        } else if !quiet && silent {
-            silent = false
+        case .ended:
             appendEvent(.logResumed, durable: true)
+        case nil:
+            break
         }
     }
 
@@ -531,84 +465,43 @@ public final class RunSupervisor: @unchecked Sendable {
         return child.wait(timeout: 10)
     }
 
-    /// REFERENCE: death by our own SIGINT at the end, or exit 0 near the end, is normal.
-    /// How the executor answered the planned stop, in an operator's words:
-    /// dying of the SIGINT it was sent is the graceful shutdown, not a crash.
-    static func plannedStop(_ termination: ChildProcess.Termination?) -> String {
-        switch termination {
-        case .signaled(SIGINT): "it shut down on SIGINT, as asked"
-        case .signaled(SIGTERM): "it did not stop on SIGINT; it shut down on SIGTERM"
-        case .signaled(SIGKILL): "it ignored SIGINT and SIGTERM; killed with SIGKILL"
-        case .some(let other): other.description
-        case nil: "ended"
-        }
-    }
-
-    /// `unwatched`: the executor was already gone when `resume` looked for it.
+    /// The core's classification, with the exit on record.
     private func classify(
-        _ termination: ChildProcess.Termination?, at now: Double, end: Double, stoppedByUs: Bool,
-        unwatched: Bool = false
-    ) -> (RunEnd, String) {
-        let hours = (now - launchMonotonic) * scale / 3600
-        let description = termination?.description ?? "ended"
-        appendEvent(.exit(.init(termination: description, hour: hours, stoppedByHedgeops: stoppedByUs)), durable: true)
-        if stoppedByUs {
-            return (
-                .normal,
-                String(
-                    format: "ran the full %@ h; stopped by hedgeops at the planned end (%@)",
-                    formatNumber(run.duration / 3600), Self.plannedStop(termination))
-            )
-        }
-        let nearEnd =
-            end - now
-            <= max(2 * max(run.sampleInterval / scale, Self.minimumSampleInterval), 0.01 * run.duration / scale)
-        if termination == .exited(0) && nearEnd {
-            return (.normal, "ended by itself at the planned end (exit 0)")
-        }
-        if termination == .vanished && (nearEnd || now >= end) && !unwatched {
-            // An adopted executor, watched to the end: it ran the full duration.
-            return (.normal, "ended by itself at the planned end, watched since the resume (exit status unknown)")
-        }
-        if termination == .vanished && (nearEnd || now >= end) {
-            endUnobserved = true
-            return (.normal, "ended at or after the planned end while hedgeops was not running (exit status unknown)")
-        }
-        if termination == .exited(0) {
-            return (.childEndedEarly, String(format: "ended early at hour %.2f (exit 0)", hours))
-        }
-        return (.crashed, String(format: "crashed at hour %.2f: %@", hours, description))
+        _ termination: ChildProcess.Termination?, at now: Double, stoppedByUs: Bool, unwatched: Bool = false
+    ) -> RunCore.Ending {
+        let ending = core.classify(termination, at: now, stoppedByUs: stoppedByUs, unwatched: unwatched)
+        appendEvent(
+            .exit(
+                .init(
+                    termination: termination?.description ?? "ended", hour: ending.hour,
+                    stoppedByHedgeops: stoppedByUs)),
+            durable: true)
+        return ending
     }
 
-    private func partial(end: (RunEnd, String)?) -> RunResultsDocument {
+    private func partial(end: RunCore.Ending?) -> RunResultsDocument {
         let digest = journal.flatMap { JournalDigest.measure($0.path) }
-        let final = RunFacts.finalMemory(
-            Array(checkpoints.values), planned: options.checklist.monitoring.checkpoints)
-        let facts = RunFacts(
-            baselineMB: checkpoints[0]?.rssMB, finalMB: final.mb, finalMissing: final.missing,
-            counts: follower?.counts ?? [:], fullDuration: end.flatMap { endUnobserved ? nil : $0.0 == .normal },
-            endDetail: end?.1 ?? "still running", cpuAverage: cpuCount > 0 ? cpuSum / Double(cpuCount) : nil,
-            silences: silences)
-        let criteria = CriteriaEvaluator.evaluate(options.checklist.criteria.items, facts: facts)
+        let counts = follower?.counts ?? [:]
         return RunResultsDocument(
             runID: runID, checklist: options.checklist, startedAt: launchWall, endedAt: end == nil ? nil : Date(),
-            durationSeconds: RunClock.monotonic() - launchMonotonic, timeScale: scale, parameters: parameterValues,
-            testnetHosts: [:], checkpoints: checkpoints.values.sorted { $0.hour < $1.hour }, criteria: criteria,
-            end: end, counts: follower?.counts ?? [:], journalSHA256: digest?.sha256,
+            durationSeconds: clock.now() - launchMonotonic, timeScale: scale, parameters: parameterValues,
+            testnetHosts: [:], checkpoints: core.records, criteria: core.criteria(end: end, counts: counts),
+            end: end.map { ($0.end, $0.detail) }, counts: counts, journalSHA256: digest?.sha256,
             journalLines: digest?.lines, logFile: follower?.currentFile, figuresSource: sampler?.source)
     }
 
-    private func finish(_ end: (RunEnd, String)) -> RunResultsDocument {
+    private func finish(_ end: RunCore.Ending) -> RunResultsDocument {
         reviewEnd()
-        emit(.ended(end.1))
+        emit(.ended(end.detail))
         let document = partial(end: end)
         appendEvent(
             .verdict(
-                .init(verdict: document.verdict, end: end.0.rawValue, detail: end.1, criteria: document.criteria)),
+                .init(verdict: document.verdict, end: end.end.rawValue, detail: end.detail, criteria: document.criteria)
+            ),
             durable: true)
-        if end.0 == .crashed { notifier?.send(event: "crash", runID: runID, text: end.1) }
+        if end.end == .crashed { notifier?.send(event: "crash", runID: runID, text: end.detail) }
         notifier?.send(
-            event: "verdict", runID: runID, text: "VERDICT \(document.verdict): \(end.1)",
+            event: "verdict", runID: runID, text: "VERDICT \(document.verdict): \(end.detail)",
             fields: [
                 "verdict": .string(document.verdict),
                 "failed": .array(document.criteria.filter { !$0.passed }.map { .string($0.id) }),
@@ -639,19 +532,5 @@ public final class RunSupervisor: @unchecked Sendable {
         emit(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
         stopControl()
         return final
-    }
-}
-
-/// The monotonic clock runs are measured on.
-public enum RunClock {
-    public static func monotonic() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
-    public static func sleep(until deadline: Double) {
-        let delay = deadline - monotonic()
-        if delay > 0 { usleep(UInt32(min(delay, 1) * 1_000_000)) }
     }
 }

@@ -1,0 +1,2 @@
+/// The /proc sampler is the supervisor's real one.
+extension ProcessSampler: ExecutorSampler {}

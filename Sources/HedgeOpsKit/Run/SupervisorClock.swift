@@ -1,0 +1,30 @@
+import Foundation
+
+/// The clock the supervisor's loop runs on: the real monotonic clock, or
+/// a test's, which jumps to each deadline so a run takes no real time.
+public protocol SupervisorClock: Sendable {
+    /// Monotonic seconds.
+    func now() -> Double
+    func sleep(until deadline: Double)
+}
+
+/// The system's monotonic clock (``RunClock``).
+public struct MonotonicClock: SupervisorClock {
+    public init() {}
+    public func now() -> Double { RunClock.monotonic() }
+    public func sleep(until deadline: Double) { RunClock.sleep(until: deadline) }
+}
+
+/// The monotonic clock runs are measured on.
+public enum RunClock {
+    public static func monotonic() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    public static func sleep(until deadline: Double) {
+        let delay = deadline - monotonic()
+        if delay > 0 { usleep(UInt32(min(delay, 1) * 1_000_000)) }
+    }
+}
