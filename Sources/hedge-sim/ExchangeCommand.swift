@@ -66,7 +66,7 @@ struct ExchangeCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     @Option(help: "One tick's price move (standard deviation) as a fraction of the price.")
-    var volatility = 0.00005
+    var volatility = 0.00002
 
     @Option(help: "A recorded tape to replay instead of the random walk: CSV of time,price,size.")
     var tape: String?

@@ -118,8 +118,10 @@ private final class WebSocketSession: ChannelInboundHandler {
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .connectionClose:
+            // Echo the client's code; a client's frame is masked.
+            var payload = frame.unmaskedData
             var reply = context.channel.allocator.buffer(capacity: 2)
-            if let code = frame.data.readWebSocketErrorCode() { reply.write(webSocketErrorCode: code) }
+            reply.write(webSocketErrorCode: payload.readWebSocketErrorCode() ?? .normalClosure)
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
                 .whenComplete { _ in channel.close(promise: nil) }

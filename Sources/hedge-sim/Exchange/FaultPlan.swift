@@ -72,9 +72,9 @@ struct FaultPlan {
     }
 
     /// `30s`, `10m` or a number of seconds.
-    static func seconds(_ value: Any, _ key: String) throws(Invalid) -> Double {
-        if let number = value as? NSNumber, !(value is Bool), number.doubleValue > 0 { return number.doubleValue }
-        if let text = value as? String, let seconds = parseDuration(text), seconds > 0 { return seconds }
+    static func seconds(_ value: Any, _ key: String, allowZero: Bool = false) throws(Invalid) -> Double {
+        let seconds = (value as? NSNumber)?.doubleValue ?? (value as? String).flatMap(parseDuration)
+        if let seconds, seconds.isFinite, seconds > 0 || (allowZero && seconds == 0) { return seconds }
         throw Invalid(description: "\(key) must be a duration above 0 such as 30s or 10m, got '\(value)'")
     }
 
@@ -91,20 +91,21 @@ struct FaultPlan {
         guard parts.count == 2 else {
             throw Invalid(description: "maintenance must be FROM-TO since start, such as 10m-15m")
         }
-        let from = try seconds(parts[0], "maintenance start"), to = try seconds(parts[1], "maintenance end")
+        let from = try seconds(parts[0], "maintenance start", allowZero: true),
+            to = try seconds(parts[1], "maintenance end")
         guard from < to else { throw Invalid(description: "maintenance must end after it starts") }
         return from...to
     }
 
     private static func int(_ value: Any, _ key: String, _ range: ClosedRange<Int>) throws(Invalid) -> Int {
-        guard let number = value as? NSNumber, !(value is Bool), range.contains(number.intValue) else {
+        guard let number = value as? NSNumber, range.contains(number.intValue) else {
             throw Invalid(description: "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number.intValue
     }
 
     private static func fraction(_ value: Any, _ key: String) throws(Invalid) -> Double {
-        guard let number = value as? NSNumber, !(value is Bool), (0...1).contains(number.doubleValue) else {
+        guard let number = value as? NSNumber, (0...1).contains(number.doubleValue) else {
             throw Invalid(description: "\(key) must be a fraction from 0 to 1")
         }
         return number.doubleValue

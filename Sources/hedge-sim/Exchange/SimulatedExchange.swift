@@ -50,7 +50,7 @@ final class SimulatedExchange: @unchecked Sendable {
         var symbols = ["BTCUSDT", "ETHUSDT"]
         var seed: UInt64 = 1
         /// One tick's standard deviation as a fraction of the price.
-        var volatility = 0.00005
+        var volatility = 0.00002
         var tape: [PricePath.Step]?
         var timestampWindowMS = 60_000
         var tickMS = 500
