@@ -72,7 +72,8 @@ final class LocalExchange: @unchecked Sendable {
     /// A control-endpoint call: GET without a body, POST with one.
     @discardableResult
     func control(_ path: String, _ body: String? = nil) throws -> [String: Any] {
-        var request = URLRequest(url: URL(string: baseURL + path)!)
+        guard let url = URL(string: baseURL + path) else { throw Failure(description: "bad control path '\(path)'") }
+        var request = URLRequest(url: url)
         request.timeoutInterval = 10
         if let body {
             request.httpMethod = "POST"

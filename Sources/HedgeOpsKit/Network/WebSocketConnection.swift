@@ -43,6 +43,7 @@ public final class WebSocketConnection: @unchecked Sendable {
         do {
             sslContext = tls ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
         } catch {
+            upgraded.fail(error)
             try? group.syncShutdownGracefully()
             throw Failure(description: "TLS setup failed: \(error)")
         }
@@ -82,6 +83,8 @@ public final class WebSocketConnection: @unchecked Sendable {
         do {
             channel = try bootstrap.connect(host: target, port: port).wait()
         } catch {
+            // NIO traps on a promise dropped unfulfilled.
+            upgraded.fail(error)
             try? group.syncShutdownGracefully()
             throw Failure(description: "\(host):\(port): cannot connect (\(error))")
         }
