@@ -110,45 +110,10 @@ struct APICommand: ParsableCommand {
             throw ExitCode(1)
         }
         // The same for IPv4 and IPv6: the stop handlers and --parent apply to both.
-        announce(bindHost.contains(":") ? "http://[\(bindHost)]:\(server.port)" : "http://\(bindHost):\(server.port)")
-        installStopHandlers()
-        if let parent { watch(parent) }
+        ServerLifecycle.announce(
+            bindHost.contains(":") ? "http://[\(bindHost)]:\(server.port)" : "http://\(bindHost):\(server.port)")
+        ServerLifecycle.installStopHandlers()
+        if let parent { ServerLifecycle.watch(parent) }
         server.serve()
     }
-
-    private func announce(_ url: String) {
-        let line = Array("listening on \(url)\n".utf8)
-        var offset = 0
-        while offset < line.count {
-            let written = line[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-            if written <= 0 { break }
-            offset += written
-        }
-    }
-
-    /// Polls the parent once a second; exits 0 when it is gone.
-    private func watch(_ parent: Int32) {
-        Thread.detachNewThread {
-            while kill(parent, 0) == 0 || errno == EPERM { sleep(1) }
-            Foundation.exit(0)
-        }
-    }
-
-    /// SIGINT and SIGTERM stop the server and exit 0. Handled off the main
-    /// thread, which serves connections.
-    private func installStopHandlers() {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { Foundation.exit(0) }
-            source.resume()
-            StopSources.keep(source)
-        }
-    }
-}
-
-/// Keeps the signal sources alive for the life of the process.
-private enum StopSources {
-    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
-    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
 }

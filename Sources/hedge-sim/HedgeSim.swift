@@ -6,17 +6,19 @@ import Foundation
 struct HedgeSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hedge-sim",
-        abstract: "A simulated Bitunix HEDGE executor and a mock TESTNET API, for rehearsals, tests and the demo.",
+        abstract:
+            "A simulated Bitunix HEDGE executor, a mock TESTNET API and a local exchange, for rehearsals, tests and the demo.",
         discussion: """
             Examples:
               hedge-sim run --scenario healthy --time-scale 3600     # 8 hours in 8 seconds
               hedge-sim run --scenario leak --hours 4 --seed 7
               hedge-sim api --port 0 --api-key demo-key --api-secret demo-secret
+              hedge-sim exchange --port 18080 --api-key demo-key --api-secret demo-secret
 
             Scenarios:
             \(Scenario.all.map { "  \($0.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
             """,
-        subcommands: [RunCommand.self, APICommand.self]
+        subcommands: [RunCommand.self, APICommand.self, ExchangeCommand.self]
     )
 }
 

@@ -10,7 +10,8 @@ struct DemoCommand: ParsableCommand {
         abstract:
             "Run the whole workflow on the embedded default: mock TESTNET, simulated executor, 8 hours in 40 s, signed results.",
         discussion: """
-            Starts the mock TESTNET API (hedge-sim api) on a free loopback port, sets a throwaway TESTNET \
+            Starts the local TESTNET exchange (hedge-sim exchange: REST and WebSocket) on a free loopback \
+            port, sets a throwaway TESTNET \
             environment for its own child processes only, runs the pre-flight (network checks included), \
             answers the manual items itself (showing each answer), runs checklists/demo.yaml with hedge-sim \
             as the executor, then writes the report and chart, signs the results with a throwaway key, \
@@ -83,7 +84,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(ExitCode.failed)
         }
         defer { mock.stop() }
-        terminal.out("mock TESTNET API (hedge-sim api) listening on \(mock.url)")
+        terminal.out("local TESTNET exchange (hedge-sim exchange) listening on \(mock.url)")
         var environment = ProcessInfo.processInfo.environment
         environment["BITUNIX_API_KEY"] = key
         environment["BITUNIX_API_SECRET"] = secret

@@ -19,7 +19,8 @@ enum DemoSupport {
         return here
     }
 
-    /// `hedge-sim api` on a free loopback port; it also exits with us (--parent).
+    /// `hedge-sim exchange`, the local TESTNET (REST and WebSocket), on a
+    /// free loopback port; it also exits with us (--parent).
     final class MockAPI {
         let url: String
         private let process: ChildProcess
@@ -31,7 +32,7 @@ enum DemoSupport {
             let out = scratch + "/api.out"
             process = try ChildProcess.spawn(
                 [
-                    "hedge-sim", "api", "--port", "0", "--api-key", apiKey, "--api-secret", apiSecret, "--parent",
+                    "hedge-sim", "exchange", "--port", "0", "--api-key", apiKey, "--api-secret", apiSecret, "--parent",
                     String(getpid()),
                 ],
                 environment: ProcessInfo.processInfo.environment, workingDirectory: scratch, stdoutPath: out,
@@ -45,7 +46,7 @@ enum DemoSupport {
             }
             guard let line, line.hasPrefix("listening on ") else {
                 process.signalGroup(SIGKILL)
-                throw JournalError("the mock TESTNET API did not start (see \(scratch)/api.err)")
+                throw JournalError("the local TESTNET exchange did not start (see \(scratch)/api.err)")
             }
             url = String(line.dropFirst("listening on ".count))
         }

@@ -8,7 +8,7 @@ struct CommandLineTests {
         #expect(result.exitCode == 0)
         #expect(
             result.stdout.contains(
-                "ok: 10 pre-flight items, 5 parameters, 5 hourly items, 6 checkpoints, 6 pass criteria"))
+                "ok: 11 pre-flight items, 5 parameters, 5 hourly items, 6 checkpoints, 6 pass criteria"))
     }
 
     @Test func lintListsEveryErrorWithFileLineColumnAndExitsTwo() throws {

@@ -20,7 +20,7 @@ struct NumericRangeTests {
             replacing: "duration: 8h", with: "duration: 99999999999999999999h", in: workspace)
         let lint = try Binary.run(["checklist", "lint", checklist], in: workspace.path)
         #expect(lint.exitCode == 2, "\(lint.all)")
-        #expect(lint.all.contains("checklist.yaml:128:13: error: run.duration:"), "\(lint.all)")
+        #expect(lint.all.contains("checklist.yaml:136:13: error: run.duration:"), "\(lint.all)")
         #expect(lint.all.contains("use a duration above 0s and at most 7d"), "\(lint.all)")
         let run = try Binary.run(
             ["run", "--checklist", checklist, "--time-scale", "3600", "--yes"], environment: RunTests.environment,

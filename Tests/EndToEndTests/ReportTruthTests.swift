@@ -67,7 +67,9 @@ struct ReportTruthTests {
 
     @Test func aMockAPIIsNamedAsAMockInTheTESTNETEvidence() throws {
         let run = try #require(Self.rehearsal)
-        #expect(run.report.contains("the server is the hedge-sim mock TESTNET API, not an exchange"), "\(run.report)")
+        #expect(
+            run.report.contains("the server is the hedge-sim local TESTNET simulator, not an exchange"), "\(run.report)"
+        )
     }
 
     @Test func theRunFolderIsTheOperatorsAlone() throws {

@@ -14,7 +14,7 @@ struct RunTests {
         let out = workspace + "/stdout.txt"
         _ = try? ChildProcess.spawn(
             [
-                SimBinary.path, "api", "--port", "0", "--api-key", "demo-key-0001", "--api-secret",
+                SimBinary.path, "exchange", "--port", "0", "--api-key", "demo-key-0001", "--api-secret",
                 "demo-secret-never-shown-0001", "--parent", String(getpid()),
             ], environment: Binary.baseEnvironment, workingDirectory: workspace, stdoutPath: out)
         for _ in 0..<500 {

@@ -163,7 +163,7 @@ struct SessionTerminalTests {
             [
                 Binary.path, "demo", "--interactive", "--hour-seconds", "1", "--checklist", RunTests.demoChecklist,
             ], environment: env, in: workspace.path)
-        #expect(tmux.waitFor("mock TESTNET API (hedge-sim api) listening on"), "\(tmux.screen())")
+        #expect(tmux.waitFor("local TESTNET exchange (hedge-sim exchange) listening on"), "\(tmux.screen())")
         try Self.walk(tmux)
         try Self.launch(tmux)
         #expect(tmux.waitFor("hedgeops [done · PASS]>", timeout: 60), "\(tmux.screen())")

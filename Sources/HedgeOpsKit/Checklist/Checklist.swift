@@ -65,6 +65,7 @@ public enum ItemKind: Sendable {
     case command(CommandSpec)
     case http(HTTPCheckSpec)
     case credentials(CredentialsSpec)
+    case websocket(WebSocketCheckSpec)
     case manual(ManualSpec)
     case params([Parameter])
 
@@ -79,6 +80,7 @@ public enum ItemKind: Sendable {
         case .command: "command"
         case .http: "http"
         case .credentials: "credentials"
+        case .websocket: "websocket"
         case .manual: "manual"
         case .params: "params"
         }
@@ -87,7 +89,7 @@ public enum ItemKind: Sendable {
     /// Items that talk to the network; `--offline` skips them.
     public var needsNetwork: Bool {
         switch self {
-        case .http, .credentials: true
+        case .http, .credentials, .websocket: true
         default: false
         }
     }
@@ -132,6 +134,23 @@ public struct CredentialsSpec: Sendable {
     public var path: String
     public var timeout: Double
     public var positionMode: String?
+}
+
+/// The executor's WebSocket, tried before the run: a push on the symbol's
+/// channel within the timeout, an application ping's round trip, and the
+/// private socket's login with the operator's key.
+public struct WebSocketCheckSpec: Sendable {
+    /// The endpoint id (`ws`) whose URL is the public socket.
+    public var endpoint: String
+    /// The symbol subscribed to; nil means the run parameter `symbol`, else BTCUSDT.
+    public var symbol: String?
+    public var channel: String
+    public var timeout: Double
+    public var maxRoundTripMS: Double
+    /// Log in on the private socket with BITUNIX_API_KEY and BITUNIX_API_SECRET.
+    public var login: Bool
+    /// The private socket's path on the same host (`/private/`).
+    public var privatePath: String
 }
 
 public struct ManualSpec: Sendable {

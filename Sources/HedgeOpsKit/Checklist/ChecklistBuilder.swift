@@ -139,12 +139,14 @@ struct ChecklistBuilder {
         "command": ["run", "timeout", "expect_exit"],
         "http": ["endpoint", "path", "timeout", "max_latency_ms", "max_clock_skew_ms"],
         "credentials": ["endpoint", "path", "timeout", "position_mode"],
+        "websocket": ["endpoint", "symbol", "channel", "timeout", "max_rtt_ms", "login", "private_path"],
         "manual": ["prompt", "note_required"],
         "params": ["parameters"],
     ]
     static let kindRequired: [String: [String]] = [
         "env": ["variables"], "log_dir": ["path"], "requirements": ["file"], "command": ["run"],
-        "http": ["endpoint", "path"], "credentials": ["endpoint", "path"], "params": ["parameters"],
+        "http": ["endpoint", "path"], "credentials": ["endpoint", "path"], "websocket": ["endpoint"],
+        "params": ["parameters"],
     ]
 
     private func item(node: Node, path: String, endpointIds: [String]) -> ChecklistItem? {
@@ -209,6 +211,14 @@ struct ChecklistBuilder {
                     endpoint: endpointRef(map, endpointIds), path: map.requiredString("path"),
                     timeout: map.duration("timeout", default: 10, in: ChecklistLimits.timeout) ?? 10,
                     positionMode: map.string("position_mode")))
+        case "websocket":
+            kind = .websocket(
+                WebSocketCheckSpec(
+                    endpoint: endpointRef(map, endpointIds), symbol: map.string("symbol"),
+                    channel: map.string("channel") ?? "ticker",
+                    timeout: map.duration("timeout", default: 10, in: ChecklistLimits.timeout) ?? 10,
+                    maxRoundTripMS: map.number("max_rtt_ms", default: 2000, in: ChecklistLimits.latencyMS) ?? 2000,
+                    login: map.bool("login", default: true), privatePath: map.string("private_path") ?? "/private/"))
         case "manual":
             kind = .manual(
                 ManualSpec(prompt: map.string("prompt"), noteRequired: map.bool("note_required", default: false)))

@@ -83,6 +83,10 @@ public struct Preflight: Sendable {
             if context.offline { return .skip("skipped: --offline (not checked, does not count as passed)") }
             if !gateAllowed { return .skip("not run: the TESTNET gate refused, no connection attempted") }
             return NetworkCheck.credentials(spec, checklist: checklist, context: context, gate: gate)
+        case .websocket(let spec):
+            if context.offline { return .skip("skipped: --offline (not checked, does not count as passed)") }
+            if !gateAllowed { return .skip("not run: the TESTNET gate refused, no connection attempted") }
+            return WebSocketCheck.check(spec, checklist: checklist, context: context, gate: gate)
         case .manual:
             return .skip("manual: the operator confirms it in the guided session")
         }
