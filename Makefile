@@ -4,7 +4,7 @@
 APT_PACKAGES := libedit-dev libcurl4-openssl-dev openssh-client python3-venv pkg-config tmux strace
 SWIFT ?= swift
 
-.PHONY: deps build demo test bench lint
+.PHONY: deps build demo test sanitize bench lint
 
 deps:
 	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "error: swift not found: install the Swift 6.x toolchain first" >&2; exit 1; }
@@ -31,6 +31,17 @@ demo: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) sanitize
+
+# The core's tests again under AddressSanitizer and ThreadSanitizer, each in
+# a build folder of its own (the seeded checklist mutations cut to 500 there).
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	HEDGEOPS_MUTATIONS=500 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --filter HedgeOpsKitTests
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	HEDGEOPS_MUTATIONS=500 TSAN_OPTIONS=halt_on_error=1 \
+	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter HedgeOpsKitTests
 
 bench: deps
 	.ci/bench-verify-env

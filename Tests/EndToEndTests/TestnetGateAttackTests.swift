@@ -269,7 +269,14 @@ struct TestnetGateAttackTests {
             guard let start = text.range(of: "  - id: ws\n"), let end = text.range(of: "\npreflight:") else {
                 return text
             }
-            return String(text[..<start.lowerBound]) + String(text[end.lowerBound...])
+            var edited = String(text[..<start.lowerBound]) + String(text[end.lowerBound...])
+            // The WebSocket check names the endpoint: it goes with it.
+            if let item = edited.range(of: "      - id: testnet-websocket\n"),
+                let next = edited.range(of: "      - id: ", range: item.upperBound..<edited.endIndex)
+            {
+                edited.removeSubrange(item.lowerBound..<next.lowerBound)
+            }
+            return edited
         }
         var env = Self.environment
         env["BITUNIX_WS_URL"] = "wss://fapi.bitunix.com/public/"

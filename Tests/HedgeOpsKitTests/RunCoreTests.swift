@@ -241,7 +241,9 @@ struct RunCoreTests {
         var drive = Drive(try Self.core(scale: 3600))
         #expect(drive.core.tick == RunCore.minimumSampleInterval)
         #expect(drive.core.checkpointWindow == 450, "widened from 60 s to five samples")
-        #expect(drive.core.warmup == 720, "0.2 s of real time")
+        #expect(drive.core.warmup == 1800, "hour 0 waits for the executor's first log line")
+        _ = drive.core.silence(at: drive.core.launch, lastLineAt: drive.core.launch)
+        #expect(drive.core.warmup == 720, "0.2 s of real time after it")
         let hour0 = try #require(drive.core.plan.checkpoints.first)
         #expect(drive.core.dueOffset(hour0) == 720 + 450)
         // A start-up blip of 400 MB in the warm-up is never the baseline.
@@ -253,6 +255,31 @@ struct RunCoreTests {
         #expect(abs((baseline.windowEndHour ?? 0) - 1170.0 / 3600) < 0.03)
         let failed = drive.core.criteria(end: drive.ending, counts: Self.healthyLog(0).counts).filter { !$0.passed }
         #expect(failed.isEmpty, "\(failed.map(\.detail))")
+    }
+
+    /// A loaded machine takes a quarter of a second or more to start the
+    /// executor: at an hour a second that is a quarter of an hour, and hour 0
+    /// must not be its start-up.
+    @Test func aSlowStartMovesTheWarmupToTheFirstLogLine() throws {
+        let core = try Self.core(scale: 3600)
+        var late = core
+        _ = late.silence(at: core.launch + 0.25, lastLineAt: core.launch + 0.25)
+        #expect(abs(late.warmup - 0.45 * 3600) < 1e-6)
+        let hour0 = try #require(core.plan.checkpoints.first)
+        #expect(abs(late.dueOffset(hour0) - (0.45 * 3600 + 450)) < 1e-6)
+        // A first line later than half an hour of run time: the warm-up stops there, before hour 1.
+        var never = core
+        _ = never.silence(at: core.launch + 0.9, lastLineAt: core.launch + 0.9)
+        #expect(never.warmup == 1800)
+        // After a resume, the warm-up is where hour 0's window started.
+        var resumed = core
+        var record = CheckpointRecord(
+            hour: 0, label: "Memory Hour 0", at: "", rssMB: 80, pssMB: nil, samples: 5, windowSeconds: 450,
+            cpuPercent: nil, threads: nil, openFiles: nil, counts: [:], wsState: nil, errorLockSeen: false,
+            trend: nil, missed: false, note: nil, threadsPerHour: nil, openFilesPerHour: nil)
+        record.windowStartHour = 0.3
+        resumed.restore(checkpoints: [record], silences: 0)
+        #expect(abs(resumed.warmup - 0.3 * 3600) < 1e-6)
     }
 
     @Test func thePlannedStopAndTheExecutorsOwnEndsAreClassified() throws {

@@ -106,9 +106,23 @@ public struct RunCore: Sendable {
 
     var scale: Double { plan.timeScale }
 
+    /// When the executor's log first showed a line: the executor is running, not starting.
+    public private(set) var firstLogLineAt: Double?
+
+    /// The longest warm-up, in simulated seconds, an executor that has not logged yet is given.
+    static let longestWarmup = 1800.0
+
     /// Warm-up in simulated seconds: the checklist's, but at least 0.2 s of
-    /// real time, since a process's start-up does not compress with the scale.
-    public var warmup: Double { max(plan.run.warmup, 0.2 * scale) }
+    /// real time after the executor's first log line, since a process's
+    /// start-up does not compress with the scale (a loaded machine can take
+    /// half a second just to start it). Until that line, hour 0 waits, up to
+    /// ``longestWarmup`` (never past hour 1).
+    public var warmup: Double {
+        let floor = max(plan.run.warmup, 0.2 * scale)
+        let longest = max(floor, Self.longestWarmup)
+        guard let started = firstLogLineAt else { return longest }
+        return min(max(floor, (started - launch + 0.2) * scale), longest)
+    }
 
     /// Run hours at monotonic time `now`.
     public func hour(at now: Double) -> Double { (now - launch) * scale / 3600 }
@@ -194,6 +208,10 @@ public struct RunCore: Sendable {
     public mutating func restore(checkpoints records: [CheckpointRecord], silences: Int) {
         for record in records { checkpoints[record.hour] = record }
         self.silences = silences
+        // The warm-up the run had: hour 0's window started where it ended.
+        if let start = checkpoints[0]?.windowStartHour {
+            firstLogLineAt = launch + start * 3600 / scale - 0.2
+        }
     }
 
     // MARK: Checkpoints
@@ -268,6 +286,7 @@ public struct RunCore: Sendable {
     /// least a second of real time: a quiet second is not a hang). Said once
     /// per silence; the end of it is said too.
     public mutating func silence(at now: Double, lastLineAt: Double?) -> SilenceChange? {
+        if firstLogLineAt == nil, let lastLineAt { firstLogLineAt = lastLineAt }
         let last = lastLineAt ?? launch
         let quiet = now - last > max(plan.run.silenceLimit / scale, 1.0)
         if quiet && !silent {

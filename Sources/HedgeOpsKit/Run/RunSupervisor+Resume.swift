@@ -104,6 +104,8 @@ extension RunSupervisor {
         follower = LogFollower(
             glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
             patterns: options.checklist.logPatterns)
+        // Checkpoints first: hour 0's window tells the replay where the warm-up ended.
+        core.restore(checkpoints: recorded.checkpoints, silences: recorded.silences)
         var lastAt: Date?
         for (sample, at) in recorded.timedSamples {
             core.replay(
@@ -114,7 +116,6 @@ extension RunSupervisor {
         if let last = recorded.lastSample, let file = last.logFile {
             follower?.resume(file: file, offset: last.logOffset ?? 0, counts: last.counts)
         }
-        core.restore(checkpoints: recorded.checkpoints, silences: recorded.silences)
         let answered = Set(recorded.hourly.map(\.hour))
         reviewLock.withLock { review.replay(core.records, answeredHours: answered) }
         do {
