@@ -81,4 +81,54 @@ struct ExecutorFaultTests {
         let output = (try? String(contentsOfFile: workspace.path + "/run.out", encoding: .utf8)) ?? ""
         #expect(output.contains("silent"), "the operator is warned: \(output)")
     }
+
+    /// The executor stays flat while a second process of its tree leaks: the
+    /// tree's memory is judged, not the parent's alone, and the leak fails.
+    static let leakingChild = #"""
+        import os, signal, sys, time
+        os.makedirs("data/load_test", exist_ok=True)
+        log = open("data/load_test/load_test_1.log", "a")
+        child = os.fork()
+        if child == 0:
+            hog = []
+            while True:
+                block = bytearray(512 * 1024)
+                for i in range(0, len(block), 4096):
+                    block[i] = 1
+                hog.append(block)
+                time.sleep(0.05)
+        def stop(*_):
+            os.kill(child, signal.SIGKILL)
+            sys.exit(0)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while True:
+            log.write(time.strftime("%Y-%m-%d %H:%M:%S") + ",000 - load_test - INFO - Order placed\n")
+            log.flush()
+            time.sleep(0.05)
+        """#
+
+    @Test func aLeakInASecondProcessOfTheTreeFailsTheLeakCriterion() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        try workspace.write("leaky.py", Self.leakingChild)
+        let text = try String(contentsOfFile: RunTests.demoChecklist, encoding: .utf8)
+        try workspace.write(
+            "leaky.yaml",
+            text.replacingOccurrences(
+                of: "command: [hedge-sim, run, --log-dir, data/load_test]", with: "command: [python3, leaky.py]"))
+        // Eight hours in 16 s: the child gains about 10 MB a second, the parent nothing.
+        let result = try Binary.run(
+            ["run", "--checklist", workspace.path + "/leaky.yaml", "--yes", "--time-scale", "1800"],
+            environment: RunTests.environment, in: workspace.path)
+        let folder = try #require(try RunTests.runFolder(workspace), "\(result.all)")
+        let results = try RunResults(path: folder + "/results.json")
+        let leak = try #require(results.criterion("memory-leak"))
+        #expect(!leak.passed, "\(leak.detail)")
+        let hour0 = try #require(results.checkpoints.first { $0.hour == 0 }?.rssMB)
+        let hour8 = try #require(results.checkpoints.first { $0.hour == 8 }?.rssMB)
+        #expect(hour8 > 3 * hour0, "hour 0 \(hour0) MB, hour 8 \(hour8) MB")
+        let samples = try RawJournal(path: folder + "/journal.jsonl").events.filter { $0["type"] as? String == "sample" }
+        #expect(samples.contains { ($0["processes"] as? Int ?? 0) >= 2 }, "the child is in the tree")
+    }
 }
