@@ -13,7 +13,7 @@ struct ExecutorFaultTests {
             [Binary.path, "run", "--checklist", RunTests.demoChecklist, "--time-scale", "1440", "--yes"],
             environment: RunTests.environment, workingDirectory: workspace.path,
             stdoutPath: workspace.path + "/run.out", stderrPath: workspace.path + "/run.err")
-        for _ in 0..<400 {
+        for _ in 0..<1200 {
             usleep(25_000)
             if let folder = try? RunTests.runFolder(workspace),
                 let launch = (try? RawJournal(path: folder + "/journal.jsonl"))?.events.first(where: {
