@@ -30,12 +30,13 @@ enum DemoSupport {
             scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hedgeops-demo-\(getpid())").path
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             let out = scratch + "/api.out"
+            // The key and secret go through the environment: a command line is anyone's to read in ps.
+            var environment = ProcessInfo.processInfo.environment
+            environment["BITUNIX_API_KEY"] = apiKey
+            environment["BITUNIX_API_SECRET"] = apiSecret
             process = try ChildProcess.spawn(
-                [
-                    "hedge-sim", "exchange", "--port", "0", "--api-key", apiKey, "--api-secret", apiSecret, "--parent",
-                    String(getpid()),
-                ],
-                environment: ProcessInfo.processInfo.environment, workingDirectory: scratch, stdoutPath: out,
+                ["hedge-sim", "exchange", "--port", "0", "--parent", String(getpid())],
+                environment: environment, workingDirectory: scratch, stdoutPath: out,
                 stderrPath: scratch + "/api.err", toolDirectories: [ToolLocation.directory])
             var line: String?
             for _ in 0..<500 {

@@ -45,7 +45,8 @@ struct ExchangeAbuseTests {
         for client in clients { client.send(Self.ticker) }
         let answers = clients.map { $0.response(timeout: 10) }
         let ok = answers.filter { $0.hasPrefix("HTTP/1.1 200") }.count
-        #expect(ok == 500, "\(ok) of 500 answered; first other: \(answers.first { !$0.hasPrefix("HTTP/1.1 200") } ?? "")")
+        #expect(
+            ok == 500, "\(ok) of 500 answered; first other: \(answers.first { !$0.hasPrefix("HTTP/1.1 200") } ?? "")")
         #expect(try Self.served(port))
     }
 

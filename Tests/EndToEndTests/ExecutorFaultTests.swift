@@ -128,7 +128,9 @@ struct ExecutorFaultTests {
         let hour0 = try #require(results.checkpoints.first { $0.hour == 0 }?.rssMB)
         let hour8 = try #require(results.checkpoints.first { $0.hour == 8 }?.rssMB)
         #expect(hour8 > 3 * hour0, "hour 0 \(hour0) MB, hour 8 \(hour8) MB")
-        let samples = try RawJournal(path: folder + "/journal.jsonl").events.filter { $0["type"] as? String == "sample" }
+        let samples = try RawJournal(path: folder + "/journal.jsonl").events.filter {
+            $0["type"] as? String == "sample"
+        }
         #expect(samples.contains { ($0["processes"] as? Int ?? 0) >= 2 }, "the child is in the tree")
     }
 }

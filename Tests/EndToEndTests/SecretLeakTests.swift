@@ -11,7 +11,10 @@ struct SecretLeakTests {
     static let secret = "demo-secret-never-shown-0001"
 
     /// Forms of the secret computed here, independently of the product's redactor.
-    static let forms: [(name: String, text: String)] = {
+    static let forms: [(name: String, text: String)] = forms(of: secret)
+
+    /// Forms of `secret`: plain, in part, percent-encoded, base64 and hex.
+    static func forms(of secret: String) -> [(name: String, text: String)] {
         let bytes = Array(secret.utf8)
         let base64 = Data(bytes).base64EncodedString()
         return [
@@ -27,19 +30,19 @@ struct SecretLeakTests {
             ),
             ("hex", bytes.map { String(format: "%02x", $0) }.joined()),
         ]
-    }()
+    }
 
     /// The forms of the secret that `text` holds (empty: none).
-    static func leaks(in text: String) -> [String] {
+    static func leaks(in text: String, of forms: [(name: String, text: String)] = forms) -> [String] {
         forms.filter { text.contains($0.text) }.map(\.name)
     }
 
     /// Every file under `directory` that holds a form of the secret, with the forms.
-    static func leaks(under directory: String) -> [String] {
+    static func leaks(under directory: String, of forms: [(name: String, text: String)] = forms) -> [String] {
         let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
         return files.compactMap { name in
             guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
-            let found = leaks(in: String(decoding: data, as: UTF8.self))
+            let found = leaks(in: String(decoding: data, as: UTF8.self), of: forms)
             return found.isEmpty ? nil : "\(name): \(found)"
         }
     }
@@ -297,5 +300,49 @@ struct SecretLeakTests {
         #expect(!first.hasSuffix(String(digest.prefix(8))), "a plain digest would confirm a guessed secret")
         let key = try FileManager.default.attributesOfItem(atPath: workspace.path + "/a/fingerprint.key")
         #expect(key[.posixPermissions] as? Int == 0o600)
+    }
+
+    /// The demo makes a throwaway key and secret of its own: read here from
+    /// its exchange's environment while it runs, then looked for, in every
+    /// form, in the whole workspace (runs, keys, the signed bundle) and in
+    /// everything the demo printed. The exchange's command line never holds it.
+    @Test func theDemosSecretReachesNoFileOutputOrBundle() throws {
+        let workspace = try Workspace()
+        let out = workspace.path + "/demo.out"
+        let demo = try ChildProcess.spawn(
+            [Binary.path, "demo", "--hour-seconds", "1", "--checklist", RunTests.demoChecklist],
+            environment: Binary.baseEnvironment, workingDirectory: workspace.path, stdoutPath: out,
+            stderrPath: workspace.path + "/demo.err")
+        var secret: String?
+        var commandLine = ""
+        for _ in 0..<300 where secret == nil {
+            usleep(50_000)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(name) != nil {
+                guard let status = try? String(contentsOfFile: "/proc/\(name)/status", encoding: .utf8),
+                    status.contains("PPid:\t\(demo.pid)\n"),
+                    let cmdline = FileManager.default.contents(atPath: "/proc/\(name)/cmdline"),
+                    String(decoding: cmdline, as: UTF8.self).contains("exchange"),
+                    let environ = FileManager.default.contents(atPath: "/proc/\(name)/environ")
+                else { continue }
+                commandLine = String(decoding: cmdline, as: UTF8.self)
+                secret = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                    .first { $0.hasPrefix("BITUNIX_API_SECRET=") }.map {
+                        String($0.dropFirst("BITUNIX_API_SECRET=".count))
+                    }
+            }
+        }
+        #expect(demo.wait(timeout: 120) == .exited(0))
+        let found = try #require(secret, "the demo's exchange was not seen")
+        #expect(found.count >= 32)
+        let forms = Self.forms(of: found)
+        #expect(Self.leaks(in: commandLine, of: forms).isEmpty, "the secret is on the exchange's command line")
+        let printed =
+            ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+            + ((try? String(contentsOfFile: workspace.path + "/demo.err", encoding: .utf8)) ?? "")
+        #expect(printed.contains("VERDICT: PASS"))
+        // The files the demo wrote, not its own output files (checked just above).
+        let files = Self.leaks(under: workspace.path, of: forms).filter { !$0.hasPrefix("demo.") }
+        #expect(files.isEmpty, "\(files)")
+        #expect(Self.leaks(in: printed, of: forms).isEmpty)
     }
 }
