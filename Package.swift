@@ -85,6 +85,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["hedgeops", "hedge-sim", "HedgeOpsKit"],
+            // The load-test script and its small executor module, copied into each test's workspace.
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
     ]

@@ -42,8 +42,10 @@ enum HelpTopics {
             credentials, websocket, manual, params. Every item has id, title and kind; required
             (default true: a failed optional item only warns) and fix (shown when it fails) are
             optional. websocket (endpoint, symbol, channel, timeout, max_rtt_ms, login,
-            private_path) subscribes to the symbol's channel and waits for a push, times a ping's
-            round trip, and logs in on the private socket with the operator's key.
+            private_path, witness) subscribes to the symbol's channel and waits for a push, times a
+            ping's round trip, and logs in on the private socket with the operator's key; with
+            witness: true hedgeops also watches that stream during the run (messages per minute,
+            gaps, drops and reconnects seen from outside) beside what the executor logs.
 
             Unknown keys, wrong types, bad thresholds, invalid regular expressions, references to
             ids that do not exist and duplicate ids are errors, with the closest valid key

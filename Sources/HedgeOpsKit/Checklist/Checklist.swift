@@ -151,6 +151,8 @@ public struct WebSocketCheckSpec: Sendable {
     public var login: Bool
     /// The private socket's path on the same host (`/private/`).
     public var privatePath: String
+    /// Watch the same stream during the run as an independent witness (``StreamWitness``).
+    public var witness: Bool = false
 }
 
 public struct ManualSpec: Sendable {

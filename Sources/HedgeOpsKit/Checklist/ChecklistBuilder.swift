@@ -139,7 +139,7 @@ struct ChecklistBuilder {
         "command": ["run", "timeout", "expect_exit"],
         "http": ["endpoint", "path", "timeout", "max_latency_ms", "max_clock_skew_ms"],
         "credentials": ["endpoint", "path", "timeout", "position_mode"],
-        "websocket": ["endpoint", "symbol", "channel", "timeout", "max_rtt_ms", "login", "private_path"],
+        "websocket": ["endpoint", "symbol", "channel", "timeout", "max_rtt_ms", "login", "private_path", "witness"],
         "manual": ["prompt", "note_required"],
         "params": ["parameters"],
     ]
@@ -218,7 +218,8 @@ struct ChecklistBuilder {
                     channel: map.string("channel") ?? "ticker",
                     timeout: map.duration("timeout", default: 10, in: ChecklistLimits.timeout) ?? 10,
                     maxRoundTripMS: map.number("max_rtt_ms", default: 2000, in: ChecklistLimits.latencyMS) ?? 2000,
-                    login: map.bool("login", default: true), privatePath: map.string("private_path") ?? "/private/"))
+                    login: map.bool("login", default: true), privatePath: map.string("private_path") ?? "/private/",
+                    witness: map.bool("witness", default: false)))
         case "manual":
             kind = .manual(
                 ManualSpec(prompt: map.string("prompt"), noteRequired: map.bool("note_required", default: false)))

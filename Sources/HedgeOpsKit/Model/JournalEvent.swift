@@ -43,6 +43,8 @@ public enum JournalEvent: Sendable, Equatable {
     case recheck(Recheck)
     case detach(Detach)
     case attach
+    /// The independent witness's figures (a checkpoint's, or the run's at its end).
+    case witness(WitnessFigures)
     case other(type: String, fields: [String: JSONValue])
 
     /// The `type` field on disk.
@@ -81,6 +83,7 @@ public enum JournalEvent: Sendable, Equatable {
         case .recheck: "recheck"
         case .detach: "detach"
         case .attach: "attach"
+        case .witness: "witness"
         case .other(let type, _): type
         }
     }
@@ -142,6 +145,7 @@ extension JournalEvent: Codable {
         case "recheck": self = .recheck(try payload())
         case "detach": self = .detach(try payload())
         case "attach": self = .attach
+        case "witness": self = .witness(try payload())
         default:
             var fields = try JSONValue(from: decoder).fields
             for key in ["type", "seq", "at", "prev"] { fields[key] = nil }
@@ -180,6 +184,7 @@ extension JournalEvent: Codable {
         case .signal(let p): try p.encode(to: encoder)
         case .recheck(let p): try p.encode(to: encoder)
         case .detach(let p): try p.encode(to: encoder)
+        case .witness(let p): try p.encode(to: encoder)
         case .logResumed, .attach: _ = encoder.container(keyedBy: TypeKey.self)
         case .other(let type, var fields):
             fields["type"] = .string(type)

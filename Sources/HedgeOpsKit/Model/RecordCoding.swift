@@ -12,6 +12,7 @@ extension CheckpointRecord: Codable {
         case openFiles = "open_files", wsState = "ws_state", errorLockSeen = "error_lock"
         case threadsPerHour = "threads_per_h", openFilesPerHour = "open_files_per_h"
         case windowStartHour = "window_start_h", windowEndHour = "window_end_h"
+        case witness
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,7 +37,8 @@ extension CheckpointRecord: Codable {
             threadsPerHour: try c.decodeIfPresent(Double.self, forKey: .threadsPerHour),
             openFilesPerHour: try c.decodeIfPresent(Double.self, forKey: .openFilesPerHour),
             windowStartHour: try c.decodeIfPresent(Double.self, forKey: .windowStartHour),
-            windowEndHour: try c.decodeIfPresent(Double.self, forKey: .windowEndHour))
+            windowEndHour: try c.decodeIfPresent(Double.self, forKey: .windowEndHour),
+            witness: try c.decodeIfPresent(WitnessFigures.self, forKey: .witness))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -61,6 +63,8 @@ extension CheckpointRecord: Codable {
         try c.encode(openFilesPerHour, forKey: .openFilesPerHour)
         try c.encode(windowStartHour, forKey: .windowStartHour)
         try c.encode(windowEndHour, forKey: .windowEndHour)
+        // Only a run with a witness has one; older readers never see the key.
+        try c.encodeIfPresent(witness, forKey: .witness)
     }
 
     /// The record as written to results.json, the journal and webhooks.

@@ -91,6 +91,9 @@ public struct RunReader: Sendable {
         return checks
     }
 
+    /// The independent witness's figures, in order (each checkpoint's, then the end's).
+    public var witness: [WitnessFigures] { all { if case .witness(let value) = $0 { value } else { nil } } }
+
     public var answers: [JournalEvent.Answer] { all { if case .answer(let value) = $0 { value } else { nil } } }
     public var hourly: [JournalEvent.Hourly] { all { if case .hourly(let value) = $0 { value } else { nil } } }
 

@@ -142,7 +142,7 @@ enum WebSocketCheck {
     }
 
     /// The address a resolve override gives the URL's host and port, if any.
-    private static func address(_ url: String, _ context: PreflightContext) -> String? {
+    static func address(_ url: String, _ context: PreflightContext) -> String? {
         guard let components = URLComponents(string: url), let host = components.host?.lowercased() else { return nil }
         let port = String(components.port ?? (components.scheme == "wss" ? 443 : 80))
         return ResolveOverride.parse(context.environment).overrides.first {

@@ -99,6 +99,8 @@ public enum ReportRenderer {
         }
         out.append("")
 
+        out.append(contentsOf: witnessLines(record))
+
         if let trend = record.latestTrend {
             out.append("## Leak trend")
             out.append("")

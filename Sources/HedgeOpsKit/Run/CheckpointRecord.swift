@@ -25,4 +25,6 @@ public struct CheckpointRecord: Sendable, Equatable {
     /// hour 0's starts after the warm-up, so a start-up blip is never the baseline.
     public var windowStartHour: Double? = nil
     public var windowEndHour: Double? = nil
+    /// The independent witness's figures at this hour, when one watched the stream.
+    public var witness: WitnessFigures? = nil
 }

@@ -74,6 +74,8 @@ public final class RunSupervisor: @unchecked Sendable {
     var childStart: UInt64 = 0
     var sampler: (any ExecutorSampler)?
     var follower: LogFollower?
+    /// hedgeops's own watch on the executor's public stream, when the checklist asks for one.
+    var witness: StreamWitness?
     /// The run's decisions; this class records what it returns.
     var core: RunCore
     /// The loop's clock: the monotonic clock, or a test's.
@@ -276,6 +278,7 @@ public final class RunSupervisor: @unchecked Sendable {
             durable: true)
         startNotifier()
         startControl()
+        startWitness()
         emit(.started(runID: runID, folder: folder, pid: child.pid, command: run.argv.joined(separator: " ")))
         notifier?.send(event: "started", runID: runID, text: "load test started (pid \(child.pid))")
     }
@@ -410,7 +413,7 @@ public final class RunSupervisor: @unchecked Sendable {
         let outcome = core.checkpoint(
             checkpoint, at: clock.now(), wallTime: Timestamp.rfc3339(Date()), log: logState,
             pssMB: missed ? nil : sampler?.pssMB(), missed: missed, note: note)
-        record(outcome)
+        record(witnessed(outcome))
     }
 
     /// Journals, publishes and notifies a checkpoint the core recorded.
@@ -491,6 +494,7 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     private func finish(_ end: RunCore.Ending) -> RunResultsDocument {
+        stopWitness(hour: end.hour)
         reviewEnd()
         emit(.ended(end.detail))
         let document = partial(end: end)

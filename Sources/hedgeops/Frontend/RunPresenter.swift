@@ -56,6 +56,7 @@ final class RunPresenter: @unchecked Sendable {
             }
         case .checkpoint(let record, let baseline, let ratio):
             terminal.out(line(record, baseline: baseline, leakRatio: ratio))
+            if let witness = record.witness { terminal.out("     " + witness.summary) }
         case .warning(let message):
             terminal.error(terminal.paint("warning: \(message)", .yellow))
         case .ended(let detail):
