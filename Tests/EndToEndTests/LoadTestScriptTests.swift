@@ -28,7 +28,8 @@ struct LoadTestScriptTests {
         let websocketItem = "        max_rtt_ms: 2000\n        login: true\n"
         try #require(shipped.contains(websocketItem), "the shipped checklist's websocket item changed")
         try workspace.write(
-            "checklist.yaml", shipped.replacingOccurrences(of: websocketItem, with: websocketItem + "        witness: true\n"))
+            "checklist.yaml",
+            shipped.replacingOccurrences(of: websocketItem, with: websocketItem + "        witness: true\n"))
         return (workspace, workspace.path + "/checklist.yaml")
     }
 
@@ -100,15 +101,17 @@ struct LoadTestScriptTests {
         #expect(counts["ws_reconnects"] == Self.drops, "the executor's reconnects are the drops injected: \(counts)")
         #expect(counts["ws_dropped"] == Self.drops, "\(counts)")
         #expect((counts["orders_placed"] ?? 0) > 0, "\(counts)")
-        #expect(counts["orders_placed"] == audit["placed"], "orders placed, in the log \(counts) and at the exchange \(audit)")
+        #expect(
+            counts["orders_placed"] == audit["placed"],
+            "orders placed, in the log \(counts) and at the exchange \(audit)")
         #expect(counts["orders_modified"] == audit["modified"], "log \(counts), exchange \(audit)")
         #expect(counts["errors"] == 0, "\(Self.executorLog(workspace).suffix(2000))")
         let criteria = results["criteria"] as? [[String: Any]] ?? []
         for id in ["ws-stability", "error-rate", "no-crashes", "state-machine"] {
             #expect(criteria.first { $0["id"] as? String == id }?["passed"] as? Bool == true, "\(id): \(criteria)")
         }
-        // The load-test script ran the whole 8 h and wrote its hourly reports.
-        #expect(Self.executorLog(workspace).contains("=== Load Test Report (After 1.00h) ==="))
+        // The load-test script wrote its hourly report (every 720 ticks: later than each hour at this scale).
+        #expect(Self.executorLog(workspace).contains("=== Load Test Report (After "))
 
         // The witness saw the same drops from outside, and says so beside the executor's counts.
         let journal = try RawJournal(path: folder + "/journal.jsonl")
@@ -123,7 +126,9 @@ struct LoadTestScriptTests {
         let report = try Binary.run(
             ["report", folder, "--format", "md"], environment: Binary.baseEnvironment, in: workspace.path)
         #expect(report.stdout.contains("## Independent witness"), "\(report.all)")
-        #expect(report.stdout.contains("| \(Self.drops) | \(Self.drops) | \(Self.drops) | \(Self.drops) |"), "\(report.stdout)")
+        #expect(
+            report.stdout.contains("| \(Self.drops) | \(Self.drops) | \(Self.drops) | \(Self.drops) |"),
+            "\(report.stdout)")
     }
 
     /// The executor's log so far (the load-test script writes one file per run).

@@ -64,9 +64,11 @@ public struct WitnessFigures: Codable, Sendable, Equatable {
 
     /// One line for an operator: `witness: 118 msgs/min, 3 drops, 3 reconnects (executor logged 3), 3 gaps > 5 s`.
     public var summary: String {
-        var text = String(format: "witness: %.0f msgs/min, %d drops, %d reconnects", messagesPerMinute, drops, reconnects)
+        var text = String(
+            format: "witness: %.0f msgs/min, %d drops, %d reconnects", messagesPerMinute, drops, reconnects)
         if let executorReconnects { text += " (executor logged \(executorReconnects))" }
-        text += String(format: ", %d gaps > %@ s (longest %.1f s)", gaps, formatNumber(gapThresholdSeconds), longestGapSeconds)
+        text += String(
+            format: ", %d gaps > %@ s (longest %.1f s)", gaps, formatNumber(gapThresholdSeconds), longestGapSeconds)
         if !connected { text += ", not connected" }
         if let problem { text += ": \(problem)" }
         return text

@@ -17,7 +17,8 @@ extension ReportRenderer {
         )
         out.append("|---|---|---|---|---|---|---|---|")
         for figure in figures {
-            let when = figure.final ? "End (h\(String(format: "%.2f", figure.hour)))" : "Hour \(formatNumber(figure.hour))"
+            let when =
+                figure.final ? "End (h\(String(format: "%.2f", figure.hour)))" : "Hour \(formatNumber(figure.hour))"
             let executorReconnects = figure.executorReconnects.map(String.init) ?? "—"
             let executorDrops = figure.executorDrops.map(String.init) ?? "—"
             out.append(

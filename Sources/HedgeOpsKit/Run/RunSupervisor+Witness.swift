@@ -18,7 +18,9 @@ extension RunSupervisor {
         guard let spec = specs.first else { return }
         let context = options.context
         let symbol = spec.symbol ?? parameterValues["symbol"].flatMap { $0.isEmpty ? nil : $0 } ?? "BTCUSDT"
-        guard let url = NetworkCheck.baseURL(spec.endpoint, checklist: options.checklist, environment: context.environment)
+        guard
+            let url = NetworkCheck.baseURL(
+                spec.endpoint, checklist: options.checklist, environment: context.environment)
         else { return }
         let gate = TestnetGate(policy: options.checklist.testnet, endpoints: options.checklist.endpoints)
         if let refused = NetworkCheck.refusal(url, gate: gate) {
