@@ -494,6 +494,10 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     private func finish(_ end: RunCore.Ending) -> RunResultsDocument {
+        // What the executor logged while it shut down counts too.
+        for event in follower?.poll(monotonic: clock.now()) ?? [] {
+            appendEvent(.log(.init(pattern: event.pattern, line: String(event.line.prefix(500)))))
+        }
         stopWitness(hour: end.hour)
         reviewEnd()
         emit(.ended(end.detail))
