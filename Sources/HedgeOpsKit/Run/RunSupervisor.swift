@@ -34,6 +34,10 @@ public final class RunSupervisor: @unchecked Sendable {
         /// Real seconds the supervisor waits, after the verdict, for a disk
         /// that refuses writes to take what it holds in memory.
         public var storageGrace: Double
+        /// Where to serve the run's metrics for Prometheus; nil serves none.
+        public var metricsListen: MetricsListenAddress?
+        /// Real seconds the metrics stay served after the verdict, until a scrape takes it.
+        public var metricsLinger = 30.0
 
         public init(
             checklist: Checklist, context: PreflightContext, dataDirectory: String, timeScale: Double,
@@ -89,6 +93,8 @@ public final class RunSupervisor: @unchecked Sendable {
     private let stopLock = NSLock()
     let liveLock = NSLock()
     var liveStore: LiveFigures?
+    /// The Prometheus exposition, when asked for.
+    var metricsFeed: RunMetricsFeed?
     private var stopRequest: String?
 
     /// - Parameters:
@@ -250,6 +256,7 @@ public final class RunSupervisor: @unchecked Sendable {
         }
 
         samplesFile = try SamplesFile(creating: folder + "/samples.csv")
+        try startMetrics()
 
         launchWall = Date()
         let launched = try launcher.launch(
@@ -387,6 +394,7 @@ public final class RunSupervisor: @unchecked Sendable {
             LiveFigures(
                 hour: hour, rssMB: sample.rssMB, cpuPercent: sample.cpuPercent, counts: follower?.counts ?? [:],
                 wsState: follower?.lastWSState))
+        publishMetrics(sample: sample)
         appendEvent(
             .sample(
                 .init(
@@ -422,6 +430,7 @@ public final class RunSupervisor: @unchecked Sendable {
             .checkpoint(
                 record, baselineMB: core.checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
         reviewCheckpoint(record)
+        publishMetrics()
         let shown = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "no value"
         notifier?.send(
             event: "checkpoint", runID: runID,
@@ -530,6 +539,7 @@ public final class RunSupervisor: @unchecked Sendable {
         samplesFile = nil
         verdictReached = final.verdict
         emit(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
+        finishMetrics(criteria: final.criteria)
         stopControl()
         return final
     }
