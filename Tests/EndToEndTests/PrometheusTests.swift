@@ -130,7 +130,7 @@ struct PrometheusTests {
         try #require(Self.waitReady(api), "prometheus did not start: \(log())")
 
         // While the run goes, one scrape of our own, for promtool check metrics.
-        let scraped = Mutex<String?>(nil)
+        let scraped = ScrapeBox()
         let scraper = Thread {
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
@@ -138,7 +138,7 @@ struct PrometheusTests {
                     HTTPRequest(url: "http://127.0.0.1:\(metricsPort)/metrics", timeout: 2)),
                     let text = String(data: response.body, encoding: .utf8), text.contains(#"hour="1""#)
                 {
-                    scraped.withLock { $0 = text }
+                    scraped.text.withLock { $0 = text }
                     return
                 }
                 usleep(100_000)
@@ -188,11 +188,15 @@ struct PrometheusTests {
         #expect(!(try Self.get(api + "/api/v1/rules").contains(#""health":"err""#)))
         #expect(try Self.query(api, "max_over_time(ALERTS[10m])").isEmpty)
 
-        let text = try #require(scraped.withLock { $0 }, "no scrape of /metrics during the run")
+        let text = try #require(scraped.text.withLock { $0 }, "no scrape of /metrics during the run")
         let (code, lint) = try Prometheus.promtool(["check", "metrics"], stdin: text, in: workspace.path)
         #expect(code == 0, "\(lint)")
         #expect(lint.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool check metrics: \(lint)")
         #expect(!text.contains("demo-secret-never-shown-0001"))
+    }
+
+    final class ScrapeBox: Sendable {
+        let text = Mutex<String?>(nil)
     }
 
     struct Series: CustomStringConvertible {

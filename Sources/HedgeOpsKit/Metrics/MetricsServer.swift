@@ -42,8 +42,9 @@ public final class MetricsServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ScrapeHandler(store: store))
                 }
             }
+        let bound: any Channel
         do {
-            channel = try bootstrap.bind(host: address.host, port: address.port).wait()
+            bound = try bootstrap.bind(host: address.host, port: address.port).wait()
         } catch {
             try? group.syncShutdownGracefully()
             throw MetricsAddressError(
@@ -51,7 +52,8 @@ public final class MetricsServer: Sendable {
                     + "with --metrics-listen")
         }
         self.group = group
-        self.address = MetricsListenAddress(host: address.host, port: channel.localAddress?.port ?? address.port)
+        channel = bound
+        self.address = MetricsListenAddress(host: address.host, port: bound.localAddress?.port ?? address.port)
     }
 
     /// The snapshot the next scrape gets.
