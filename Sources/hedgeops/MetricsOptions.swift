@@ -10,7 +10,8 @@ struct MetricsOptions: ParsableArguments {
                 + "(9464 is 127.0.0.1:9464). Off by default.", valueName: "address"))
     var metricsListen: String?
 
-    @Option(help: ArgumentHelp("Seconds the metrics stay up after the verdict, until a scrape takes it.", valueName: "s"))
+    @Option(
+        help: ArgumentHelp("Seconds the metrics stay up after the verdict, until a scrape takes it.", valueName: "s"))
     var metricsLinger: Double = 30
 
     func validate() throws {

@@ -17,14 +17,16 @@ struct StatusLocation: ParsableArguments {
                 + "for one table of every run in them.", valueName: "path"))
     var dataDirs: [String] = []
 
-    /// The data directories named, each glob expanded (a glob that matches nothing is kept as given).
+    /// The data directories named, each glob expanded (a glob that matches
+    /// nothing is kept as given), each once.
     var dataDirectories: [String] {
         let named = dataDirs.isEmpty ? ["data"] : dataDirs
+        var seen = Set<String>()
         return named.flatMap { pattern -> [String] in
             guard pattern.contains(where: { "*?[".contains($0) }) else { return [pattern] }
             let matches = Self.glob(pattern)
             return matches.isEmpty ? [pattern] : matches
-        }
+        }.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
     }
 
     /// With one data directory, the run named (id or folder), else its newest; exits 2 when there is none.

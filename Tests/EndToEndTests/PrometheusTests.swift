@@ -11,7 +11,10 @@ enum Prometheus {
     static let promtool = "/usr/bin/promtool"
 
     static let available: Bool = {
-        let present = { FileManager.default.isExecutableFile(atPath: server) && FileManager.default.isExecutableFile(atPath: promtool) }
+        let present = {
+            FileManager.default.isExecutableFile(atPath: server)
+                && FileManager.default.isExecutableFile(atPath: promtool)
+        }
         if present() { return true }
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/apt-get") else { return false }
         var env = Binary.baseEnvironment
@@ -65,10 +68,13 @@ struct PrometheusTests {
 
     @Test(arguments: ["load-test-8h", "demo"])
     func theShippedRuleFilesAreWhatTheChecklistsGenerate(_ name: String) throws {
-        let generated = try Binary.run(["checklist", "rules", "checklists/\(name).yaml"], in: Binary.repositoryRoot.path)
+        let generated = try Binary.run(
+            ["checklist", "rules", "checklists/\(name).yaml"], in: Binary.repositoryRoot.path)
         #expect(generated.exitCode == 0, "\(generated.stderr)")
         let shipped = try String(contentsOfFile: Self.monitoring + "/\(name).rules.yml", encoding: .utf8)
-        #expect(generated.stdout == shipped, "regenerate: hedgeops checklist rules checklists/\(name).yaml > monitoring/\(name).rules.yml")
+        #expect(
+            generated.stdout == shipped,
+            "regenerate: hedgeops checklist rules checklists/\(name).yaml > monitoring/\(name).rules.yml")
     }
 
     @Test func anInvalidChecklistGivesNoRules() throws {
@@ -103,7 +109,9 @@ struct PrometheusTests {
         try workspace.mkdir("data/load_test")
         let metricsPort = try Prometheus.freePort()
         let webPort = try Prometheus.freePort()
-        let rules = try Binary.run(["checklist", "rules", RunTests.demoChecklist, "--output", workspace.path + "/rules.yml"])
+        let rules = try Binary.run([
+            "checklist", "rules", RunTests.demoChecklist, "--output", workspace.path + "/rules.yml",
+        ])
         #expect(rules.exitCode == 0, "\(rules.stderr)")
         try workspace.write(
             "prometheus.yml",
@@ -168,7 +176,9 @@ struct PrometheusTests {
             #expect(series?.labels["run_id"] == runID)
             #expect(series?.labels["rehearsal"] == "true")
             #expect(series?.labels["symbol"] == "BTCUSDT")
-            #expect(abs((series?.value ?? 0) / 1_048_576 - mb) < 0.01, "hour \(hour): \(String(describing: series)) vs \(mb) MB")
+            #expect(
+                abs((series?.value ?? 0) / 1_048_576 - mb) < 0.01,
+                "hour \(hour): \(String(describing: series)) vs \(mb) MB")
         }
         // The counters and the verdict as the supervisor had them at the end.
         let counts = results["counts"] as? [String: Int] ?? [:]
@@ -238,5 +248,37 @@ struct PrometheusTests {
             usleep(100_000)
         }
         return false
+    }
+}
+
+/// `hedgeops status` over several data directories: every run of the host in one table.
+struct StatusFleetTests {
+    @Test func severalDataDirectoriesAndAGlobGiveOneTableOfEveryRun() throws {
+        let pass = try #require(SignOffTests.passRun, "no finished PASS run")
+        let fail = try #require(SignOffTests.failRun, "no finished FAIL run")
+        let workspace = try Workspace()
+        for (host, run) in [("btc", pass), ("eth", fail)] {
+            try workspace.mkdir("\(host)/data/runs")
+            let copy = workspace.path + "/\(host)/data/runs/" + URL(fileURLWithPath: run.folder).lastPathComponent
+            try FileManager.default.copyItem(atPath: run.folder, toPath: copy)
+        }
+        let passID = URL(fileURLWithPath: pass.folder).lastPathComponent
+        let failID = URL(fileURLWithPath: fail.folder).lastPathComponent
+        let table = try Binary.run(["status", "--data-dir", "btc/data", "--data-dir", "eth/data"], in: workspace.path)
+        #expect(table.exitCode == 0, "\(table.all)")
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("DATA DIR") == true, "\(table.stdout)")
+        #expect(lines.count == 3, "\(table.stdout)")
+        #expect(lines.contains { $0.hasPrefix("btc/data") && $0.contains(passID) && $0.hasSuffix("PASS") })
+        #expect(lines.contains { $0.hasPrefix("eth/data") && $0.contains(failID) && $0.hasSuffix("FAIL") })
+        // A quoted glob names the same directories; JSON has one object a run.
+        let json = try Binary.run(["status", "--data-dir", "*/data", "--json"], in: workspace.path)
+        #expect(json.exitCode == 0, "\(json.all)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(rows.compactMap { $0["run_id"] as? String }) == [passID, failID])
+        #expect(Set(rows.compactMap { $0["verdict"] as? String }) == ["PASS", "FAIL"])
+        // One data directory keeps the single run's view.
+        let single = try Binary.run(["status", "--data-dir", "btc/data"], in: workspace.path)
+        #expect(single.stdout.hasPrefix("run \(passID): finished, verdict PASS"), "\(single.stdout)")
     }
 }

@@ -42,7 +42,9 @@ public struct AlertRules: Sendable {
     func rules(for criterion: Criterion) -> [Rule] {
         let failing = Self.negated(criterion.comparison)
         let threshold = formatNumber(criterion.threshold)
-        let name = "Hedgeops" + criterion.id.split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+        let name =
+            "Hedgeops"
+            + criterion.id.split(whereSeparator: { !$0.isLetter && !$0.isNumber })
             .map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         let id = "criterion=\"\(criterion.id)\""
         let judged = "\(criterion.metric.rawValue) \(criterion.comparison.rawValue) \(threshold)"

@@ -71,64 +71,89 @@ public struct RunMetrics: Sendable {
         let baseline = checkpoints.first { $0.hour == 0 }?.rssMB
         let criterionLabels = { (result: CriterionResult) in [("criterion", result.id), ("metric", result.metric)] }
         return [
-            gauge("hedgeops_executor_up", "1 while the executor's process tree is alive, 0 once it is gone.",
+            gauge(
+                "hedgeops_executor_up", "1 while the executor's process tree is alive, 0 once it is gone.",
                 executorUp ? 1 : 0),
-            gauge("hedgeops_executor_resident_memory_bytes", "Resident memory (RSS) of the executor's process tree.",
+            gauge(
+                "hedgeops_executor_resident_memory_bytes", "Resident memory (RSS) of the executor's process tree.",
                 mb(sample?.rssMB)),
-            gauge("hedgeops_executor_anonymous_memory_bytes", "Anonymous resident memory of the executor's tree.",
+            gauge(
+                "hedgeops_executor_anonymous_memory_bytes", "Anonymous resident memory of the executor's tree.",
                 mb(sample?.rssAnonMB)),
-            gauge("hedgeops_executor_swap_bytes", "Swapped-out memory of the executor's process tree.",
+            gauge(
+                "hedgeops_executor_swap_bytes", "Swapped-out memory of the executor's process tree.",
                 mb(sample?.swapMB)),
-            gauge("hedgeops_executor_proportional_memory_bytes",
+            gauge(
+                "hedgeops_executor_proportional_memory_bytes",
                 "Proportional set size (PSS) of the executor's tree, at the latest checkpoint that read it.",
                 mb(pssMB)),
-            Family("hedgeops_executor_cpu_seconds_total", .counter,
+            Family(
+                "hedgeops_executor_cpu_seconds_total", .counter,
                 help: "CPU time the executor's process tree used since the first sample, in real seconds.",
                 samples: sample == nil ? [] : [.init(cpuSeconds)]),
-            gauge("hedgeops_executor_cpu_usage_ratio", "CPU of the executor's tree at the latest sample, in cores.",
+            gauge(
+                "hedgeops_executor_cpu_usage_ratio", "CPU of the executor's tree at the latest sample, in cores.",
                 sample?.cpuPercent.map { $0 / 100 }),
-            gauge("hedgeops_executor_cpu_average_ratio",
+            gauge(
+                "hedgeops_executor_cpu_average_ratio",
                 "Average CPU of the executor's tree after the warm-up, in cores (the cpu criterion's figure).",
                 cpuAveragePercent.map { $0 / 100 }),
-            gauge("hedgeops_executor_threads", "Threads in the executor's process tree.", sample.map { Double($0.threads) }),
-            gauge("hedgeops_executor_open_fds", "Open file descriptors in the executor's process tree.",
+            gauge(
+                "hedgeops_executor_threads", "Threads in the executor's process tree.",
+                sample.map { Double($0.threads) }),
+            gauge(
+                "hedgeops_executor_open_fds", "Open file descriptors in the executor's process tree.",
                 sample.map { Double($0.openFiles) }),
-            gauge("hedgeops_executor_processes", "Processes in the executor's tree.",
+            gauge(
+                "hedgeops_executor_processes", "Processes in the executor's tree.",
                 sample.map { Double($0.processes) }),
-            Family("hedgeops_log_matches_total", .counter,
+            Family(
+                "hedgeops_log_matches_total", .counter,
                 help: "Lines of the executor's log matching each of the checklist's log patterns.",
                 samples: patterns.map { .init(Double(counts[$0] ?? 0), labels: [("pattern", $0)]) }),
-            gauge("hedgeops_log_last_line_timestamp_seconds", "Unix time of the executor log's latest line.",
+            gauge(
+                "hedgeops_log_last_line_timestamp_seconds", "Unix time of the executor log's latest line.",
                 lastLineUnixTime),
-            Family("hedgeops_log_silences_total", .counter,
+            Family(
+                "hedgeops_log_silences_total", .counter,
                 help: "Times the executor's log went silent past the checklist's limit.",
                 samples: [.init(Double(silences))]),
             gauge("hedgeops_memory_baseline_bytes", "Hour-0 baseline: median RSS after the warm-up.", mb(baseline)),
-            Family("hedgeops_memory_checkpoint_bytes", .gauge,
+            Family(
+                "hedgeops_memory_checkpoint_bytes", .gauge,
                 help: "Median RSS recorded at each checkpoint (NaN for a missed one with no value).",
                 samples: checkpoints.map {
                     .init(mb($0.rssMB) ?? .nan, labels: [("hour", formatNumber($0.hour))])
                 }),
-            gauge("hedgeops_memory_trend_slope_bytes_per_second",
+            gauge(
+                "hedgeops_memory_trend_slope_bytes_per_second",
                 "Least-squares memory trend at the latest checkpoint, per second of run time.",
                 trend.map { $0.slopeMBPerHour * Self.bytesPerMB / 3600 }),
-            gauge("hedgeops_memory_projected_final_bytes", "Memory the trend projects for the end of the run.",
+            gauge(
+                "hedgeops_memory_projected_final_bytes", "Memory the trend projects for the end of the run.",
                 mb(trend?.projectedFinalMB)),
-            gauge("hedgeops_memory_projected_ratio", "The trend's projection for the end of the run over hour 0.",
+            gauge(
+                "hedgeops_memory_projected_ratio", "The trend's projection for the end of the run over hour 0.",
                 trend?.projectedRatio),
-            gauge("hedgeops_run_elapsed_seconds", "Run time elapsed since the launch (simulated under a time scale).",
+            gauge(
+                "hedgeops_run_elapsed_seconds", "Run time elapsed since the launch (simulated under a time scale).",
                 elapsedHours * 3600),
             gauge("hedgeops_run_planned_seconds", "The run's planned duration in run time.", plannedHours * 3600),
             gauge("hedgeops_run_time_scale", "Run seconds per real second: 1 for a real run.", timeScale),
-            Family("hedgeops_criterion_pass", .gauge,
+            Family(
+                "hedgeops_criterion_pass", .gauge,
                 help: "Each pass criterion now: 1 pass, 0 fail, NaN not decidable yet.",
-                samples: criteria.map { .init($0.value == nil ? .nan : $0.passed ? 1 : 0, labels: criterionLabels($0)) }),
-            Family("hedgeops_criterion_value", .gauge,
+                samples: criteria.map { .init($0.value == nil ? .nan : $0.passed ? 1 : 0, labels: criterionLabels($0)) }
+            ),
+            Family(
+                "hedgeops_criterion_value", .gauge,
                 help: "The figure each pass criterion judges (NaN until measured).",
                 samples: criteria.map { .init($0.value ?? .nan, labels: criterionLabels($0)) }),
-            Family("hedgeops_criterion_threshold", .gauge, help: "Each pass criterion's threshold from the checklist.",
+            Family(
+                "hedgeops_criterion_threshold", .gauge, help: "Each pass criterion's threshold from the checklist.",
                 samples: criteria.map { .init($0.threshold, labels: criterionLabels($0)) }),
-            gauge("hedgeops_run_verdict", "The run's verdict once reached: 1 PASS, 0 FAIL.",
+            gauge(
+                "hedgeops_run_verdict", "The run's verdict once reached: 1 PASS, 0 FAIL.",
                 verdict.map { $0 == "PASS" ? 1 : 0 }),
         ]
     }
