@@ -282,3 +282,48 @@ struct StatusFleetTests {
         #expect(single.stdout.hasPrefix("run \(passID): finished, verdict PASS"), "\(single.stdout)")
     }
 }
+
+/// The session's supervisor process serves the metrics too (`--metrics-listen` handed down).
+struct SessionMetricsTests {
+    @Test func theSessionsSupervisorServesTheRunsMetrics() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        let port = try Prometheus.freePort()
+        let scraped = PrometheusTests.ScrapeBox()
+        let scraper = Thread {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if case .success(let response) = HTTPClient.perform(
+                    HTTPRequest(url: "http://127.0.0.1:\(port)/metrics", timeout: 2)),
+                    let text = String(data: response.body, encoding: .utf8), text.contains(#"hour="1""#)
+                {
+                    scraped.text.withLock { $0 = text }
+                    return
+                }
+                usleep(50_000)
+            }
+        }
+        scraper.start()
+        let result = try Binary.run(
+            [
+                "session", "--checklist", RunTests.demoChecklist, "--time-scale", "3600", "--metrics-listen",
+                "127.0.0.1:\(port)", "--metrics-linger", "0",
+            ], environment: RunTests.environment, in: workspace.path, stdin: "y\ny\ny\nlaunch\nlaunch\n")
+        #expect(result.stdout.contains("VERDICT: PASS"), "\(result.all.suffix(1500))")
+        let text = try #require(scraped.text.withLock { $0 }, "the supervisor served no metrics")
+        let folder = try #require(try RunTests.runFolder(workspace))
+        #expect(text.contains(#"run_id="\#(URL(fileURLWithPath: folder).lastPathComponent)""#))
+        #expect(text.contains("hedgeops_executor_up{"))
+        // With no linger the port closes with the verdict (the supervisor may take a moment to get there).
+        let deadline = Date().addingTimeInterval(10)
+        var served = true
+        while served && Date() < deadline {
+            if case .success = HTTPClient.perform(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics", timeout: 1)) {
+                usleep(100_000)
+            } else {
+                served = false
+            }
+        }
+        #expect(!served, "the metrics are still served 10 s after the verdict with --metrics-linger 0")
+    }
+}
