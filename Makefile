@@ -2,6 +2,8 @@
 # Each installs what is missing first, so either works first on a fresh machine.
 
 APT_PACKAGES := libedit-dev libcurl4-openssl-dev openssh-client python3-venv pkg-config tmux strace
+# Only the tests need these: the real Prometheus server and promtool.
+TEST_APT_PACKAGES := prometheus
 SWIFT ?= swift
 
 .PHONY: deps build demo test sanitize bench lint
@@ -29,6 +31,7 @@ demo: deps
 	.build/debug/hedgeops demo
 
 test: deps
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(TEST_APT_PACKAGES)"
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) sanitize

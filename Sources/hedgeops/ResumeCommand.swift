@@ -32,6 +32,8 @@ struct ResumeCommand: ParsableCommand {
     @Flag(help: "Resume even though the checklist changed since launch (recorded in the journal).")
     var force = false
 
+    @OptionGroup var metrics: MetricsOptions
+
     func run() throws {
         let terminal = Terminal()
         let folder = try global.runFolder(target, terminal: terminal)
@@ -43,6 +45,7 @@ struct ResumeCommand: ParsableCommand {
         let lock = try acquireRunLock(Self.dataDirectory(of: folder) ?? global.dataDir, terminal: terminal)
         let session = GuidedSession(
             checklist: checklist, dataDirectory: global.dataDir, timeScale: 1, overrides: [:], terminal: terminal)
+        session.supervisorArguments = metrics.arguments
         _ = session.eventHandler(
             RunPresenter(terminal: terminal, timeScale: 1, durationHours: checklist.run.duration / 3600))
         // A supervisor of its own adopts the run; this command follows it as a client.

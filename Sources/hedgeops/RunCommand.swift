@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
               hedgeops run --yes
               hedgeops run --checklist checklists/demo.yaml --time-scale 3600 --set scenario=leak --yes
               hedgeops run --answers answers.yaml
+              hedgeops run --yes --metrics-listen 127.0.0.1:9464     # Prometheus scrapes /metrics
 
             Exit codes: 0 PASS, 1 FAIL (or a required check failed), 2 usage, 3 TESTNET gate refused,
             4 aborted by the operator.
@@ -43,6 +44,8 @@ struct RunCommand: ParsableCommand {
     var yes = false
 
     @OptionGroup var network: NetworkOptions
+
+    @OptionGroup var metrics: MetricsOptions
 
     func validate() throws {
         if answers != nil && yes { throw ValidationError("use --answers FILE or --yes, not both") }
@@ -74,6 +77,8 @@ struct RunCommand: ParsableCommand {
             checklist: checklist, context: context, dataDirectory: global.dataDir, timeScale: scale,
             answers: manualAnswers)
         options.answersSource = yes ? "--yes at launch" : answers.map { "the answers file \($0)" } ?? "none"
+        metrics.apply(to: &options)
+        if let address = options.metricsListen { terminal.out("metrics for Prometheus: http://\(address)/metrics") }
         let (_, results) = try launchToVerdict(
             options,
             preflight: preflight, presenter: presenter, terminal: terminal)

@@ -17,12 +17,13 @@ struct StatusCommand: ParsableCommand {
               hedgeops status                       # the newest run in data/runs
               hedgeops status 20261129T031500-3f2a
               hedgeops status --json | jq .phase
+              hedgeops status --data-dir /srv/a/data --data-dir /srv/b/data   # every run, one table
 
             Exit codes: 0 shown, 1 the journal's chain is broken, 2 no such run.
             """
     )
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: StatusLocation
 
     @Argument(help: ArgumentHelp("Run id or folder (default: the newest run).", valueName: "run"))
     var target: String?
@@ -32,6 +33,8 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal()
+        let directories = global.dataDirectories
+        if directories.count > 1 && target == nil { return try fleet(directories, json: json, terminal: terminal) }
         let folder = try global.runFolder(target, terminal: terminal)
         let status: RunStatus
         do {

@@ -37,6 +37,8 @@ struct SuperviseCommand: ParsableCommand {
     @Flag(help: "Adopt even though the checklist changed since launch.")
     var force = false
 
+    @OptionGroup var metrics: MetricsOptions
+
     func validate() throws {
         guard (continueFolder == nil) != (adoptFolder == nil) else {
             throw ValidationError("give exactly one of --continue FOLDER or --adopt FOLDER")
@@ -67,9 +69,10 @@ struct SuperviseCommand: ParsableCommand {
             toolDirectories: [ToolLocation.directory], proxy: proxy)
         let presenter = RunPresenter(
             terminal: terminal, timeScale: timeScale, durationHours: checklist.run.duration / 3600)
-        let supervisor = RunSupervisor(
-            options: .init(checklist: checklist, context: context, dataDirectory: dataDirectory, timeScale: timeScale),
-            onEvent: { presenter.show($0) })
+        var options = RunSupervisor.Options(
+            checklist: checklist, context: context, dataDirectory: dataDirectory, timeScale: timeScale)
+        metrics.apply(to: &options)
+        let supervisor = RunSupervisor(options: options, onEvent: { presenter.show($0) })
         terminal.out("hedgeops supervise (pid \(getpid())) takes the run in \(folder)")
         if continueFolder != nil {
             try launching(terminal) {
@@ -108,7 +111,7 @@ enum SupervisorLauncher {
     /// they go to the executor, never to the log).
     static func start(
         _ mode: Mode, folder: String, lock: RunLock, checklistPath: String?, timeScale: Double,
-        parameters: [String: String], proxy: String?, environment: [String: String]
+        parameters: [String: String], proxy: String?, environment: [String: String], extra: [String] = []
     ) throws -> ChildProcess {
         var argv = [ToolLocation.directory + "/hedgeops", "supervise", "--lock-fd", "3"]
         switch mode {
@@ -119,6 +122,7 @@ enum SupervisorLauncher {
         argv += ["--time-scale", formatNumber(timeScale)]
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) { argv += ["--set", "\(name)=\(value)"] }
         if let proxy { argv += ["--proxy", proxy] }
+        argv += extra
         return try ChildProcess.spawn(
             argv, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
             stdoutPath: folder + "/supervisor.log", stderrPath: folder + "/supervisor.log", newSession: true,

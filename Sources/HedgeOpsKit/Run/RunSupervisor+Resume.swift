@@ -141,6 +141,11 @@ extension RunSupervisor {
         fillGap()
         // Clients are served once the adoption is on record (they read its notes from the journal).
         startControl()
+        do {
+            try startMetrics()
+        } catch {
+            emit(.warning("no metrics for Prometheus: \(error)"))
+        }
         return notes.joined(separator: "; ")
     }
 

@@ -34,6 +34,10 @@ public final class RunSupervisor: @unchecked Sendable {
         /// Real seconds the supervisor waits, after the verdict, for a disk
         /// that refuses writes to take what it holds in memory.
         public var storageGrace: Double
+        /// Where to serve the run's metrics for Prometheus; nil serves none.
+        public var metricsListen: MetricsListenAddress?
+        /// Real seconds the metrics stay served after the verdict, until a scrape takes it.
+        public var metricsLinger = 30.0
 
         public init(
             checklist: Checklist, context: PreflightContext, dataDirectory: String, timeScale: Double,
@@ -91,6 +95,8 @@ public final class RunSupervisor: @unchecked Sendable {
     private let stopLock = NSLock()
     let liveLock = NSLock()
     var liveStore: LiveFigures?
+    /// The Prometheus exposition, when asked for.
+    var metricsFeed: RunMetricsFeed?
     private var stopRequest: String?
 
     /// - Parameters:
@@ -252,6 +258,7 @@ public final class RunSupervisor: @unchecked Sendable {
         }
 
         samplesFile = try SamplesFile(creating: folder + "/samples.csv")
+        try startMetrics()
 
         launchWall = Date()
         let launched = try launcher.launch(
@@ -390,6 +397,7 @@ public final class RunSupervisor: @unchecked Sendable {
             LiveFigures(
                 hour: hour, rssMB: sample.rssMB, cpuPercent: sample.cpuPercent, counts: follower?.counts ?? [:],
                 wsState: follower?.lastWSState))
+        publishMetrics(sample: sample)
         appendEvent(
             .sample(
                 .init(
@@ -425,6 +433,7 @@ public final class RunSupervisor: @unchecked Sendable {
             .checkpoint(
                 record, baselineMB: core.checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
         reviewCheckpoint(record)
+        publishMetrics()
         let shown = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "no value"
         notifier?.send(
             event: "checkpoint", runID: runID,
@@ -538,6 +547,7 @@ public final class RunSupervisor: @unchecked Sendable {
         samplesFile = nil
         verdictReached = final.verdict
         emit(.finished(verdict: final.verdict, criteria: final.criteria, resultsPath: folder + "/results.json"))
+        finishMetrics(criteria: final.criteria)
         stopControl()
         return final
     }

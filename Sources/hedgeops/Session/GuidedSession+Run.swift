@@ -24,7 +24,8 @@ extension GuidedSession {
         do {
             process = try SupervisorLauncher.start(
                 mode, folder: folder, lock: lock, checklistPath: checklistPath ?? checklist.file, timeScale: timeScale,
-                parameters: parameters, proxy: context.proxy, environment: context.environment)
+                parameters: parameters, proxy: context.proxy, environment: context.environment,
+                extra: supervisorArguments)
         } catch {
             terminal.error("error: could not start the supervisor: \(error)")
             return ExitCode.failed

@@ -26,6 +26,8 @@ final class GuidedSession: @unchecked Sendable {
     var live: LiveFigures?
     /// Set once the run has its verdict.
     var verdictSeen: String?
+    /// Passed on to the supervisor process (`--metrics-listen`).
+    var supervisorArguments: [String] = []
 
     static let runCommands = [
         "help", "status", "memory", "log", "note", "ok", "flag", "checklist", "results", "recheck", "export",

@@ -39,6 +39,8 @@ struct SessionCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a run parameter.", valueName: "NAME=VALUE"))
     var assignments: [ParameterAssignment] = []
 
+    @OptionGroup var metrics: MetricsOptions
+
     func validate() throws {
         do {
             _ = try TimeScale.check(timeScale, "--time-scale")
@@ -53,6 +55,7 @@ struct SessionCommand: ParsableCommand {
         let session = GuidedSession(
             checklist: checklist, dataDirectory: global.dataDir, timeScale: timeScale, overrides: overrides,
             terminal: terminal)
+        session.supervisorArguments = metrics.arguments
         throw ExitCode(session.run())
     }
 }
