@@ -112,3 +112,46 @@ struct LogMatcherTests {
         #expect(states == ["Connected", "Disconnected"])
     }
 }
+
+/// The byte matcher against NSRegularExpression on random patterns and
+/// lines: the same lines match, with the same first group.
+struct ByteRegexTests {
+    static let pieces = [
+        "a", "b", "ab", "[ab]", "[^a]", "[a-c]", ".", "\\.", "\\d", "\\s", "\\w", "(a|b)", "(ab|a)", "(?:b|ba)",
+        "x",
+    ]
+    static let quantifiers = ["", "", "", "?", "*", "+", "{1,2}", "*?", "+?", "{2}"]
+
+    @Test func agreesWithTheRegexEngineOnRandomPatternsAndLines() throws {
+        var generator = SystemRandomNumberGenerator()
+        func pick<T>(_ items: [T]) -> T { items[Int(generator.next() % UInt64(items.count))] }
+        var checked = 0
+        for _ in 0..<400 {
+            var pattern = Int(generator.next() % 5) == 0 ? "^" : ""
+            for _ in 0..<(1 + Int(generator.next() % 4)) { pattern += pick(Self.pieces) + pick(Self.quantifiers) }
+            if Int(generator.next() % 5) == 0 { pattern += "$" }
+            let regex = try NSRegularExpression(pattern: pattern)
+            let bytes = try #require(ByteRegex(pattern), "\(pattern) is of the plain kind")
+            for _ in 0..<20 {
+                let line = String((0..<Int(generator.next() % 12)).map { _ in pick(Array("aabbcx. 1_\t")) })
+                let expected = regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)).map {
+                    $0.numberOfRanges > 1 && $0.range(at: 1).location != NSNotFound ? $0.range(at: 1) : $0.range
+                }
+                let found = Array(line.utf8).withUnsafeBytes { bytes.firstMatch($0) }
+                #expect(
+                    found.map { NSRange(location: $0.lowerBound, length: $0.count) } == expected,
+                    "\(pattern) on \(line.debugDescription)")
+                checked += 1
+            }
+        }
+        #expect(checked == 8000)
+    }
+
+    @Test func patternsOfAnotherKindAreLeftToTheRegexEngine() {
+        for pattern in ["(?i)error", "\\bword\\b", "(a)\\1", "a++", "[[:alpha:]]", "é", "(?=a)", "\\p{L}", "[]a]"] {
+            #expect(ByteRegex(pattern) == nil, "\(pattern)")
+        }
+        #expect(ByteRegex("WebSocket (Connected|Disconnected|Reconnecting)") != nil)
+        #expect(ByteRegex("Reconnecting in [0-9.]+s") != nil)
+    }
+}

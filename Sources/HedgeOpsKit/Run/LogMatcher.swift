@@ -14,6 +14,8 @@ public struct LogMatcher: Sendable {
         var id: String
         var literals: [[UInt8]]
         var regex: NSRegularExpression?
+        /// The same regex on bytes, for ASCII lines (nil if it is not of that plain kind).
+        var byteRegex: ByteRegex?
         var capturesState: Bool
     }
 
@@ -42,7 +44,8 @@ public struct LogMatcher: Sendable {
             compiled.append(
                 Compiled(
                     id: pattern.id, literals: usable ? literals.map(\.bytes) : [],
-                    regex: wholeLiteral ? nil : regex, capturesState: capture.contains(pattern.id)))
+                    regex: wholeLiteral ? nil : regex, byteRegex: wholeLiteral ? nil : ByteRegex(pattern.regex),
+                    capturesState: capture.contains(pattern.id)))
         }
         self.patterns = compiled
         unfiltered = compiled.indices.filter { compiled[$0].literals.isEmpty }
@@ -91,6 +94,7 @@ public struct LogMatcher: Sendable {
     func match(_ line: UnsafeRawBufferPointer) -> [Hit] {
         var hits: [Hit] = []
         var text: String?
+        let ascii = Self.isASCII(line)
         for (index, pattern) in patterns.enumerated() {
             if !pattern.literals.isEmpty
                 && !pattern.literals.contains(where: { Self.contains(line, $0) })
@@ -99,6 +103,14 @@ public struct LogMatcher: Sendable {
             }
             guard let regex = pattern.regex else {
                 hits.append(Hit(pattern: index))
+                continue
+            }
+            if ascii, let byteRegex = pattern.byteRegex {
+                guard let range = byteRegex.firstMatch(line) else { continue }
+                let capture =
+                    pattern.capturesState
+                    ? String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self) : nil
+                hits.append(Hit(pattern: index, capture: capture))
                 continue
             }
             let string = text ?? String(decoding: line, as: UTF8.self)
@@ -113,6 +125,20 @@ public struct LogMatcher: Sendable {
             hits.append(Hit(pattern: index, capture: capture))
         }
         return hits
+    }
+
+    private static func isASCII(_ line: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        var high: UInt64 = 0
+        while index + 8 <= line.count {
+            high |= line.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < line.count {
+            high |= UInt64(line[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 
     private static func contains(_ line: UnsafeRawBufferPointer, _ literal: [UInt8]) -> Bool {

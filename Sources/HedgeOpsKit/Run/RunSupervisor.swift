@@ -381,9 +381,15 @@ public final class RunSupervisor: @unchecked Sendable {
             (checkpoint, launchMonotonic + dueOffset(checkpoint) / scale)
         }
         var nextSample = launchMonotonic
+        // Start-up's pages handed back once sampling runs, then now and then (MonitorMemory).
+        var nextRelease = RunClock.monotonic() + 2
         var ending: (RunEnd, String)?
         while ending == nil {
             let now = RunClock.monotonic()
+            if now >= nextRelease {
+                MonitorMemory.release()
+                nextRelease = now + 600
+            }
             if let reason = stopRequested {
                 stopChild()
                 ending = (.aborted, "aborted by operator (\(reason))")
@@ -456,11 +462,13 @@ public final class RunSupervisor: @unchecked Sendable {
         for event in events {
             appendEvent("log", ["pattern": .string(event.pattern), "line": .string(String(event.line.prefix(500)))])
         }
-        let cpu = sample.cpuPercent.map { String(format: "%.2f", $0) } ?? ""
+        let cpu = sample.cpuPercent.map { fixedPoint($0, places: 2) } ?? ""
         samplesFile?.append(
-            String(
-                format: "%.4f,%@,%.2f,%.2f,%.2f,%@,%d,%d,%d", hour, Timestamp.rfc3339(Date()), sample.rssMB,
-                sample.rssAnonMB, sample.swapMB, cpu, sample.threads, sample.openFiles, sample.processes))
+            [
+                fixedPoint(hour, places: 4), Timestamp.rfc3339(Date()), fixedPoint(sample.rssMB, places: 2),
+                fixedPoint(sample.rssAnonMB, places: 2), fixedPoint(sample.swapMB, places: 2), cpu,
+                String(sample.threads), String(sample.openFiles), String(sample.processes),
+            ].joined(separator: ","))
         noteSamplesFile()
     }
 
