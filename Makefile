@@ -32,7 +32,11 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# hedgeops beside psrecord, pidstat and grep (Benchmarks/compare.sh), then
+# verify-env's own timing; `cd Benchmarks && swift package benchmark` for
+# time and allocations per operation.
 bench: deps
+	Benchmarks/compare.sh
 	.ci/bench-verify-env
 
 lint: build

@@ -99,7 +99,7 @@ public final class LogFollower {
         switchTo(file, inode: UInt64(info.st_ino))
         self.offset = offset
         self.counts.merge(counts) { $1 }
-        head = readHead()
+        head = readHead(count: 64)
     }
 
     public var currentOffset: UInt64 { offset }
@@ -118,7 +118,7 @@ public final class LogFollower {
             restart()
         }
         guard fd >= 0 else { return [] }
-        if !head.isEmpty && readHead() != head {
+        if !head.isEmpty && readHead(count: head.count) != head {
             // Truncated and written again past where we were.
             restart()
         }
@@ -170,11 +170,12 @@ public final class LogFollower {
         reportLines = nil
     }
 
-    private func readHead() -> [UInt8] {
-        guard fd >= 0, head.count > 0 || offset > 0 else { return [] }
-        var bytes = [UInt8](repeating: 0, count: max(head.count, 1))
-        let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        return Array(bytes.prefix(max(count, 0)))
+    /// The file's first `count` bytes (fewer if it is shorter).
+    private func readHead(count: Int) -> [UInt8] {
+        guard fd >= 0, count > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        return Array(bytes.prefix(max(read, 0)))
     }
 
     /// Whole lines: counted in one pass; a report block is read line by line.
