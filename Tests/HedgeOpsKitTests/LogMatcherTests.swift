@@ -45,16 +45,20 @@ struct LogMatcherTests {
         let search = MultiLiteralSearch(literals)
         for _ in 0..<200 {
             let text = (0..<300).map { _ in [UInt8(ascii: "a"), 98, 99, 100][Int(generator.next() % 4)] }
-            var found: [Int] = []
+            var found: [Int: UInt64] = [:]
             text.withUnsafeBytes { raw in
                 var from = 0
                 while let base = raw.baseAddress, let hit = search.first(in: base, from: from, to: raw.count) {
-                    found.append(hit)
-                    from = hit + 1
+                    found[hit.start] = hit.literals
+                    from = hit.start + 1
                 }
             }
-            let naive = (0..<text.count).filter { start in
-                literals.contains { start + $0.count <= text.count && Array(text[start..<start + $0.count]) == $0 }
+            var naive: [Int: UInt64] = [:]
+            for start in text.indices {
+                for (index, literal) in literals.enumerated()
+                where start + literal.count <= text.count && Array(text[start..<start + literal.count]) == literal {
+                    naive[start, default: 0] |= 1 << UInt64(index)
+                }
             }
             #expect(found == naive)
         }
@@ -82,6 +86,7 @@ struct LogMatcherTests {
             "2025-01-01 00:00:00,008 - api - INFO - request took 12345 ms then timeout",
             "2025-01-01 00:00:00,009 - api - INFO - request took 123 ms, PANIC averted, refused",
             "- ERROR - at the start, WebSocket Disconnected at the end",
+            "xrder modified first, then Order modified; WebSocket Reconnect then WebSocket Reconnecting",
             "",
         ]
         var text: [UInt8] = []
@@ -109,7 +114,7 @@ struct LogMatcherTests {
             }
         }
         #expect(counted == expected)
-        #expect(states == ["Connected", "Disconnected"])
+        #expect(states == ["Connected", "Disconnected", "Reconnecting"])
     }
 }
 

@@ -9,7 +9,7 @@ import HedgeOpsKit
 
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
         + Double(usage.ru_stime.tv_usec) / 1e6
 }
@@ -27,7 +27,7 @@ case "scan" where arguments.count == 3:
     let file = arguments[2]
     let directory = (file as NSString).deletingLastPathComponent
     let follower = LogFollower(
-        glob: (file as NSString).lastPathComponent, workingDirectory: directory, notBefore: Date(),
+        glob: (file as NSString).lastPathComponent, workingDirectory: directory, notBefore: .distantPast,
         patterns: ExecutorLog.patterns)
     follower.resume(file: file, offset: 0, counts: [:])
     var info = stat()

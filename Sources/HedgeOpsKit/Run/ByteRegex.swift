@@ -81,6 +81,9 @@ struct ByteRegex: Sendable {
 
     private let nodes: [Node]
     private let groupCount: Int
+    /// The sets every match starts with, one byte each (the pattern's
+    /// leading atoms up to its first group, quantifier or anchor).
+    let fixedPrefix: [ByteSet]
 
     init?(_ pattern: String) {
         guard pattern.utf8.allSatisfy({ $0 < 128 }) else { return nil }
@@ -88,13 +91,47 @@ struct ByteRegex: Sendable {
         guard let alternatives = parser.alternatives(), parser.index == parser.bytes.count else { return nil }
         nodes = [.group(alternatives, capture: 0)]
         groupCount = max(2, parser.groups)
+        var prefix: [ByteSet] = []
+        if alternatives.count == 1 {
+            for node in alternatives[0] {
+                guard case .set(let set) = node else { break }
+                prefix.append(set)
+            }
+        }
+        fixedPrefix = prefix
+        isFixed = alternatives.count == 1 && prefix.count == alternatives[0].count
+    }
+
+    /// The whole pattern is `fixedPrefix`: matched by comparing bytes, no backtracking.
+    private let isFixed: Bool
+
+    private func fixedMatch(_ bytes: UnsafeRawBufferPointer, at start: Int) -> Bool {
+        guard start >= 0, start + fixedPrefix.count <= bytes.count else { return false }
+        for (index, set) in fixedPrefix.enumerated() where !set.contains(bytes[start + index]) { return false }
+        return true
     }
 
     /// The byte range of the first group (else of the whole match) of the
     /// leftmost match in `line`, or nil when nothing in it matches.
-    func firstMatch(_ line: UnsafeRawBufferPointer) -> Range<Int>? {
+    /// `leftmost`: where the leftmost match must start if there is one (the
+    /// caller found the first place it can); other starts are tried only if
+    /// nothing matches there.
+    func firstMatch(_ line: UnsafeRawBufferPointer, leftmost: Int? = nil) -> Range<Int>? {
+        if isFixed {
+            if let leftmost, fixedMatch(line, at: leftmost) { return leftmost..<leftmost + fixedPrefix.count }
+            guard line.count >= fixedPrefix.count else { return nil }
+            for start in 0...(line.count - fixedPrefix.count) where fixedMatch(line, at: start) {
+                return start..<start + fixedPrefix.count
+            }
+            return nil
+        }
         let bytes = line.bindMemory(to: UInt8.self)
         let captures = Captures(count: groupCount)
+        if let leftmost, leftmost >= 0, leftmost <= bytes.count,
+            Self.match(nodes[...], bytes, leftmost, captures, { _ in true })
+        {
+            return captures.ranges[1] ?? captures.ranges[0]
+        }
         for start in 0...bytes.count where Self.match(nodes[...], bytes, start, captures, { _ in true }) {
             return captures.ranges[1] ?? captures.ranges[0]
         }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The checklist's log patterns compiled for one pass over a block of log
 /// bytes. Each pattern's required literal ("Reconnecting in " for
@@ -17,6 +17,12 @@ public struct LogMatcher: Sendable {
         /// The same regex on bytes, for ASCII lines (nil if it is not of that plain kind).
         var byteRegex: ByteRegex?
         var capturesState: Bool
+        /// Which of the search's literals are this pattern's.
+        var literalBits: UInt64 = 0
+        /// Where the (one) literal sits after the start of every match, when
+        /// the bytes before it are of fixed width: the literal's first
+        /// occurrence then says where the leftmost match starts.
+        var literalOffset: Int?
     }
 
     /// A line matched by a pattern.
@@ -47,10 +53,35 @@ public struct LogMatcher: Sendable {
                     regex: wholeLiteral ? nil : regex, byteRegex: wholeLiteral ? nil : ByteRegex(pattern.regex),
                     capturesState: capture.contains(pattern.id)))
         }
+        var all: [[UInt8]] = []
+        for index in compiled.indices {
+            for literal in compiled[index].literals where all.count < 64 {
+                compiled[index].literalBits |= 1 << UInt64(all.count)
+                all.append(literal)
+            }
+            if let prefix = compiled[index].byteRegex?.fixedPrefix, compiled[index].literals.count == 1 {
+                compiled[index].literalOffset = Self.offset(of: compiled[index].literals[0], in: prefix)
+            }
+        }
         self.patterns = compiled
         unfiltered = compiled.indices.filter { compiled[$0].literals.isEmpty }
-        let all = compiled.flatMap(\.literals)
-        search = all.isEmpty ? nil : MultiLiteralSearch(all)
+        search = all.isEmpty || all.count > 64 ? nil : MultiLiteralSearch(all)
+        literalCount = all.count
+    }
+
+    private let literalCount: Int
+
+    /// Where `literal` lies in a run of one-byte sets, each holding just its byte.
+    private static func offset(of literal: [UInt8], in prefix: [ByteRegex.ByteSet]) -> Int? {
+        guard literal.count <= prefix.count else { return nil }
+        for start in 0...(prefix.count - literal.count) {
+            let fits = literal.indices.allSatisfy { index in
+                let set = prefix[start + index]
+                return set.contains(literal[index]) && (0...127).filter { set.contains(UInt8($0)) }.count == 1
+            }
+            if fits { return start }
+        }
+        return nil
     }
 
     /// The ids, in the order hits refer to them.
@@ -79,12 +110,28 @@ public struct LogMatcher: Sendable {
             return
         }
         guard let search else { return }
+        var hits: [Hit] = []
+        var firsts = [Int](repeating: -1, count: literalCount)
         var position = 0
         while position < bytes.count {
             guard let found = search.first(in: base, from: position, to: bytes.count) else { return }
-            let (start, end) = lineBounds(base, at: found, from: position, to: bytes.count)
+            let (start, end) = lineBounds(base, at: found.start, from: position, to: bytes.count)
+            // Every literal in the line, in the same pass, and where each first occurs.
+            var mask: UInt64 = 0
+            var next: (start: Int, literals: UInt64)? = found
+            while let hit = next {
+                var fresh = hit.literals & ~mask
+                while fresh != 0 {
+                    let index = fresh.trailingZeroBitCount
+                    firsts[index] = hit.start - start
+                    fresh &= fresh - 1
+                }
+                mask |= hit.literals
+                next = search.first(in: base, from: hit.start + 1, to: end)
+            }
             let line = UnsafeRawBufferPointer(start: base + start, count: end - start)
-            let hits = match(line)
+            hits.removeAll(keepingCapacity: true)
+            match(line, literals: (mask, firsts), into: &hits)
             if !hits.isEmpty && !body(line, hits) { return }
             position = end + 1
         }
@@ -93,38 +140,60 @@ public struct LogMatcher: Sendable {
     /// The patterns one line matches, in pattern order.
     func match(_ line: UnsafeRawBufferPointer) -> [Hit] {
         var hits: [Hit] = []
-        var text: String?
-        let ascii = Self.isASCII(line)
-        for (index, pattern) in patterns.enumerated() {
-            if !pattern.literals.isEmpty
-                && !pattern.literals.contains(where: { Self.contains(line, $0) })
-            {
-                continue
-            }
-            guard let regex = pattern.regex else {
-                hits.append(Hit(pattern: index))
-                continue
-            }
-            if ascii, let byteRegex = pattern.byteRegex {
-                guard let range = byteRegex.firstMatch(line) else { continue }
-                let capture =
-                    pattern.capturesState
-                    ? String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self) : nil
-                hits.append(Hit(pattern: index, capture: capture))
-                continue
-            }
-            let string = text ?? String(decoding: line, as: UTF8.self)
-            text = string
-            let range = NSRange(string.startIndex..., in: string)
-            guard let found = regex.firstMatch(in: string, range: range) else { continue }
-            var capture: String?
-            if pattern.capturesState {
-                let group = found.numberOfRanges > 1 ? found.range(at: 1) : found.range
-                capture = Range(group, in: string).map { String(string[$0]) }
-            }
-            hits.append(Hit(pattern: index, capture: capture))
-        }
+        match(line, literals: nil, into: &hits)
         return hits
+    }
+
+    /// `literals`: the search's literals found in the line and where each
+    /// first occurs, when the caller has them (else each is looked for).
+    private func match(
+        _ line: UnsafeRawBufferPointer, literals: (mask: UInt64, firsts: [Int])?, into hits: inout [Hit]
+    ) {
+        var text: String?
+        var ascii: Bool?
+        // By reference: copying each pattern (its arrays, its regex) costs more than matching it.
+        patterns.withUnsafeBufferPointer { patterns in
+            for index in patterns.indices {
+                let pattern = UnsafePointer(patterns.baseAddress.unsafelyUnwrapped + index)
+                if !pattern.pointee.literals.isEmpty {
+                    if let literals {
+                        if literals.mask & pattern.pointee.literalBits == 0 { continue }
+                    } else if !pattern.pointee.literals.contains(where: { Self.contains(line, $0) }) {
+                        continue
+                    }
+                }
+                if pattern.pointee.regex == nil {
+                    hits.append(Hit(pattern: index))
+                    continue
+                }
+                let isASCII = ascii ?? Self.isASCII(line)
+                ascii = isASCII
+                if isASCII, pattern.pointee.byteRegex != nil {
+                    var leftmost: Int?
+                    if let offset = pattern.pointee.literalOffset, let literals {
+                        let first = literals.firsts[pattern.pointee.literalBits.trailingZeroBitCount]
+                        leftmost = first - offset
+                    }
+                    guard let range = pattern.pointee.byteRegex?.firstMatch(line, leftmost: leftmost) else { continue }
+                    let capture =
+                        pattern.pointee.capturesState
+                        ? String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self) : nil
+                    hits.append(Hit(pattern: index, capture: capture))
+                    continue
+                }
+                guard let regex = pattern.pointee.regex else { continue }
+                let string = text ?? String(decoding: line, as: UTF8.self)
+                text = string
+                let range = NSRange(string.startIndex..., in: string)
+                guard let found = regex.firstMatch(in: string, range: range) else { continue }
+                var capture: String?
+                if pattern.pointee.capturesState {
+                    let group = found.numberOfRanges > 1 ? found.range(at: 1) : found.range
+                    capture = Range(group, in: string).map { String(string[$0]) }
+                }
+                hits.append(Hit(pattern: index, capture: capture))
+            }
+        }
     }
 
     private static func isASCII(_ line: UnsafeRawBufferPointer) -> Bool {
@@ -196,11 +265,12 @@ struct MultiLiteralSearch: Sendable {
         self.lastBlocks = lastBlocks
     }
 
-    /// The offset of the first occurrence of any literal in `base[from..<to]`.
-    func first(in base: UnsafeRawPointer, from: Int, to end: Int) -> Int? {
+    /// The offset of the first occurrence of any literal in `base[from..<to]`,
+    /// with every literal (a bit each, in the order given) that starts there.
+    func first(in base: UnsafeRawPointer, from: Int, to end: Int) -> (start: Int, literals: UInt64)? {
         let bytes = base.assumingMemoryBound(to: UInt8.self)
         var position = from + window - 1
-        return shift.withUnsafeBufferPointer { shift -> Int? in
+        return shift.withUnsafeBufferPointer { shift -> (start: Int, literals: UInt64)? in
             while position < end {
                 let block = UInt16(bytes[position - 1]) << 8 | UInt16(bytes[position])
                 let step = Int(shift[Int(block)])
@@ -209,14 +279,16 @@ struct MultiLiteralSearch: Sendable {
                     continue
                 }
                 let start = position - window + 1
+                var found: UInt64 = 0
                 for (index, last) in lastBlocks.enumerated() where last == block {
                     let literal = literals[index]
                     if start + literal.count <= end
                         && literal.withUnsafeBytes({ memcmp(base + start, $0.baseAddress ?? base, literal.count) }) == 0
                     {
-                        return start
+                        found |= 1 << UInt64(index)
                     }
                 }
+                if found != 0 { return (start, found) }
                 position += 1
             }
             return nil
