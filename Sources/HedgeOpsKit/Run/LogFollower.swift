@@ -181,6 +181,12 @@ public final class LogFollower {
     /// Whole lines: counted in one pass; a report block is read line by line.
     private func consume(_ bytes: UnsafeRawBufferPointer, events: inout [Event]) {
         guard let base = bytes.baseAddress else { return }
+        // Counted in a local array (a class's stored array is checked for
+        // exclusive access at every touch), folded back at the end.
+        var counted: [Int] = []
+        swap(&counted, &tallies)
+        defer { swap(&counted, &tallies) }
+        let header = counted.count - 1
         var position = 0
         while position < bytes.count {
             if reportLines != nil {
@@ -190,15 +196,15 @@ public final class LogFollower {
                     ?? bytes.count
                 let line = UnsafeRawBufferPointer(start: base + position, count: end - position)
                 collectReport(String(decoding: line, as: UTF8.self))
-                record(line, matcher.match(line), events: &events)
+                record(line, matcher.match(line), counted: &counted, events: &events)
                 position = end + 1
                 continue
             }
             let rest = UnsafeRawBufferPointer(start: base + position, count: bytes.count - position)
             var next = bytes.count
             matcher.scan(rest) { line, hits in
-                record(line, hits, events: &events)
-                guard hits.last?.pattern == tallies.count - 1, let start = line.baseAddress else { return true }
+                record(line, hits, counted: &counted, events: &events)
+                guard hits.last?.pattern == header, let start = line.baseAddress else { return true }
                 // The report header: what follows is read line by line.
                 collectReport(String(decoding: line, as: UTF8.self))
                 next = start - base + line.count + 1
@@ -208,9 +214,11 @@ public final class LogFollower {
         }
     }
 
-    private func record(_ line: UnsafeRawBufferPointer, _ hits: [LogMatcher.Hit], events: inout [Event]) {
+    private func record(
+        _ line: UnsafeRawBufferPointer, _ hits: [LogMatcher.Hit], counted: inout [Int], events: inout [Event]
+    ) {
         for hit in hits {
-            tallies[hit.pattern] += 1
+            counted[hit.pattern] += 1
             if hit.pattern == statePattern, let state = hit.capture { lastWSState = state }
             if journalled[hit.pattern] {
                 events.append(Event(pattern: matcher.ids[hit.pattern], line: String(decoding: line, as: UTF8.self)))

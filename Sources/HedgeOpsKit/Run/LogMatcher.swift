@@ -228,10 +228,15 @@ public struct LogMatcher: Sendable {
     /// The line around `index`: from after the previous '\n' (not before
     /// `lower`) to its '\n' (or `upper`).
     private func lineBounds(_ base: UnsafeRawPointer, at index: Int, from lower: Int, to upper: Int) -> (Int, Int) {
-        var start = index
-        while start > lower && base.load(fromByteOffset: start - 1, as: UInt8.self) != 0x0A { start -= 1 }
-        let end = memchr(base + index, 0x0A, upper - index).map { UnsafeRawPointer($0) - base } ?? upper
-        return (start, end)
+        // Forward from the last line end, a newline at a time (memchr is
+        // vectorised; a byte-by-byte walk back from the hit was not).
+        var start = lower
+        while let newline = memchr(base + start, 0x0A, upper - start) {
+            let end = UnsafeRawPointer(newline) - base
+            if end >= index { return (start, end) }
+            start = end + 1
+        }
+        return (start, upper)
     }
 }
 

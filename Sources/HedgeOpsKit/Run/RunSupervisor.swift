@@ -382,7 +382,7 @@ public final class RunSupervisor: @unchecked Sendable {
         }
         var nextSample = launchMonotonic
         // Start-up's pages handed back once sampling runs, then now and then (MonitorMemory).
-        var nextRelease = RunClock.monotonic() + 2
+        var nextRelease = RunClock.monotonic() + 0.5
         var ending: (RunEnd, String)?
         while ending == nil {
             let now = RunClock.monotonic()
