@@ -38,10 +38,16 @@ PATTERNS = [
 
 
 def cpu_seconds(pid):
-    """utime + stime of the process itself (not its children)."""
-    with open(f"/proc/{pid}/stat", "rb") as f:
-        fields = f.read().rsplit(b")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    """CPU time of every thread of the process itself (not its children), in
+    seconds, from the scheduler's nanosecond counters."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total / 1e9
 
 
 def status_kb(pid, key):
@@ -197,28 +203,29 @@ def measure_psrecord(url, seconds, psrecord, settle=3.0):
             "peak_rss_mb": max(rss) / 1024}
 
 
-def measure_pidstat(url, seconds):
+def measure_pidstat(url, seconds, settle=1.5):
     """pidstat at 1 Hz on the same tree (its children's figures too): CPU per report, RSS."""
     tree = start_tree(url, "pidstat", RATE)
+    out = WORK + "/pidstat.out"
+    reports = lambda: sum(1 for line in open(out) if line.startswith("# Time") and "%usr" in line)
     try:
         time.sleep(1)
-        before = os.times()
-        proc = subprocess.Popen(["pidstat", "-h", "-u", "-r", "-T", "ALL", "-p", str(tree.pid), "1", str(seconds)],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        with open(out, "w") as sink:
+            proc = subprocess.Popen(["pidstat", "-h", "-u", "-r", "-T", "ALL", "-p", str(tree.pid), "1"],
+                                    stdout=sink, stderr=subprocess.DEVNULL)
+        time.sleep(settle)
+        c0, n0, t0 = cpu_seconds(proc.pid), reports(), time.monotonic()
         rss = []
-        while proc.poll() is None:
+        while time.monotonic() - t0 < seconds:
             time.sleep(0.5)
-            try:
-                rss.append(status_kb(proc.pid, "VmRSS"))
-            except (FileNotFoundError, ProcessLookupError):
-                break
-        out, _ = proc.communicate()
-        after = os.times()
+            rss.append(status_kb(proc.pid, "VmRSS"))
+        c1, n1 = cpu_seconds(proc.pid), reports()
+        proc.kill()
+        proc.wait()
     finally:
         stop(tree)
-    reports = max(1, sum(1 for line in out.splitlines() if line.strip() and not line.startswith(("#", "Linux"))) // 2)
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return {"cpu_per_sample_ms": cpu / reports * 1000, "samples": reports, "peak_rss_mb": max(rss or [0]) / 1024}
+    samples = max(1, n1 - n0)
+    return {"cpu_per_sample_ms": (c1 - c0) / samples * 1000, "samples": samples, "peak_rss_mb": max(rss) / 1024}
 
 
 def best_of(times, command, **kwargs):

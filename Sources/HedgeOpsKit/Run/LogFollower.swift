@@ -51,7 +51,7 @@ public final class LogFollower {
     private var reportLines: [String]?
     /// Files that matched before launch: an earlier run's, never this one's.
     private var preexisting: Set<String> = []
-    /// The matching files as last listed, and when the directory was listed.
+    /// The matching files (paths) as last listed, and when the directory was listed.
     private var listing: [String] = []
     private var listedAt: (changed: timespec, monotonic: Double)?
     /// The most read in one poll: a large backlog is caught up over several
@@ -271,11 +271,10 @@ public final class LogFollower {
         {
             // Unchanged.
         } else {
-            listing = Self.names(in: directory, matching: namePattern)
+            listing = Self.names(in: directory, matching: namePattern).map { directory + "/" + $0 }
             listedAt = (changed, now)
         }
-        return listing.compactMap { name in
-            let path = directory + "/" + name
+        return listing.compactMap { path in
             guard stat(path, &info) == 0 else { return nil }
             return (path, Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9, UInt64(info.st_ino))
         }
@@ -299,8 +298,9 @@ public final class LogFollower {
 
     /// The newest matching file that appeared after launch.
     private func newestFile() -> String? {
+        let since = notBefore.timeIntervalSince1970 - 1
         let candidates = matchingFiles().filter {
-            !preexisting.contains("\($0.path)#\($0.inode)") && $0.modified >= notBefore.timeIntervalSince1970 - 1
+            $0.modified >= since && (preexisting.isEmpty || !preexisting.contains("\($0.path)#\($0.inode)"))
         }
         let best = candidates.max { ($0.modified, $0.path) < ($1.modified, $1.path) }
         // Stay on the current file while it is still being written.

@@ -48,6 +48,8 @@ public final class ProcessSampler {
     private var queue: [Int32] = []
     private var tids: [Int32] = []
     private var adoptees: [Int32] = []
+    /// hedgeops's own session, read once.
+    private var mySession: Int32?
     private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     private static let pageMB = Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
 
@@ -203,14 +205,15 @@ public final class ProcessSampler {
     /// reaped here, their CPU kept.
     private func adopt(rootGroup: Int32) {
         let me = getpid()
-        guard let mine = stat(me) else { return }
-        swap(&queue, &adoptees)
-        addChildren(of: me)
-        swap(&queue, &adoptees)
+        guard let session = mySession ?? stat(me)?.session else { return }
+        mySession = session
+        // An orphan goes to the subreaper's first live thread, its main one:
+        // only that thread's children are read.
+        if let bytes = reader.read(pid: me, tid: me, .children) { ProcReader.integers(bytes, into: &adoptees) }
         defer { adoptees.removeAll(keepingCapacity: true) }
         for pid in adoptees where pid != rootPID && !ChildProcess.isSpawnedByHedgeops(pid) {
             guard let stat = stat(pid) else { continue }
-            guard stat.processGroup == rootGroup || stat.session != mine.session else { continue }
+            guard stat.processGroup == rootGroup || stat.session != session else { continue }
             if stat.isZombie {
                 var status: Int32 = 0
                 var usage = rusage()
