@@ -381,14 +381,18 @@ public final class RunSupervisor: @unchecked Sendable {
             (checkpoint, launchMonotonic + dueOffset(checkpoint) / scale)
         }
         var nextSample = launchMonotonic
-        // Start-up's pages handed back once sampling runs, then now and then (MonitorMemory).
-        var nextRelease = RunClock.monotonic() + 0.5
+        // Start-up's pages handed back (MonitorMemory) once the hour-0 baseline
+        // is in, and again every 10 minutes, but only with 5 s or more before the
+        // next checkpoint's window: code read back in must not delay its samples.
+        var nextRelease = RunClock.monotonic()
         var ending: (RunEnd, String)?
         while ending == nil {
             let now = RunClock.monotonic()
-            if now >= nextRelease {
-                MonitorMemory.release()
-                nextRelease = now + 600
+            if now >= nextRelease && checkpoints[0] != nil {
+                let nextWindow =
+                    plan.filter { checkpoints[$0.0.hour] == nil }.map { $0.1 - checkpointWindow / scale }.min() ?? end
+                if nextWindow - now >= 5 { MonitorMemory.release() }
+                nextRelease = now + (nextWindow - now >= 5 ? 600 : 1)
             }
             if let reason = stopRequested {
                 stopChild()
