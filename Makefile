@@ -46,7 +46,11 @@ sanitize: deps
 	HEDGEOPS_MUTATIONS=500 TSAN_OPTIONS=halt_on_error=1 \
 	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter HedgeOpsKitTests
 
+# hedgeops beside psrecord, pidstat and grep (Benchmarks/compare.sh), then
+# verify-env's own timing; `cd Benchmarks && swift package benchmark` for
+# time and allocations per operation.
 bench: deps
+	Benchmarks/compare.sh
 	.ci/bench-verify-env
 
 lint: build

@@ -93,6 +93,41 @@ struct LogFollowerTests {
     }
 }
 
+extension LogFollowerTests {
+    @Test func aTruncateAndRewritePastTheOldSizeIsNoticed() throws {
+        let follower = follower()
+        try append("load_test_1.log", "a - ERROR - one\n")
+        _ = follower.poll(monotonic: 1)
+        try Data("b - ERROR - two\nc - ERROR - three\n".utf8)
+            .write(to: URL(fileURLWithPath: directory + "/load_test_1.log"))
+        _ = follower.poll(monotonic: 2)
+        #expect(follower.counts["errors"] == 3)
+    }
+
+    @Test func linesAroundAReportBlockAreCountedOnce() throws {
+        let follower = follower()
+        try append(
+            "load_test_1.log",
+            "x - ERROR - before\n=== Load Test Report (After 1.00h) ===\nErrors: 1\n\ny - ERROR - after\n"
+                + "z - WARNING - Reconnecting in 2s\n")
+        let events = follower.poll(monotonic: 1)
+        #expect(follower.counts["errors"] == 2)
+        #expect(follower.counts["ws_reconnects"] == 1)
+        #expect(events.map(\.line) == ["x - ERROR - before", "y - ERROR - after", "z - WARNING - Reconnecting in 2s"])
+        #expect(follower.reports.map(\.fields) == [["Errors": "1"]])
+    }
+
+    @Test func aBacklogLargerThanTheBufferIsReadWhole() throws {
+        let follower = follower()
+        let line = "t - INFO - WebSocket Connected " + String(repeating: "x", count: 200) + "\n"
+        try append("load_test_1.log", String(repeating: line, count: 12_000) + "t - ERROR - last\n")
+        _ = follower.poll(monotonic: 1)
+        #expect(follower.counts["ws_state"] == 12_000)
+        #expect(follower.counts["errors"] == 1)
+        #expect(follower.lastWSState == "Connected")
+    }
+}
+
 struct ProcessSamplerTests {
     @Test func theWholeTreeIsSampledFromProc() throws {
         let child = try ChildProcess.spawn(

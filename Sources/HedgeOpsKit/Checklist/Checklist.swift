@@ -259,6 +259,12 @@ public struct LogPattern: Sendable {
     public var id: String
     public var title: String
     public var regex: String
+
+    public init(id: String, title: String, regex: String) {
+        self.id = id
+        self.title = title
+        self.regex = regex
+    }
 }
 
 public struct Monitoring: Sendable {

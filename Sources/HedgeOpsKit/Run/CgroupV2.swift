@@ -58,19 +58,20 @@ public struct CgroupV2: Sendable, Equatable {
     /// Moves `pid` (the freshly started executor) into the cgroup.
     public func add(pid: Int32) -> Bool { Self.write(String(pid), to: path + "/cgroup.procs") }
 
-    /// Every process in the cgroup now.
+    /// Every process in the cgroup now. (The sampler keeps these files
+    /// open and reads them itself; these are for one-off questions.)
     public func processes() -> [Int32] {
-        guard let text = try? String(contentsOfFile: path + "/cgroup.procs", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { Int32($0) }
+        ProcReader.readOnce(path + "/cgroup.procs") { bytes in
+            var pids: [Int32] = []
+            ProcReader.integers(bytes, into: &pids)
+            return pids
+        } ?? []
     }
 
     /// CPU used by every process that ever ran in it, in seconds.
     public func cpuSeconds() -> Double? {
-        guard let text = try? String(contentsOfFile: path + "/cpu.stat", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("usage_usec ") {
-            return Double(line.dropFirst("usage_usec ".count)).map { $0 / 1e6 }
-        }
-        return nil
+        ProcReader.readOnce(path + "/cpu.stat") { ProcReader.value(after: "usage_usec ", in: $0) }?
+            .map { $0 / 1e6 }
     }
 
     /// `memory.current` in MB: every page charged to the group, page cache included.
@@ -83,8 +84,16 @@ public struct CgroupV2: Sendable, Equatable {
     public func remove() { rmdir(path) }
 
     private func bytes(_ file: String) -> Double? {
-        (try? String(contentsOfFile: path + "/" + file, encoding: .utf8))
-            .flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        ProcReader.readOnce(path + "/" + file) { bytes -> Double? in
+            var value = 0.0
+            var seen = false
+            for byte in bytes {
+                guard byte >= 48 && byte <= 57 else { break }
+                value = value * 10 + Double(byte - 48)
+                seen = true
+            }
+            return seen ? value : nil
+        } ?? nil
     }
 
     /// The cgroup2 mount point in /proc/self/mounts (`/sys/fs/cgroup`, or

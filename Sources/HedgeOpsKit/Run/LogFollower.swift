@@ -4,6 +4,11 @@ public import Foundation
 /// that appeared after launch, read incrementally (never from the start
 /// again), through rotation and truncation. Counts each log pattern, keeps
 /// the last WebSocket state and parses the script's hourly report block.
+///
+/// The file stays open between polls and is read with `pread` into one
+/// buffer allocated once; all patterns are matched in one pass over the
+/// bytes read (``LogMatcher``: a literal prefilter before any regex), so
+/// following costs about as much as reading the bytes.
 public final class LogFollower {
     /// A counted line worth keeping in the journal (errors, reconnects, ERROR_LOCK).
     public struct Event: Sendable {
@@ -27,18 +32,34 @@ public final class LogFollower {
 
     private let glob: String
     private let directory: String
+    private let namePattern: String
     private let notBefore: Date
-    private let patterns: [(id: String, regex: NSRegularExpression)]
-    private let journalled: Set<String>
+    private let matcher: LogMatcher
+    /// Counts by pattern index, folded into `counts` after each poll.
+    private var tallies: [Int]
+    private let journalled: [Bool]
+    private let statePattern: Int?
     private var offset: UInt64 = 0
     private var inode: UInt64 = 0
-    private var partial = Data()
+    private var fd: Int32 = -1
+    /// Read buffer; its first `pending` bytes are a line not yet complete.
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var pending = 0
     /// The file's first bytes when first read: a truncate-and-rewrite that
     /// reaches the old size is still noticed.
-    private var head = Data()
+    private var head: [UInt8] = []
     private var reportLines: [String]?
     /// Files that matched before launch: an earlier run's, never this one's.
     private var preexisting: Set<String> = []
+    /// The matching files (paths) as last listed, and when the directory was listed.
+    private var listing: [String] = []
+    private var listedAt: (changed: timespec, monotonic: Double)?
+    /// The most read in one poll: a large backlog is caught up over several
+    /// polls rather than holding up a sample.
+    static let maximumPerPoll = 64 << 20
+    /// The read buffer's size; a line longer than this is cut there.
+    static let bufferSize = 1 << 20
+    private static let reportHeader = "=== Load Test Report (After "
 
     /// - Parameters:
     ///   - glob: e.g. `data/load_test/load_test_*.log`, relative to `workingDirectory`.
@@ -51,13 +72,22 @@ public final class LogFollower {
         let absolute = glob.hasPrefix("/") ? glob : workingDirectory + "/" + glob
         self.glob = absolute
         directory = (absolute as NSString).deletingLastPathComponent
+        namePattern = (absolute as NSString).lastPathComponent
         self.notBefore = notBefore
-        self.patterns = patterns.compactMap { pattern in
-            (try? NSRegularExpression(pattern: pattern.regex)).map { (pattern.id, $0) }
-        }
-        self.journalled = journalled
+        // The report header is one more literal to find, counted nowhere.
+        let header = LogPattern(id: "", title: "", regex: NSRegularExpression.escapedPattern(for: Self.reportHeader))
+        matcher = LogMatcher(patterns + [header], capture: ["ws_state"])
+        tallies = Array(repeating: 0, count: matcher.ids.count)
+        self.journalled = matcher.ids.map { journalled.contains($0) }
+        statePattern = matcher.ids.firstIndex(of: "ws_state")
         counts = Dictionary(uniqueKeysWithValues: patterns.map { ($0.id, 0) })
+        buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
         preexisting = Set(matchingFiles().map { "\($0.path)#\($0.inode)" })
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        buffer.deallocate()
     }
 
     /// Skips the files that existed at launch (used when resuming, to
@@ -66,14 +96,10 @@ public final class LogFollower {
         var info = stat()
         guard stat(file, &info) == 0 else { return }
         preexisting.remove("\(file)#\(UInt64(info.st_ino))")
-        currentFile = file
-        inode = UInt64(info.st_ino)
+        switchTo(file, inode: UInt64(info.st_ino))
         self.offset = offset
         self.counts.merge(counts) { $1 }
-        if let handle = FileHandle(forReadingAtPath: file) {
-            head = (try? handle.read(upToCount: 64)) ?? Data()
-            try? handle.close()
-        }
+        head = readHead(count: 64)
     }
 
     public var currentOffset: UInt64 { offset }
@@ -83,62 +109,121 @@ public final class LogFollower {
         guard let path = newestFile() else { return [] }
         var info = stat()
         guard stat(path, &info) == 0 else { return [] }
-        if path != currentFile || UInt64(info.st_ino) != inode {
+        if path != currentFile || UInt64(info.st_ino) != inode || fd < 0 {
             // A new or rotated file: start it from the top.
-            currentFile = path
-            inode = UInt64(info.st_ino)
-            offset = 0
-            partial.removeAll()
-            head.removeAll()
+            switchTo(path, inode: UInt64(info.st_ino))
+            restart()
         } else if UInt64(info.st_size) < offset {
             // Truncated in place.
-            offset = 0
-            partial.removeAll()
-            head.removeAll()
+            restart()
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
-        defer { try? handle.close() }
-        if !head.isEmpty {
-            try? handle.seek(toOffset: 0)
-            if ((try? handle.read(upToCount: head.count)) ?? Data()) != head {
-                offset = 0
-                partial.removeAll()
-                head.removeAll()
-            }
+        guard fd >= 0 else { return [] }
+        if !head.isEmpty && readHead(count: head.count) != head {
+            // Truncated and written again past where we were.
+            restart()
         }
-        guard UInt64(info.st_size) > offset else { return [] }
-        try? handle.seek(toOffset: offset)
-        // The throwing read: an I/O error on the log is a missed poll, never a trap.
-        let chunk =
-            (try? handle.read(upToCount: Int(min(UInt64(info.st_size) - offset, 64 << 20)))) ?? Data()
-        if head.count < 64 && offset == 0 { head = chunk.prefix(64) }
-        offset += UInt64(chunk.count)
-        bytesRead += chunk.count
-        partial.append(chunk)
+        guard UInt64(info.st_size) > offset, let base = buffer.baseAddress else { return [] }
         var events: [Event] = []
-        while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
-            let line = String(decoding: partial[partial.startIndex..<newline], as: UTF8.self)
-            partial.removeSubrange(partial.startIndex...newline)
-            lastLineAt = monotonic
-            events += consume(line)
+        var budget = min(Int(UInt64(info.st_size) - offset), Self.maximumPerPoll)
+        while budget > 0 {
+            let room = min(buffer.count - pending, budget)
+            let count = pread(fd, base + pending, room, off_t(offset))
+            if count < 0 && errno == EINTR { continue }
+            // An I/O error on the log is a missed poll, never a trap.
+            guard count > 0 else { break }
+            if offset == 0 && head.isEmpty {
+                head = Array(UnsafeRawBufferPointer(start: base + pending, count: min(count, 64)))
+            }
+            offset += UInt64(count)
+            bytesRead += count
+            budget -= count
+            let filled = pending + count
+            // Whole lines only; the rest waits for its newline.
+            var end = filled
+            while end > 0 && base.load(fromByteOffset: end - 1, as: UInt8.self) != 0x0A { end -= 1 }
+            if end == 0 && filled == buffer.count { end = filled }  // one line longer than the buffer: cut
+            if end > 0 {
+                consume(UnsafeRawBufferPointer(start: base, count: end), events: &events)
+                lastLineAt = monotonic
+            }
+            pending = filled - end
+            if pending > 0 && end > 0 { memmove(base, base + end, pending) }
+        }
+        for (index, id) in matcher.ids.enumerated() where tallies[index] > 0 && !id.isEmpty {
+            counts[id, default: 0] += tallies[index]
+            tallies[index] = 0
         }
         return events
     }
 
-    private func consume(_ line: String) -> [Event] {
-        collectReport(line)
-        var events: [Event] = []
-        let range = NSRange(line.startIndex..., in: line)
-        for (id, regex) in patterns {
-            guard let match = regex.firstMatch(in: line, range: range) else { continue }
-            counts[id, default: 0] += 1
-            if id == "ws_state" {
-                let group = match.numberOfRanges > 1 ? match.range(at: 1) : match.range
-                if let swiftRange = Range(group, in: line) { lastWSState = String(line[swiftRange]) }
+    private func switchTo(_ path: String, inode: UInt64) {
+        if fd >= 0 { close(fd) }
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        currentFile = path
+        self.inode = inode
+    }
+
+    private func restart() {
+        offset = 0
+        pending = 0
+        head.removeAll()
+        reportLines = nil
+    }
+
+    /// The file's first `count` bytes (fewer if it is shorter).
+    private func readHead(count: Int) -> [UInt8] {
+        guard fd >= 0, count > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        return Array(bytes.prefix(max(read, 0)))
+    }
+
+    /// Whole lines: counted in one pass; a report block is read line by line.
+    private func consume(_ bytes: UnsafeRawBufferPointer, events: inout [Event]) {
+        guard let base = bytes.baseAddress else { return }
+        // Counted in a local array (a class's stored array is checked for
+        // exclusive access at every touch), folded back at the end.
+        var counted: [Int] = []
+        swap(&counted, &tallies)
+        defer { swap(&counted, &tallies) }
+        let header = counted.count - 1
+        var position = 0
+        while position < bytes.count {
+            if reportLines != nil {
+                // A report block under way reads every line until it ends.
+                let end =
+                    memchr(base + position, 0x0A, bytes.count - position).map { UnsafeRawPointer($0) - base }
+                    ?? bytes.count
+                let line = UnsafeRawBufferPointer(start: base + position, count: end - position)
+                collectReport(String(decoding: line, as: UTF8.self))
+                record(line, matcher.match(line), counted: &counted, events: &events)
+                position = end + 1
+                continue
             }
-            if journalled.contains(id) { events.append(Event(pattern: id, line: line)) }
+            let rest = UnsafeRawBufferPointer(start: base + position, count: bytes.count - position)
+            var next = bytes.count
+            matcher.scan(rest) { line, hits in
+                record(line, hits, counted: &counted, events: &events)
+                guard hits.last?.pattern == header, let start = line.baseAddress else { return true }
+                // The report header: what follows is read line by line.
+                collectReport(String(decoding: line, as: UTF8.self))
+                next = start - base + line.count + 1
+                return false
+            }
+            position = next
         }
-        return events
+    }
+
+    private func record(
+        _ line: UnsafeRawBufferPointer, _ hits: [LogMatcher.Hit], counted: inout [Int], events: inout [Event]
+    ) {
+        for hit in hits {
+            counted[hit.pattern] += 1
+            if hit.pattern == statePattern, let state = hit.capture { lastWSState = state }
+            if journalled[hit.pattern] {
+                events.append(Event(pattern: matcher.ids[hit.pattern], line: String(decoding: line, as: UTF8.self)))
+            }
+        }
     }
 
     /// The load-test script's report block: a header line, then `Key: value` lines until a blank one.
@@ -148,14 +233,14 @@ public final class LogFollower {
             return
         }
         guard var lines = reportLines else { return }
-        if line.trimmingCharacters(in: .whitespaces).isEmpty || lines.count > 20 {
+        if Self.trimmed(line).isEmpty || lines.count > 20 {
             reportLines = nil
             let header = lines[0]
             let hours = Double(header.dropFirst("=== Load Test Report (After ".count).prefix { $0 != "h" }) ?? 0
             var fields: [String: String] = [:]
             for entry in lines.dropFirst() {
-                let parts = entry.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1)
-                if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
+                let parts = Self.trimmed(entry).split(separator: ":", maxSplits: 1)
+                if parts.count == 2 { fields[String(parts[0])] = String(Self.trimmed(parts[1])) }
             }
             reports.append(Report(hours: hours, fields: fields))
         } else {
@@ -164,22 +249,58 @@ public final class LogFollower {
         }
     }
 
-    /// Matching files with their modification time and inode.
+    /// Without leading and trailing spaces, tabs and a carriage return.
+    private static func trimmed<S: StringProtocol>(_ text: S) -> S.SubSequence {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        let start = text.firstIndex { !blank($0) } ?? text.endIndex
+        let end = text.lastIndex { !blank($0) }.map { text.index(after: $0) } ?? start
+        return text[start..<max(start, end)]
+    }
+
+    /// Matching files with their modification time and inode. The directory
+    /// is listed again only when it changed (or a second went by); the few
+    /// files in it are looked at each time.
     private func matchingFiles() -> [(path: String, modified: Double, inode: UInt64)] {
-        let pattern = (glob as NSString).lastPathComponent
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
-        return names.filter { fnmatch(pattern, $0, 0) == 0 }.compactMap { name in
-            let path = directory + "/" + name
-            var info = stat()
+        var info = stat()
+        guard stat(directory, &info) == 0 else { return [] }
+        let now = RunClock.monotonic()
+        let changed = info.st_mtim
+        let recent = Date().timeIntervalSince1970 - (Double(changed.tv_sec) + Double(changed.tv_nsec) / 1e9) < 2
+        if let listed = listedAt, listed.changed.tv_sec == changed.tv_sec, listed.changed.tv_nsec == changed.tv_nsec,
+            !recent, now - listed.monotonic < 1
+        {
+            // Unchanged.
+        } else {
+            listing = Self.names(in: directory, matching: namePattern).map { directory + "/" + $0 }
+            listedAt = (changed, now)
+        }
+        return listing.compactMap { path in
             guard stat(path, &info) == 0 else { return nil }
             return (path, Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9, UInt64(info.st_ino))
         }
     }
 
+    private static func names(in directory: String, matching pattern: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let matched = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String? in
+                guard let name = raw.baseAddress?.assumingMemoryBound(to: CChar.self),
+                    fnmatch(pattern, name, 0) == 0
+                else { return nil }
+                return String(cString: name)
+            }
+            if let matched { names.append(matched) }
+        }
+        return names.sorted()
+    }
+
     /// The newest matching file that appeared after launch.
     private func newestFile() -> String? {
+        let since = notBefore.timeIntervalSince1970 - 1
         let candidates = matchingFiles().filter {
-            !preexisting.contains("\($0.path)#\($0.inode)") && $0.modified >= notBefore.timeIntervalSince1970 - 1
+            $0.modified >= since && (preexisting.isEmpty || !preexisting.contains("\($0.path)#\($0.inode)"))
         }
         let best = candidates.max { ($0.modified, $0.path) < ($1.modified, $1.path) }
         // Stay on the current file while it is still being written.

@@ -20,12 +20,14 @@ public struct ProcessSample: Sendable {
 /// read only on request: it walks page tables under the target's memory lock.
 ///
 /// The tree is found from the root down (`/proc/PID/task/TID/children`), so
-/// a sample costs the same however many other processes the host runs. CPU
-/// counts what the tree's processes used *and* what their children used
-/// before they were reaped (`cutime`/`cstime`), so a tree that forks
-/// short-lived workers is not under-reported. When hedgeops is the child
-/// subreaper, a descendant that double-forked away (reparented to hedgeops)
-/// stays in the tree, and its CPU is kept when hedgeops reaps it.
+/// a sample costs the same however many other processes the host runs. Each
+/// member's `stat` and `statm` stay open and are `pread` into one buffer and
+/// parsed as bytes; `status` (for swap) and the descriptor count are read at
+/// most once a second. CPU counts what the tree's processes used *and* what
+/// their children used before they were reaped (`cutime`/`cstime`), so a
+/// tree that forks short-lived workers is not under-reported. When hedgeops
+/// is the child subreaper, a descendant that double-forked away (reparented
+/// to hedgeops) stays in the tree, and its CPU is kept when hedgeops reaps it.
 public final class ProcessSampler {
     public let rootPID: Int32
     private let procRoot: String
@@ -33,14 +35,23 @@ public final class ProcessSampler {
     /// The executor's own cgroup, when hedgeops could make one: its processes
     /// join the tree and its CPU counter replaces the per-process sum.
     public let cgroup: CgroupV2?
-    private var reader = ProcReader()
+    let reader: ProcReader
     private var previousCPU: (ticks: Double, at: Double)?
     /// CPU of adopted orphans hedgeops reaped itself (their parent was gone).
     private var reapedAdoptedTicks = 0.0
     private var lastFileCount: (count: Int, at: Double)?
+    private var lastSwap: (mb: Double, at: Double)?
+    private let periodicInterval: Double
+    /// The walk's working storage, kept between samples (no allocation per sample).
+    private var members: [(pid: Int32, stat: ProcStat)] = []
+    private var seen = Set<Int32>()
+    private var queue: [Int32] = []
+    private var tids: [Int32] = []
+    private var adoptees: [Int32] = []
+    /// hedgeops's own session, read once.
+    private var mySession: Int32?
     private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
-    /// Open descriptors are counted at most this often (a directory walk per process).
-    static let fileCountInterval = 1.0
+    private static let pageMB = Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
 
     /// Where the figures come from, for results.json.
     public var source: String {
@@ -48,51 +59,81 @@ public final class ProcessSampler {
         return adoptOrphans ? "proc: process tree with child subreaper and reaped children's CPU" : "proc: process tree"
     }
 
-    /// - Parameter adoptOrphans: count hedgeops's own children that are not
-    ///   ones it started (descendants of the root reparented to it as
-    ///   subreaper) as part of the tree, and reap them when they exit.
-    public init(rootPID: Int32, procRoot: String = "/proc", adoptOrphans: Bool = false, cgroup: CgroupV2? = nil) {
+    /// - Parameters:
+    ///   - adoptOrphans: count hedgeops's own children that are not ones it
+    ///     started (descendants of the root reparented to it as subreaper) as
+    ///     part of the tree, and reap them when they exit.
+    ///   - periodicInterval: open descriptors (a directory walk per process)
+    ///     and swap (`status`, the costliest file) are read at most this
+    ///     often, in real seconds; `.infinity` never reads them (0 is reported).
+    public init(
+        rootPID: Int32, procRoot: String = "/proc", adoptOrphans: Bool = false, cgroup: CgroupV2? = nil,
+        periodicInterval: Double = 1.0
+    ) {
         self.rootPID = rootPID
         self.procRoot = procRoot
         self.adoptOrphans = adoptOrphans
         self.cgroup = cgroup
+        self.periodicInterval = periodicInterval
+        reader = ProcReader(procRoot: procRoot)
     }
 
     /// The tree's figures now, or nil when the root process is gone.
     public func sample(monotonic: Double) -> ProcessSample? {
-        let members = walk()
-        guard members.contains(where: { $0.pid == rootPID }) else { return nil }
-        var rss = 0.0, anon = 0.0, swap = 0.0, threads = 0, ticks = reapedAdoptedTicks, live = 0
+        reader.beginSweep()
+        defer { reader.endSweep() }
+        walk()
+        guard members.first?.pid == rootPID else { return nil }
+        var rss = 0.0, anon = 0.0, threads = 0, ticks = reapedAdoptedTicks, live = 0
         for member in members {
             ticks += member.stat.ownTicks + member.stat.reapedChildrenTicks
             // A zombie is dead: its memory is gone, its CPU is still on its stat until reaped.
             if member.stat.isZombie { continue }
             live += 1
-            if let bytes = reader.read("\(procRoot)/\(member.pid)/status") {
-                let status = ProcStatus(bytes)
-                rss += status.rssKB / 1024
-                anon += status.anonKB / 1024
-                swap += status.swapKB / 1024
-                threads += status.threads
+            threads += member.stat.threads
+            if let bytes = reader.read(pid: member.pid, .statm), let statm = ProcStatm(bytes) {
+                rss += Double(statm.residentPages) * Self.pageMB
+                anon += Double(max(0, statm.residentPages - statm.sharedPages)) * Self.pageMB
             }
         }
-        if let seconds = cgroup?.cpuSeconds() { ticks = seconds * Self.ticksPerSecond }
+        if let cgroup, let bytes = reader.read(path: cgroup.path + "/cpu.stat"),
+            let usec = ProcReader.value(after: "usage_usec ", in: bytes)
+        {
+            ticks = usec / 1e6 * Self.ticksPerSecond
+        }
         var cpu: Double?
         if let previous = previousCPU, monotonic > previous.at {
             cpu = max(0, (ticks - previous.ticks) / Self.ticksPerSecond / (monotonic - previous.at) * 100)
         }
         previousCPU = (ticks, monotonic)
         return ProcessSample(
-            monotonic: monotonic, rssMB: rss, rssAnonMB: anon, swapMB: swap, cpuPercent: cpu, threads: threads,
-            openFiles: openFiles(members, monotonic: monotonic), processes: live)
+            monotonic: monotonic, rssMB: rss, rssAnonMB: anon, swapMB: swapMB(monotonic: monotonic), cpuPercent: cpu,
+            threads: threads, openFiles: openFiles(monotonic: monotonic), processes: live)
     }
 
-    private func openFiles(_ members: [(pid: Int32, stat: ProcStat)], monotonic: Double) -> Int {
-        if let last = lastFileCount, monotonic - last.at < Self.fileCountInterval, monotonic >= last.at {
+    /// Swap of the live members from `status`, refreshed at most once per `periodicInterval`.
+    private func swapMB(monotonic: Double) -> Double {
+        if let last = lastSwap, monotonic - last.at < periodicInterval, monotonic >= last.at { return last.mb }
+        guard periodicInterval.isFinite else { return 0 }
+        var swap = 0.0
+        for member in members where !member.stat.isZombie {
+            if let bytes = reader.read(pid: member.pid, .status), let kB = ProcReader.value(after: "VmSwap:", in: bytes)
+            {
+                swap += kB / 1024
+            }
+        }
+        lastSwap = (swap, monotonic)
+        return swap
+    }
+
+    private func openFiles(monotonic: Double) -> Int {
+        if let last = lastFileCount, monotonic - last.at < periodicInterval, monotonic >= last.at {
             return last.count
         }
-        let count = members.filter { !$0.stat.isZombie }.reduce(0) {
-            $0 + (ProcReader.count("\(procRoot)/\($1.pid)/fd") ?? 0)
+        guard periodicInterval.isFinite else { return 0 }
+        var count = 0
+        for member in members where !member.stat.isZombie {
+            count += reader.countDescriptors(of: member.pid) ?? 0
         }
         lastFileCount = (count, monotonic)
         return count
@@ -104,10 +145,9 @@ public final class ProcessSampler {
         var total = 0.0
         var any = false
         for pid in tree() {
-            guard let rollup = try? String(contentsOfFile: "\(procRoot)/\(pid)/smaps_rollup", encoding: .utf8) else {
-                continue
-            }
-            if let pss = Self.statusFields(rollup)["Pss"] {
+            let path = "\(procRoot)/\(pid)/smaps_rollup"
+            let pss = ProcReader.readOnce(path) { ProcReader.value(after: "Pss:", in: $0) }
+            if let pss = pss ?? nil {
                 total += pss / 1024
                 any = true
             }
@@ -116,50 +156,64 @@ public final class ProcessSampler {
     }
 
     /// The root and all its descendants (zombies included), root first.
-    func tree() -> [Int32] { walk().map(\.pid) }
+    func tree() -> [Int32] {
+        reader.beginSweep()
+        defer { reader.endSweep() }
+        walk()
+        return members.map(\.pid)
+    }
 
-    private func walk() -> [(pid: Int32, stat: ProcStat)] {
-        guard let rootStat = stat(rootPID) else { return [] }
-        var result: [(pid: Int32, stat: ProcStat)] = [(rootPID, rootStat)]
-        var seen: Set<Int32> = [rootPID]
-        var queue = children(of: rootPID)
-        if adoptOrphans { queue += adopted(rootGroup: rootStat.processGroup) }
-        if let cgroup { queue += cgroup.processes() }
+    /// Fills `members` with the root and its descendants, root first (empty
+    /// when the root is gone).
+    private func walk() {
+        members.removeAll(keepingCapacity: true)
+        seen.removeAll(keepingCapacity: true)
+        queue.removeAll(keepingCapacity: true)
+        guard let rootStat = stat(rootPID) else { return }
+        members.append((rootPID, rootStat))
+        seen.insert(rootPID)
+        addChildren(of: rootPID)
+        if adoptOrphans { adopt(rootGroup: rootStat.processGroup) }
+        if let cgroup, let bytes = reader.read(path: cgroup.path + "/cgroup.procs") {
+            ProcReader.integers(bytes, into: &queue)
+        }
         while let pid = queue.popLast() {
             guard seen.insert(pid).inserted, let stat = stat(pid) else { continue }
-            result.append((pid, stat))
-            queue += children(of: pid)
+            members.append((pid, stat))
+            addChildren(of: pid)
         }
-        return result
     }
 
     private func stat(_ pid: Int32) -> ProcStat? {
-        reader.read("\(procRoot)/\(pid)/stat").flatMap(ProcStat.init)
+        reader.read(pid: pid, .stat).flatMap(ProcStat.init)
     }
 
-    /// Children of every thread of `pid` (a child belongs to the thread that forked it).
-    private func children(of pid: Int32) -> [Int32] {
-        var result: [Int32] = []
-        for task in ProcReader.entries("\(procRoot)/\(pid)/task") {
-            if let bytes = reader.read("\(procRoot)/\(pid)/task/\(task)/children") {
-                result += ProcReader.integers(bytes)
+    /// Queues the children of every thread of `pid` (a child belongs to the thread that forked it).
+    private func addChildren(of pid: Int32) {
+        guard reader.tasks(of: pid, into: &tids) else { return }
+        for tid in tids {
+            if let bytes = reader.read(pid: pid, tid: tid, .children) {
+                ProcReader.integers(bytes, into: &queue)
             }
         }
-        return result
     }
 
-    /// hedgeops's own children it did not start: descendants of the root
-    /// reparented to it. They stay in the root's process group, or left
+    /// Queues hedgeops's own children it did not start: descendants of the
+    /// root reparented to it. They stay in the root's process group, or left
     /// hedgeops's session (a daemon's setsid); hedgeops's other children
     /// (a check it runs, the demo's mock API) do neither. Exited ones are
     /// reaped here, their CPU kept.
-    private func adopted(rootGroup: Int32) -> [Int32] {
+    private func adopt(rootGroup: Int32) {
         let me = getpid()
-        guard let mine = stat(me) else { return [] }
-        var result: [Int32] = []
-        for pid in children(of: me) where pid != rootPID && !ChildProcess.isSpawnedByHedgeops(pid) {
+        guard let session = mySession ?? stat(me)?.session else { return }
+        mySession = session
+        // An orphan goes to the subreaper's first live thread, its main one:
+        // only that thread's children are read.
+        if let bytes = reader.read(pid: me, tid: me, .children) { ProcReader.integers(bytes, into: &adoptees) }
+        defer { adoptees.removeAll(keepingCapacity: true) }
+        for pid in adoptees where pid != rootPID && !ChildProcess.isSpawnedByHedgeops(pid) {
             guard let stat = stat(pid) else { continue }
-            guard stat.processGroup == rootGroup || stat.session != mine.session else { continue }
+            guard stat.processGroup == rootGroup || stat.session != session else { continue }
             if stat.isZombie {
                 var status: Int32 = 0
                 var usage = rusage()
@@ -171,20 +225,14 @@ public final class ProcessSampler {
                     continue
                 }
             }
-            result.append(pid)
+            queue.append(pid)
         }
-        return result
     }
 
     /// The process's start time in clock ticks since boot (field 22): with
     /// the PID it names one process across PID reuse.
     public static func startTime(of pid: Int32, procRoot: String = "/proc") -> UInt64? {
-        let text = try? String(contentsOfFile: "\(procRoot)/\(pid)/stat", encoding: .utf8)
-        return statFields(text).flatMap { UInt64($0[safe: 19] ?? "") }
-    }
-
-    private func read(_ relative: String) -> String? {
-        try? String(contentsOfFile: "\(procRoot)/\(relative)", encoding: .utf8)
+        ProcReader.readOnce("\(procRoot)/\(pid)/stat") { ProcStat($0)?.startTime } ?? nil
     }
 
     /// `/proc/PID/stat` fields after the command name, which may hold spaces
@@ -192,18 +240,6 @@ public final class ProcessSampler {
     static func statFields(_ text: String?) -> [String]? {
         guard let text, let close = text.lastIndex(of: ")") else { return nil }
         return text[text.index(after: close)...].split(separator: " ").map(String.init)
-    }
-
-    /// `Key:   value kB` lines, values in kB (or plain counts).
-    static func statusFields(_ text: String) -> [String: Double] {
-        var fields: [String: Double] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let value = parts[1].split(whereSeparator: \.isWhitespace).first.flatMap { Double($0) }
-            if let value { fields[String(parts[0])] = value }
-        }
-        return fields
     }
 }
 

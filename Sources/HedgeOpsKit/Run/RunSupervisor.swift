@@ -341,9 +341,19 @@ public final class RunSupervisor: @unchecked Sendable {
     /// Supervises until the end; returns the results written to results.json.
     /// The decisions are the core's; this loop measures, records and waits.
     public func supervise() -> RunResultsDocument {
+        // Start-up's pages handed back (MonitorMemory) once the hour-0 baseline
+        // is in, and again every 10 minutes, but only with 5 s or more before the
+        // next checkpoint's window: code read back in must not delay its samples.
+        var nextRelease = clock.now()
         var ending: RunCore.Ending?
         while ending == nil {
             let now = clock.now()
+            if now >= nextRelease && core.checkpoints[0] != nil {
+                let nextWindow =
+                    core.unrecorded.map { core.due($0) - core.checkpointWindow / core.plan.timeScale }.min() ?? core.end
+                if nextWindow - now >= 5 { MonitorMemory.release() }
+                nextRelease = now + (nextWindow - now >= 5 ? 600 : 1)
+            }
             if let reason = stopRequested {
                 stopChild()
                 ending = core.aborted(reason, at: now)
@@ -408,11 +418,13 @@ public final class RunSupervisor: @unchecked Sendable {
         for event in events {
             appendEvent(.log(.init(pattern: event.pattern, line: String(event.line.prefix(500)))))
         }
-        let cpu = sample.cpuPercent.map { String(format: "%.2f", $0) } ?? ""
+        let cpu = sample.cpuPercent.map { fixedPoint($0, places: 2) } ?? ""
         samplesFile?.append(
-            String(
-                format: "%.4f,%@,%.2f,%.2f,%.2f,%@,%d,%d,%d", hour, Timestamp.rfc3339(Date()), sample.rssMB,
-                sample.rssAnonMB, sample.swapMB, cpu, sample.threads, sample.openFiles, sample.processes))
+            [
+                fixedPoint(hour, places: 4), Timestamp.rfc3339(Date()), fixedPoint(sample.rssMB, places: 2),
+                fixedPoint(sample.rssAnonMB, places: 2), fixedPoint(sample.swapMB, places: 2), cpu,
+                String(sample.threads), String(sample.openFiles), String(sample.processes),
+            ].joined(separator: ","))
         noteSamplesFile()
     }
 

@@ -28,10 +28,9 @@ public final class AdoptedProcess: SupervisedProcess, @unchecked Sendable {
     }
 
     private var isAlive: Bool {
-        guard ProcessSampler.startTime(of: pid, procRoot: procRoot) == startTime else { return false }
         // A zombie waiting for its (new) parent is dead.
-        let stat = try? String(contentsOfFile: "\(procRoot)/\(pid)/stat", encoding: .utf8)
-        return ProcessSampler.statFields(stat)?.first != "Z"
+        let stat = ProcReader.readOnce("\(procRoot)/\(pid)/stat") { ProcStat($0) } ?? nil
+        return stat.map { $0.startTime == startTime && !$0.isZombie } ?? false
     }
 
     public func poll() -> ChildProcess.Termination? { isAlive ? nil : .vanished }

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@testable import HedgeOpsKit
+
+/// What one sample costs in system calls, counted by the sampler's reader
+/// (not timed): the same however many other processes the host runs.
+@Suite(.serialized)
+struct ProcessSamplerCostTests {
+    /// A `sh` with two `sleep` children: a three-process tree.
+    func tree() throws -> ChildProcess {
+        try ChildProcess.spawn(
+            ["sh", "-c", "sleep 60 & sleep 60 & wait"], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+    }
+
+    /// The counters one sample moves.
+    func cost(_ sampler: ProcessSampler) throws -> ProcReader.Counters {
+        let before = sampler.reader.counters
+        _ = try #require(sampler.sample(monotonic: RunClock.monotonic()))
+        let after = sampler.reader.counters
+        return .init(opens: after.opens - before.opens, reads: after.reads - before.reads)
+    }
+
+    /// Waits (up to 15 s) until `pid` has `count` children (any thread's).
+    @discardableResult
+    func waitForChildren(of pid: Int32, count: Int) -> Bool {
+        for _ in 0..<1500 {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            let children = tasks.reduce(0) { total, task in
+                let handle = FileHandle(forReadingAtPath: "/proc/\(pid)/task/\(task)/children")
+                let bytes = (try? handle?.readToEnd()) ?? nil
+                try? handle?.close()
+                return total + (bytes ?? Data()).split(separator: UInt8(ascii: " ")).count
+            }
+            if children >= count { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    @Test func aSampleOpensNothingOnceTheTreeIsKnownAndReadsTheSameWithTwoThousandOtherProcesses() throws {
+        let child = try tree()
+        defer {
+            child.signalGroup(SIGKILL)
+            child.wait()
+        }
+        #expect(waitForChildren(of: child.pid, count: 2))
+        let sampler = ProcessSampler(rootPID: child.pid, periodicInterval: .infinity)
+        let first = try cost(sampler)
+        #expect(first.opens > 0, "the first sample opens the tree's files")
+        let quiet = try cost(sampler)
+        #expect(quiet.opens == 0, "later samples pread the descriptors kept open")
+        // Per process: stat, statm, the task directory, one children file per thread.
+        #expect(quiet.reads == 3 * 4)
+
+        // 2,000 idle processes elsewhere on the host (forked, not exec'd: a second, not twenty).
+        let crowd = try ChildProcess.spawn(
+            [
+                "python3", "-c",
+                "import os, time\nfor _ in range(2000):\n    if os.fork() == 0:\n        time.sleep(120)\n"
+                    + "        os._exit(0)\nos.wait()",
+            ], environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+            workingDirectory: "/")
+        defer {
+            crowd.signalGroup(SIGKILL)
+            crowd.wait()
+        }
+        #expect(waitForChildren(of: crowd.pid, count: 2000))
+        let crowded = try cost(sampler)
+        #expect(crowded == quiet, "the crowd is not looked at")
+    }
+
+    @Test func residentAndAnonymousMemoryAgreeWithStatus() throws {
+        let child = try ChildProcess.spawn(
+            ["sleep", "60"], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        defer {
+            child.signalGroup(SIGKILL)
+            child.wait()
+        }
+        usleep(100_000)
+        let sample = try #require(ProcessSampler(rootPID: child.pid).sample(monotonic: RunClock.monotonic()))
+        let status = try String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)
+        func kB(_ key: String) -> Double? {
+            status.split(separator: "\n").first { $0.hasPrefix(key + ":") }
+                .flatMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first }
+                .flatMap { Double($0) }
+        }
+        #expect(sample.rssMB * 1024 == kB("VmRSS"))
+        #expect(sample.rssAnonMB * 1024 == kB("RssAnon"))
+        #expect(sample.swapMB * 1024 == kB("VmSwap"))
+        #expect(sample.threads == 1)
+    }
+}
