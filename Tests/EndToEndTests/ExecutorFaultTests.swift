@@ -133,4 +133,36 @@ struct ExecutorFaultTests {
         }
         #expect(samples.contains { ($0["processes"] as? Int ?? 0) >= 2 }, "the child is in the tree")
     }
+
+    /// The executor's log truncated in place, then renamed away, then deleted,
+    /// while the executor goes on writing to it: every line is counted once,
+    /// as many orders as the executor's own final report says it placed.
+    @Test func aLogTruncatedRotatedAndDeletedMidRunIsCountedOnceEach() throws {
+        let workspace = try Workspace()
+        let (run, folder, _) = try start(workspace)
+        defer { run.signalGroup(SIGKILL) }
+        func log() -> String? {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: workspace.path + "/data/load_test")) ?? []
+            return names.first { $0.hasPrefix("load_test_") && $0.hasSuffix(".log") }.map {
+                workspace.path + "/data/load_test/" + $0
+            }
+        }
+        usleep(4_000_000)
+        let path = try #require(log())
+        #expect(truncate(path, 0) == 0, "truncated in place")
+        usleep(4_000_000)
+        #expect(rename(path, path + ".1") == 0, "rotated away (the executor keeps writing to it)")
+        usleep(4_000_000)
+        #expect(unlink(path + ".1") == 0, "deleted (the executor keeps writing to it)")
+        #expect(run.wait(timeout: 60) != nil)
+        let results = try RunResults(path: folder + "/results.json")
+        // The executor's own count, from its final report on stderr (every log record goes there too).
+        let stderr = try String(contentsOfFile: folder + "/executor.stderr", encoding: .utf8)
+        let reported = try #require(
+            stderr.components(separatedBy: "Orders Placed: ").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        #expect(reported > 50)
+        #expect(
+            results.counts["orders_placed"] == reported,
+            "counted \(results.counts["orders_placed"] ?? -1) of \(reported)")
+    }
 }

@@ -105,25 +105,50 @@ public final class LogFollower {
     public var currentOffset: UInt64 { offset }
 
     /// Reads what was appended since the last call; returns journal-worthy events.
+    ///
+    /// The file being followed is read through its open descriptor, so lines
+    /// the executor goes on writing after the file was renamed away or deleted
+    /// are still counted; a new file matching the glob (a rotation) is
+    /// followed from its top once the old one is read to its end.
     public func poll(monotonic: Double) -> [Event] {
-        guard let path = newestFile() else { return [] }
-        var info = stat()
-        guard stat(path, &info) == 0 else { return [] }
-        if path != currentFile || UInt64(info.st_ino) != inode || fd < 0 {
-            // A new or rotated file: start it from the top.
-            switchTo(path, inode: UInt64(info.st_ino))
+        var events: [Event] = []
+        let newest = newestFile().flatMap { path -> (path: String, inode: UInt64)? in
+            var info = stat()
+            return stat(path, &info) == 0 ? (path, UInt64(info.st_ino)) : nil
+        }
+        if fd >= 0 {
+            drain(monotonic: monotonic, events: &events)
+            if let newest, newest.inode != inode {
+                switchTo(newest.path, inode: newest.inode)
+                restart()
+                drain(monotonic: monotonic, events: &events)
+            }
+        } else if let newest {
+            switchTo(newest.path, inode: newest.inode)
             restart()
-        } else if UInt64(info.st_size) < offset {
+            drain(monotonic: monotonic, events: &events)
+        }
+        for (index, id) in matcher.ids.enumerated() where tallies[index] > 0 && !id.isEmpty {
+            counts[id, default: 0] += tallies[index]
+            tallies[index] = 0
+        }
+        return events
+    }
+
+    /// Reads the open file from `offset` to its end as it stands (renamed or
+    /// deleted alike), starting again from the top after a truncation.
+    private func drain(monotonic: Double, events: inout [Event]) {
+        var info = stat()
+        guard fd >= 0, fstat(fd, &info) == 0 else { return }
+        if UInt64(info.st_size) < offset {
             // Truncated in place.
             restart()
         }
-        guard fd >= 0 else { return [] }
         if !head.isEmpty && readHead(count: head.count) != head {
             // Truncated and written again past where we were.
             restart()
         }
-        guard UInt64(info.st_size) > offset, let base = buffer.baseAddress else { return [] }
-        var events: [Event] = []
+        guard UInt64(info.st_size) > offset, let base = buffer.baseAddress else { return }
         var budget = min(Int(UInt64(info.st_size) - offset), Self.maximumPerPoll)
         while budget > 0 {
             let room = min(buffer.count - pending, budget)
@@ -149,11 +174,6 @@ public final class LogFollower {
             pending = filled - end
             if pending > 0 && end > 0 { memmove(base, base + end, pending) }
         }
-        for (index, id) in matcher.ids.enumerated() where tallies[index] > 0 && !id.isEmpty {
-            counts[id, default: 0] += tallies[index]
-            tallies[index] = 0
-        }
-        return events
     }
 
     private func switchTo(_ path: String, inode: UInt64) {
