@@ -12,13 +12,30 @@ struct SessionPtyTests {
         return process?.wait() == .exited(0)
     }()
 
-    @Test(.enabled(if: hasPexpect)) func tabCompletionAndUTF8WorkAtThePrompt() throws {
-        let workspace = try Workspace()
+    /// A workspace's environment for drive.py: the session's, UTF-8, and where hedgeops and the checklist are.
+    static func environment(_ workspace: Workspace) throws -> [String: String] {
         try workspace.mkdir("data/load_test")
         var env = try RunTests.sessionEnvironment(workspace)
         env["LANG"] = "C.UTF-8"
         env["HEDGEOPS"] = Binary.path
         env["CHECKLIST"] = RunTests.demoChecklist
+        return env
+    }
+
+    /// Runs the workspace's drive.py to its end; on failure shows what it and the screen said.
+    func drive(_ workspace: Workspace, environment: [String: String], timeout: Double) {
+        let driver = try? ChildProcess.spawn(
+            ["python3", "drive.py"], environment: environment, workingDirectory: workspace.path,
+            stdoutPath: workspace.path + "/driver.out", stderrPath: workspace.path + "/driver.out")
+        let ended = driver?.wait(timeout: timeout)
+        let output = (try? String(contentsOfFile: workspace.path + "/driver.out", encoding: .utf8)) ?? ""
+        let screen = (try? String(contentsOfFile: workspace.path + "/screen.txt", encoding: .utf8)) ?? ""
+        #expect(ended == .exited(0), "\(output.suffix(800))\n--- screen ---\n\(screen.suffix(1500))")
+    }
+
+    @Test(.enabled(if: hasPexpect)) func tabCompletionAndUTF8WorkAtThePrompt() throws {
+        let workspace = try Workspace()
+        let env = try Self.environment(workspace)
         try workspace.write(
             "drive.py",
             #"""
@@ -45,13 +62,7 @@ struct SessionPtyTests {
             child.expect(pexpect.EOF)
             print("driven")
             """#)
-        let driver = try ChildProcess.spawn(
-            ["python3", "drive.py"], environment: env, workingDirectory: workspace.path,
-            stdoutPath: workspace.path + "/driver.out", stderrPath: workspace.path + "/driver.out")
-        let ended = driver.wait(timeout: 90)
-        let output = (try? String(contentsOfFile: workspace.path + "/driver.out", encoding: .utf8)) ?? ""
-        let screen = (try? String(contentsOfFile: workspace.path + "/screen.txt", encoding: .utf8)) ?? ""
-        #expect(ended == .exited(0), "\(output.suffix(800))\n--- screen ---\n\(screen.suffix(1500))")
+        drive(workspace, environment: env, timeout: 90)
         let events = try RawJournal(path: try #require(try RunTests.runFolder(workspace)) + "/journal.jsonl").events
         let notes = events.filter { $0["type"] as? String == "note" }.compactMap { $0["text"] as? String }
         #expect(notes == ["Müller prüft ✓ für Stunde 1"], "UTF-8 intact")
@@ -65,11 +76,7 @@ struct SessionPtyTests {
     /// journal stays whole.
     @Test(.enabled(if: hasPexpect)) func hostileInputAtThePromptsIsAnsweredAndTheRecordStaysWhole() throws {
         let workspace = try Workspace()
-        try workspace.mkdir("data/load_test")
-        var env = try RunTests.sessionEnvironment(workspace)
-        env["LANG"] = "C.UTF-8"
-        env["HEDGEOPS"] = Binary.path
-        env["CHECKLIST"] = RunTests.demoChecklist
+        let env = try Self.environment(workspace)
         try workspace.write(
             "drive.py",
             #"""
@@ -104,13 +111,7 @@ struct SessionPtyTests {
             child.expect(pexpect.EOF)
             print("driven")
             """#)
-        let driver = try ChildProcess.spawn(
-            ["python3", "drive.py"], environment: env, workingDirectory: workspace.path,
-            stdoutPath: workspace.path + "/driver.out", stderrPath: workspace.path + "/driver.out")
-        let ended = driver.wait(timeout: 120)
-        let output = (try? String(contentsOfFile: workspace.path + "/driver.out", encoding: .utf8)) ?? ""
-        let screen = (try? String(contentsOfFile: workspace.path + "/screen.txt", encoding: .utf8)) ?? ""
-        #expect(ended == .exited(0), "\(output.suffix(800))\n--- screen ---\n\(screen.suffix(1500))")
+        drive(workspace, environment: env, timeout: 120)
         let folder = try #require(try RunTests.runFolder(workspace))
         let journal = try RawJournal(path: folder + "/journal.jsonl")
         #expect(journal.isValid, "\(String(describing: journal.problem))")
