@@ -355,6 +355,27 @@ enum LiteralExtractor {
 
     /// The longest run of plain characters that every match of this
     /// sequence (no top-level '|') contains.
+    /// The index of the `close` that balances the `open` at `start` (escapes skipped), or the end.
+    private static func endOfGroup(
+        _ scalars: [Unicode.Scalar], from start: Int, open: Unicode.Scalar, close: Unicode.Scalar
+    ) -> Int {
+        var index = start
+        var depth = 0
+        while index < scalars.count {
+            if scalars[index] == "\\" {
+                index += 2
+                continue
+            }
+            if scalars[index] == open { depth += 1 }
+            if scalars[index] == close {
+                depth -= 1
+                if depth == 0 { break }
+            }
+            index += 1
+        }
+        return index
+    }
+
     private static func longestRun(_ scalars: [Unicode.Scalar]) -> Literal? {
         var runs: [[UInt8]] = []
         var current: [UInt8] = []
@@ -391,38 +412,14 @@ enum LiteralExtractor {
             case "[":
                 plain = false
                 endRun()
-                var depth = 0
-                while index < scalars.count {
-                    if scalars[index] == "\\" {
-                        index += 2
-                        continue
-                    }
-                    if scalars[index] == "[" { depth += 1 }
-                    if scalars[index] == "]" {
-                        depth -= 1
-                        if depth == 0 { break }
-                    }
-                    index += 1
-                }
+                index = Self.endOfGroup(scalars, from: index, open: "[", close: "]")
                 lastAtom = []
                 index += 1
                 continue
             case "(":
                 plain = false
                 endRun()
-                var depth = 0
-                while index < scalars.count {
-                    if scalars[index] == "\\" {
-                        index += 2
-                        continue
-                    }
-                    if scalars[index] == "(" { depth += 1 }
-                    if scalars[index] == ")" {
-                        depth -= 1
-                        if depth == 0 { break }
-                    }
-                    index += 1
-                }
+                index = Self.endOfGroup(scalars, from: index, open: "(", close: ")")
                 index += 1
                 continue
             case ".", "^", "$", ")", "]", "}", "|":
