@@ -29,11 +29,11 @@ struct ExchangeAbuseTests {
         let port = try Self.port(exchange)
         let slow = try RawClient(port: port)
         let request = Array(Self.ticker.utf8)
-        for (index, byte) in request.prefix(6).enumerated() {
+        for (index, byte) in request.prefix(5).enumerated() {
             slow.send(Data([byte]))
             // Meanwhile everyone else is served at once.
             #expect(try Self.served(port), "a normal request waited behind the slow client (byte \(index))")
-            usleep(500_000)
+            usleep(1_000_000)
         }
         #expect(exchange.process.isRunning)
     }
