@@ -16,9 +16,9 @@ final class Tmux: @unchecked Sendable {
     let directory: String
     let environment: [String: String]
 
-    /// Starts `command` in a 100×40 pane; the pane stays after it exits, so
+    /// Starts `command` in a `columns`×40 pane; the pane stays after it exits, so
     /// its exit status can be read.
-    init(_ command: [String], environment: [String: String], in directory: String) throws {
+    init(_ command: [String], environment: [String: String], in directory: String, columns: Int = 100) throws {
         self.directory = directory
         self.environment = environment
         try "set -g remain-on-exit on\nset -g history-limit 5000\n".write(
@@ -28,7 +28,8 @@ final class Tmux: @unchecked Sendable {
         let wrapper = #"trap '' INT; "$0" "$@"; echo $? > exit-status.tmp && mv exit-status.tmp exit-status"#
         try tmux(
             [
-                "-f", directory + "/tmux.conf", "new-session", "-d", "-s", "s", "-x", "100", "-y", "40", "sh", "-c",
+                "-f", directory + "/tmux.conf", "new-session", "-d", "-s", "s", "-x", String(columns), "-y", "40", "sh",
+                "-c",
                 wrapper,
             ]
                 + command)
