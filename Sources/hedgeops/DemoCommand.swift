@@ -158,7 +158,10 @@ struct DemoCommand: ParsableCommand {
         terminal.out("")
 
         // 4. The run.
-        let presenter = RunPresenter(terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600)
+        // On a terminal the run's progress line is redrawn as in `hedgeops run`.
+        let presenter = RunPresenter(
+            terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600,
+            progress: terminal.canRedraw ? .live : .none)
         let (supervisor, results) = try launchToVerdict(
             .init(checklist: checklist, context: context, dataDirectory: dataDir, timeScale: scale, answers: answers),
             preflight: preflight, presenter: presenter, terminal: terminal)

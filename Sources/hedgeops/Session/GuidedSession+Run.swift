@@ -237,6 +237,8 @@ extension GuidedSession {
                 if confirmAbort() { return false }
             case "export": terminal.out("export signs the finished run: it is available after the verdict")
             case "recheck": recheck()
+            case "back":
+                terminal.out("the run is going: the answers before the launch stand (`note TEXT` adds to the record)")
             default: runCommonCommand(words[0], argument)
             }
         }
