@@ -69,14 +69,21 @@ final class Tmux: @unchecked Sendable {
         (try? tmux(["capture-pane", "-p", "-J", "-t", "s"] + (history ? ["-S", "-5000"] : []))) ?? ""
     }
 
-    /// Waits until the screen (with scrollback) contains `text`.
+    /// Waits until the screen (with scrollback) contains `text`, also when
+    /// hedgeops wrapped it at a word boundary onto an indented next line.
     func waitFor(_ text: String, timeout: Double = 30) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if screen(history: true).contains(text) { return true }
+            let shown = screen(history: true)
+            if shown.contains(text) || Self.unwrapped(shown).contains(text) { return true }
             Thread.sleep(forTimeInterval: 0.1)
         }
         return false
+    }
+
+    /// `text` with every line break followed by indentation read as one space.
+    static func unwrapped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\n +", with: " ", options: .regularExpression)
     }
 
     /// The pid of the command running in the pane (the shell wrapper's child).
