@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HedgeOpsKit
+import NIOCore
 
 /// `hedge-sim exchange`: a local Bitunix-compatible futures exchange, REST
 /// and WebSocket, for the real executor's eight hours.
@@ -195,6 +196,10 @@ struct ExchangeCommand: ParsableCommand {
             server = try ExchangeServer(host: bindHost, port: port, exchange: exchange) { line in
                 writeStandardError(line + "\n")
             }
+        } catch let error as IOError {
+            let reason = LoopbackAddress.bindFailure(host: bindHost, port: port, errno: error.errnoCode)
+            writeStandardError("hedge-sim exchange: \(reason)\n")
+            throw ExitCode(1)
         } catch {
             writeStandardError("hedge-sim exchange: cannot listen on \(bindHost):\(port): \(error)\n")
             throw ExitCode(1)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// `hedge-sim`: the embedded default. A simulated Bitunix HEDGE executor
+/// `hedge-sim`: the bundled simulator. A simulated Bitunix HEDGE executor
 /// running the team's load-test script, and a mock TESTNET API on loopback.
 struct HedgeSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +18,7 @@ struct HedgeSim: AsyncParsableCommand {
             Scenarios:
             \(Scenario.all.map { "  \($0.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
             """,
+        version: "0.1.0",
         subcommands: [RunCommand.self, APICommand.self, ExchangeCommand.self]
     )
 }
@@ -26,6 +27,15 @@ struct HedgeSim: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if [["-V"], ["--version"], ["version"]].contains(arguments) {
+            print("hedge-sim \(HedgeSim.configuration.version)")
+            return
+        }
+        if let unknown = FirstContact.unknownCommand(arguments, root: .init(HedgeSim.self)) {
+            writeStandardError(unknown + "\n")
+            exit(2)
+        }
         do {
             var command = try HedgeSim.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

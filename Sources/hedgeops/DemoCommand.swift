@@ -2,13 +2,13 @@ import ArgumentParser
 import Foundation
 import HedgeOpsKit
 
-/// `hedgeops demo`: the whole workflow on the embedded default, in about a
-/// minute, on a fresh machine with no keys and no exchange.
+/// `hedgeops demo`: the whole workflow on the bundled simulator (8 hours in
+/// 40 s), on a fresh machine with no keys and no exchange.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract:
-            "Run the whole workflow on the embedded default: mock TESTNET, simulated executor, 8 hours in 40 s, signed results.",
+            "Run the whole workflow on the bundled simulator: local TESTNET, simulated executor, 8 hours in 40 s, signed results.",
         discussion: """
             Starts the local TESTNET exchange (hedge-sim exchange: REST and WebSocket) on a free loopback \
             port, sets a throwaway TESTNET \
@@ -27,6 +27,7 @@ struct DemoCommand: ParsableCommand {
               hedgeops demo --scenario leak          # a FAIL, with the hour-2 projection warning
               hedgeops demo --hour-seconds 2
               hedgeops demo --interactive --hour-seconds 20
+              eval "$(hedgeops demo --print-env)"    # then hedgeops run on the demo checklist
 
             Exit codes: 0 PASS, 1 FAIL, 2 usage, 4 interrupted.
             """
@@ -50,6 +51,16 @@ struct DemoCommand: ParsableCommand {
             "The demo checklist (default: checklists/demo.yaml, here or beside hedgeops).", valueName: "path"))
     var checklist: String?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Print the shell exports that point hedgeops (and an executor) at `hedge-sim exchange` on --port, and exit.",
+            discussion:
+                "For `hedgeops run` or `verify-env` on the demo checklist: eval \"$(hedgeops demo --print-env)\""))
+    var printEnv = false
+
+    @Option(help: "With --print-env: the port `hedge-sim exchange` listens on.")
+    var port: UInt16 = 18080
+
     func validate() throws {
         // One demo hour lasts at least half a second and at most 100 hours (a time scale of 0.01).
         guard hourSeconds.isFinite, hourSeconds >= 0.5, hourSeconds <= 360_000 else {
@@ -63,12 +74,18 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let terminal = Terminal()
         let checklistPath = checklist ?? DemoSupport.findDemoChecklist()
+        if printEnv {
+            // Throwaway demo values, printed as they are: they are for `eval`.
+            print(DemoSupport.exports(checklist: checklistPath, port: port))
+            return
+        }
         let checklist = try GlobalOptions.loadChecklist(path: checklistPath, named: true, terminal: terminal)
         let overrides = ["scenario": scenario]
         try GlobalOptions.validate(overrides, for: checklist, terminal: terminal)
         let scale = 3600 / hourSeconds
         terminal.out(
-            terminal.paint("hedgeops demo", .bold) + ": the 8-hour TESTNET load test, rehearsed on the embedded default"
+            terminal.paint("hedgeops demo", .bold)
+                + ": the 8-hour TESTNET load test, rehearsed on the bundled simulator"
         )
         terminal.out("  checklist \(checklistPath); scenario \(scenario); one hour lasts \(formatted(hourSeconds)) s")
         terminal.out("")
@@ -141,7 +158,10 @@ struct DemoCommand: ParsableCommand {
         terminal.out("")
 
         // 4. The run.
-        let presenter = RunPresenter(terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600)
+        // On a terminal the run's progress line is redrawn as in `hedgeops run`.
+        let presenter = RunPresenter(
+            terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600,
+            progress: terminal.canRedraw ? .live : .none)
         let (supervisor, results) = try launchToVerdict(
             .init(checklist: checklist, context: context, dataDirectory: dataDir, timeScale: scale, answers: answers),
             preflight: preflight, presenter: presenter, terminal: terminal)
@@ -174,11 +194,11 @@ struct DemoCommand: ParsableCommand {
             terminal.out("")
             terminal.out("check the signature with the tool already on your machine:")
             terminal.out(
-                "  ssh-keygen -Y verify -f \(signOff.allowedSigners) -I \(DemoSupport.principal) -n hedgeops -s \(signOff.results).sig < \(signOff.results)"
-            )
+                "  ssh-keygen -Y verify -f \(signOff.allowedSigners) -I \(DemoSupport.principal) -n hedgeops -s \(signOff.results).sig < \(signOff.results)",
+                wrap: false)
             terminal.out(
-                "  hedgeops verify \(signOff.bundle) --allowed-signers \(signOff.allowedSigners) --identity \(DemoSupport.principal)"
-            )
+                "  hedgeops verify \(signOff.bundle) --allowed-signers \(signOff.allowedSigners) --identity \(DemoSupport.principal)",
+                wrap: false)
         } catch {
             terminal.error("error: sign-off failed: \(error)")
             throw ExitCode(ExitCode.failed)

@@ -19,6 +19,24 @@ enum DemoSupport {
         return here
     }
 
+    /// The shell lines that set up what `hedgeops demo` sets for its own
+    /// children, for `hedge-sim exchange` started by hand on `port`: the
+    /// demo checklist, its throwaway key, the TESTNET flag and loopback URLs.
+    static func exports(checklist: String, port: UInt16) -> String {
+        let checklist = URL(fileURLWithPath: checklist).standardizedFileURL.path
+        return """
+            # First start the local TESTNET exchange, in another terminal:
+            #   hedge-sim exchange --port \(port) --api-key demo-key --api-secret demo-secret
+            # then: eval "$(hedgeops demo --print-env)" and hedgeops run --time-scale 720 --yes
+            export HEDGEOPS_CHECKLIST='\(checklist)'
+            export BITUNIX_API_KEY=demo-key
+            export BITUNIX_API_SECRET=demo-secret
+            export BITUNIX_USE_TESTNET=true
+            export BITUNIX_REST_URL=http://127.0.0.1:\(port)
+            export BITUNIX_WS_URL=ws://127.0.0.1:\(port)/public/
+            """
+    }
+
     /// `hedge-sim exchange`, the local TESTNET (REST and WebSocket), on a
     /// free loopback port; it also exits with us (--parent).
     final class MockAPI {

@@ -48,13 +48,25 @@ struct ExportCommand: ParsableCommand {
             terminal.error("error: --upload sends a .tar.gz: give --out a path ending in .tar.gz")
             throw ExitCode(ExitCode.usage)
         }
+        // A run that cannot be exported (no results, still going) is an input
+        // error, 2, as in `report`; a refused key or a failed export is 1, as in `sign`.
+        do {
+            let record = try RunRecord(folder: folder)
+            if record.verdict == "RUNNING" {
+                terminal.error("error: the run \(record.runID) is still going: export it once it has a verdict")
+                throw ExitCode(ExitCode.usage)
+            }
+        } catch let error as SigningError {
+            terminal.error("error: \(error)")
+            throw ExitCode(ExitCode.usage)
+        }
         do {
             let exported = try ExportBundle.export(
                 folder: folder, out: destination, keyPath: key, environment: ProcessInfo.processInfo.environment)
             terminal.out(exported.archive ?? exported.directory)
             terminal.error(
-                "signed by \(exported.signer); check with: hedgeops verify \(exported.archive ?? exported.directory) --allowed-signers allowed_signers"
-            )
+                "signed by \(exported.signer); check with: hedgeops verify \(exported.archive ?? exported.directory) --allowed-signers allowed_signers",
+                wrap: false)
             if let upload, let archive = exported.archive {
                 let answer = try ExportBundle.upload(archive: archive, to: upload)
                 terminal.out("uploaded: \(answer)")

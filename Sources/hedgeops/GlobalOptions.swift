@@ -71,7 +71,13 @@ extension GlobalOptions {
             let folder = target.map({ RunStatus.folder(for: $0, dataDirectory: dataDir) })
                 ?? RunStatus.newestRun(dataDirectory: dataDir)
         else {
-            terminal.error("error: no runs in \(dataDir)/runs; start one with hedgeops run")
+            let folders = ((try? FileManager.default.contentsOfDirectory(atPath: dataDir + "/runs")) ?? []).filter {
+                !$0.hasPrefix(".")
+            }
+            let left =
+                folders.isEmpty
+                ? "" : " (\(folders.count) session\(folders.count == 1 ? "" : "s") left before the launch: not a run)"
+            terminal.error("error: no runs in \(dataDir)/runs\(left); start one with hedgeops run")
             throw ExitCode(ExitCode.usage)
         }
         return folder
@@ -86,6 +92,7 @@ func launchToVerdict(
     let lock = try acquireRunLock(options.dataDirectory, terminal: terminal)
     let supervisor = RunSupervisor(options: options, onEvent: { presenter.show($0) })
     try launching(terminal) { try supervisor.launch(preflight: preflight) }
+    presenter.follow(supervisor, checkpoints: options.checklist.monitoring.checkpoints.map(\.hour))
     defer { presenter.flush() }
     return (supervisor, try superviseToVerdict(supervisor, lock: lock, terminal: terminal))
 }

@@ -14,7 +14,7 @@ struct HedgeOps: AsyncParsableCommand {
             a verdict against the checklist's pass criteria, and signed results for the reviewer.
 
             Examples:
-              hedgeops demo                       # the whole workflow, simulated, ~1 min
+              hedgeops demo                       # the whole workflow, simulated: 8 hours in 40 s
               hedgeops verify-env                 # pre-flight of the shipped checklist
               hedgeops run --yes                  # the 8-hour run, supervised
               hedgeops status                     # from a second terminal
@@ -24,6 +24,8 @@ struct HedgeOps: AsyncParsableCommand {
               hedgeops verify BUNDLE --allowed-signers FILE
 
             Topics: hedgeops help checklist|criteria|signing|exit-codes|session
+
+            Version: hedgeops -V (or version, --version)
 
             Shell completion: hedgeops --generate-completion-script bash|zsh|fish
 
@@ -50,6 +52,16 @@ enum Main {
         signal(SIGPIPE, SIG_IGN)
         // `hedgeops help TOPIC` (man-style pages); `help COMMAND` is ArgumentParser's.
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if [["-V"], ["--version"], ["version"]].contains(arguments) {
+            print("hedgeops \(HedgeOps.configuration.version)")
+            return
+        }
+        if let unknown = FirstContact.unknownCommand(
+            arguments.first == "help" ? [] : arguments, root: .init(HedgeOps.self))
+        {
+            try? FileHandle.standardError.write(contentsOf: Data((unknown + "\n").utf8))
+            exit(ExitCode.usage)
+        }
         if arguments.first == "help" {
             if arguments.count == 1 {
                 print(HedgeOps.helpMessage() + "\n\n" + HelpTopics.index)

@@ -184,9 +184,16 @@ enum HelpTopics {
             the run folder): detach, a closed terminal or a killed session never stop the sampling,
             and `hedgeops attach` re-opens the session, from any terminal, several at once.
 
-            Keys: Tab completes commands, item ids, parameters and file names; Up/Down recall
+            Every prompt before the launch takes help (what it accepts), back (the previous
+            question; the last answer counts) and quit (nothing is launched; the answers stay
+            in the run folder, which is never the default run of status, report or export).
+
+            Keys: Tab offers what the prompt accepts (after `set NAME`, that parameter's values;
+            during the run commands, item ids, parameters and file names); Up/Down recall
             history (kept in $XDG_STATE_HOME/hedgeops/history, never with a secret); Ctrl-C
-            drops the line being typed, never the run; Ctrl-D asks detach, abort or continue.
+            drops the line being typed, never the run; Ctrl-D before the launch leaves, during
+            the run asks detach, abort or continue. On TERM=dumb (an editor's shell buffer) a
+            plain line is read: output from the run comes above a fresh prompt.
 
             Commands during the run: status, memory, log [N], note TEXT, ok, flag [ITEM] TEXT,
             checklist, results, detach, abort, quit, help [CMD]. After the verdict: report, export

@@ -20,9 +20,14 @@ struct RunCommand: ParsableCommand {
 
             Examples:
               hedgeops run --yes
-              hedgeops run --checklist checklists/demo.yaml --time-scale 3600 --set scenario=leak --yes
               hedgeops run --answers answers.yaml
               hedgeops run --yes --metrics-listen 127.0.0.1:9464     # Prometheus scrapes /metrics
+              hedgeops run --yes --progress-every 30m > run.log 2>&1    # a progress line every 30 minutes
+
+            A rehearsal you can run now, from the repository (the demo checklist needs a local TESTNET):
+              hedge-sim exchange --port 18080 --api-key demo-key --api-secret demo-secret &
+              eval "$(hedgeops demo --print-env)"
+              hedgeops run --time-scale 3600 --set scenario=leak --yes
 
             Exit codes: 0 PASS, 1 FAIL (or a required check failed), 2 usage, 3 TESTNET gate refused,
             4 aborted by the operator.
@@ -43,6 +48,15 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Answer yes to every manual item.")
     var yes = false
 
+    @Flag(help: "Only the checkpoints, warnings and the verdict: no progress between checkpoints.")
+    var quiet = false
+
+    @Option(
+        help: ArgumentHelp(
+            "When the output is not a terminal, a progress line this often (real time; default 10m). "
+                + "On a terminal one line is redrawn every second.", valueName: "duration"))
+    var progressEvery: String?
+
     @OptionGroup var network: NetworkOptions
 
     @OptionGroup var metrics: MetricsOptions
@@ -50,6 +64,17 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if answers != nil && yes { throw ValidationError("use --answers FILE or --yes, not both") }
         _ = try effectiveTimeScale()
+        if let progressEvery, (parseDuration(progressEvery) ?? 0) < 1 {
+            throw ValidationError(
+                "--progress-every: expected a duration of 1 s or more (30s, 10m, 1h), got '\(progressEvery)'")
+        }
+    }
+
+    /// Live on a terminal, periodic in a log, nothing with --quiet.
+    private func progress(_ terminal: Terminal) -> RunPresenter.Progress {
+        if quiet { return .none }
+        if terminal.canRedraw && progressEvery == nil { return .live }
+        return .every(progressEvery.flatMap(parseDuration) ?? 600)
     }
 
     func run() throws {
@@ -62,7 +87,9 @@ struct RunCommand: ParsableCommand {
             workingDirectory: FileManager.default.currentDirectoryPath, parameterOverrides: overrides,
             toolDirectories: [ToolLocation.directory], proxy: network.proxy)
         let preflight = Preflight(checklist: checklist, context: context).run()
-        let presenter = RunPresenter(terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600)
+        let presenter = RunPresenter(
+            terminal: terminal, timeScale: scale, durationHours: checklist.run.duration / 3600,
+            progress: progress(terminal))
         presenter.preflight(preflight)
         guard preflight.ok else { throw ExitCode(preflight.exitCode) }
         let refused = checklist.items.filter { item in

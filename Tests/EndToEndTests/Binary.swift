@@ -38,10 +38,10 @@ enum Binary {
 
     static func run(
         _ arguments: [String], environment: [String: String] = baseEnvironment, in directory: String? = nil,
-        stdin: String? = nil
+        stdin: String? = nil, executable: String? = nil
     ) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable ?? path)
         process.arguments = arguments
         process.environment = environment
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }

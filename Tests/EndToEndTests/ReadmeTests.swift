@@ -85,6 +85,10 @@ struct ReadmeTests {
                 URL(fileURLWithPath: Binary.path).deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
             environment["HOME"] = workspace.path
             environment["NO_COLOR"] = "1"
+            // A transcript may start a server in the background (`… &`): it is
+            // in the process group of the shell that started it, stopped at the end.
+            var started: [ChildProcess] = []
+            defer { started.forEach { $0.signalGroup(SIGTERM) } }
             var index = 0
             while index < block.lines.count {
                 guard block.lines[index].hasPrefix("$ ") else {
@@ -104,6 +108,7 @@ struct ReadmeTests {
                 let process = try ChildProcess.spawn(
                     ["/bin/sh", "-c", "exec 2>&1; " + command], environment: environment,
                     workingDirectory: workspace.path, stdoutPath: out)
+                started.append(process)
                 #expect(
                     process.wait(timeout: 240) != nil, "README.md:\(block.line + start + 1): \(command) did not finish")
                 let actual = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")

@@ -16,9 +16,9 @@ final class Tmux: @unchecked Sendable {
     let directory: String
     let environment: [String: String]
 
-    /// Starts `command` in a 100×40 pane; the pane stays after it exits, so
+    /// Starts `command` in a `columns`×40 pane; the pane stays after it exits, so
     /// its exit status can be read.
-    init(_ command: [String], environment: [String: String], in directory: String) throws {
+    init(_ command: [String], environment: [String: String], in directory: String, columns: Int = 100) throws {
         self.directory = directory
         self.environment = environment
         try "set -g remain-on-exit on\nset -g history-limit 5000\n".write(
@@ -28,7 +28,8 @@ final class Tmux: @unchecked Sendable {
         let wrapper = #"trap '' INT; "$0" "$@"; echo $? > exit-status.tmp && mv exit-status.tmp exit-status"#
         try tmux(
             [
-                "-f", directory + "/tmux.conf", "new-session", "-d", "-s", "s", "-x", "100", "-y", "40", "sh", "-c",
+                "-f", directory + "/tmux.conf", "new-session", "-d", "-s", "s", "-x", String(columns), "-y", "40", "sh",
+                "-c",
                 wrapper,
             ]
                 + command)
@@ -68,14 +69,21 @@ final class Tmux: @unchecked Sendable {
         (try? tmux(["capture-pane", "-p", "-J", "-t", "s"] + (history ? ["-S", "-5000"] : []))) ?? ""
     }
 
-    /// Waits until the screen (with scrollback) contains `text`.
+    /// Waits until the screen (with scrollback) contains `text`, also when
+    /// hedgeops wrapped it at a word boundary onto an indented next line.
     func waitFor(_ text: String, timeout: Double = 30) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if screen(history: true).contains(text) { return true }
+            let shown = screen(history: true)
+            if shown.contains(text) || Self.unwrapped(shown).contains(text) { return true }
             Thread.sleep(forTimeInterval: 0.1)
         }
         return false
+    }
+
+    /// `text` with every line break followed by indentation read as one space.
+    static func unwrapped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\n +", with: " ", options: .regularExpression)
     }
 
     /// The pid of the command running in the pane (the shell wrapper's child).

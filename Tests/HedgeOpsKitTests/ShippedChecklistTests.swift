@@ -38,7 +38,7 @@ struct ShippedChecklistTests {
         }
         #expect(boxes.count == 17)
         let titles =
-            checklist.items.map(\.title) + checklist.monitoring.hourly.map(\.title)
+            checklist.items.map(\.originalTitle) + checklist.monitoring.hourly.map(\.title)
             + checklist.criteria.items.map(\.title)
         var cursor = 0
         for box in boxes {

@@ -45,8 +45,13 @@ public struct ChecklistSection: Sendable {
 /// One line of the checklist an operator ticks, with how hedgeops checks it.
 public struct ChecklistItem: Sendable {
     public var id: String
-    /// The checklist's own wording.
+    /// What the operator reads, fitted to the platform.
     public var title: String
+    /// The team's checklist's own wording when the shown title differs
+    /// ("Windows system environment variables" on Linux); nil when it is the title.
+    public var sourceTitle: String? = nil
+    /// The team's wording: `sourceTitle`, else the title.
+    public var originalTitle: String { sourceTitle ?? title }
     /// A failed required item stops the run; an optional one only warns.
     public var required: Bool
     public var kind: ItemKind

@@ -129,7 +129,7 @@ struct ChecklistBuilder {
         }
     }
 
-    static let commonItemKeys = ["id", "title", "kind", "required", "fix"]
+    static let commonItemKeys = ["id", "title", "source_title", "kind", "required", "fix"]
     static let kindKeys: [String: [String]] = [
         "env": ["variables"],
         "testnet_gate": [],
@@ -226,9 +226,11 @@ struct ChecklistBuilder {
         default:
             kind = .params(parameters(map))
         }
-        return ChecklistItem(
+        var item = ChecklistItem(
             id: id, title: map.requiredString("title"), required: map.bool("required", default: true), kind: kind,
             fix: map.string("fix"), line: node.mark?.line ?? 1)
+        item.sourceTitle = map.string("source_title")
+        return item
     }
 
     private func endpointRef(_ map: MapView, _ endpointIds: [String]) -> String {

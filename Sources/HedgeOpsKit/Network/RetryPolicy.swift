@@ -7,13 +7,24 @@ public struct RetryPolicy: Sendable {
     public var baseDelay: Double
     public var maxDelay: Double
 
-    public init(attempts: Int = 3, baseDelay: Double = 0.2, maxDelay: Double = 2) {
+    /// Whether a timeout or a failed connection is tried again. The
+    /// pre-flight says so at once instead (it must answer within its
+    /// budget); a webhook or an upload keeps trying.
+    public var retriesTransportFailures: Bool
+
+    public init(attempts: Int = 3, baseDelay: Double = 0.2, maxDelay: Double = 2, retriesTransportFailures: Bool = true)
+    {
         self.attempts = attempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.retriesTransportFailures = retriesTransportFailures
     }
 
     public static let none = RetryPolicy(attempts: 1)
+
+    /// The pre-flight's: only an answer that says "later" (5xx, 429,
+    /// Bitunix's rate-limit codes) is tried again; a timeout is said at once.
+    public static let preflight = RetryPolicy(retriesTransportFailures: false)
 
     /// Delay before attempt `n` (1-based, n ≥ 2): half to all of the capped exponential.
     public func delay(beforeAttempt attempt: Int) -> Double {
@@ -39,6 +50,7 @@ public struct RetryPolicy: Sendable {
         var outcome = HTTPClient.perform(request)
         var attempt = 1
         while attempt < attempts && Self.isRetryable(outcome) {
+            if case .failure = outcome, !retriesTransportFailures { break }
             attempt += 1
             sleep(delay(beforeAttempt: attempt))
             outcome = HTTPClient.perform(request)

@@ -58,7 +58,7 @@ enum NetworkCheck {
         let request = HTTPRequest(
             url: url, connectTimeout: min(5, spec.timeout), timeout: spec.timeout,
             resolve: resolveOverrides(context.environment), proxy: context.proxy)
-        let (outcome, attempts) = RetryPolicy().perform(request)
+        let (outcome, attempts) = RetryPolicy.preflight.perform(request)
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
         switch outcome {
         case .failure(let failure):
@@ -129,7 +129,7 @@ enum NetworkCheck {
             ],
             connectTimeout: min(5, spec.timeout), timeout: spec.timeout, resolve: resolveOverrides(context.environment),
             proxy: context.proxy)
-        let (outcome, attempts) = RetryPolicy().perform(request)
+        let (outcome, attempts) = RetryPolicy.preflight.perform(request)
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
         switch outcome {
         case .failure(let failure):

@@ -42,17 +42,29 @@ public struct Preflight: Sendable {
         let started = Date()
         let gate = TestnetGate(policy: checklist.testnet, endpoints: checklist.endpoints)
         let decision = gate.evaluate(environment: executorEnvironment, proxy: context.proxy)
+        let items = checklist.items.filter { include?($0) ?? true }
+        // The network items go first and side by side, each on its own thread,
+        // so an API that never answers costs one timeout, not one per check
+        // and per retry; the local checks run meanwhile.
+        let network = NetworkBudget(seconds: context.networkBudget)
+        for item in items where item.kind.usesNetwork {
+            let preflight = self
+            network.start(item.id) { preflight.check(item, gate: gate, gateAllowed: decision.allowed) }
+        }
         var results: [CheckResult] = []
-        for item in checklist.items where include?(item) ?? true {
+        for item in items {
             let itemStart = Date()
-            let finding = check(item, gate: gate, gateAllowed: decision.allowed)
+            let finding =
+                item.kind.usesNetwork
+                ? network.finding(item.id) : check(item, gate: gate, gateAllowed: decision.allowed)
+            let duration = item.kind.usesNetwork ? network.duration(item.id) : Date().timeIntervalSince(itemStart)
             results.append(
                 CheckResult(
                     id: item.id, title: item.title, kind: item.kind.name, required: item.required,
                     // An optional item that fails only warns.
                     status: !item.required && finding.status == .fail ? .warn : finding.status,
                     detail: finding.detail, fix: finding.fix,
-                    durationMS: Date().timeIntervalSince(itemStart) * 1000))
+                    durationMS: duration * 1000))
         }
         return PreflightReport(
             checklist: checklist.file, items: results, gate: decision,

@@ -16,6 +16,9 @@ public struct PreflightContext: Sendable {
     /// `--proxy`: the one proxy hedgeops's own requests may use, and only when
     /// the TESTNET gate allows its host. Proxy variables are never used.
     public var proxy: String?
+    /// Seconds the network checks may take together, whatever the network
+    /// does: a check still waiting then fails, saying how long it waited.
+    public var networkBudget: Double = 15
 
     public init(
         environment: [String: String], workingDirectory: String, fix: Bool = false, offline: Bool = false,

@@ -91,11 +91,9 @@ public enum ReportRenderer {
         out.append("| Result | Criterion | Value | Threshold | Detail |")
         out.append("|---|---|---|---|---|")
         for criterion in record.criteria {
-            let value = criterion.value.map { String(format: "%.4g", $0) } ?? "not measured"
-            let threshold = "\(criterion.comparison) \(String(format: "%g", criterion.threshold))"
             out.append(
-                "| \(criterion.passed ? "PASS" : "**FAIL**") | \(criterion.title) | \(value) | \(threshold) | \(criterion.detail) |"
-            )
+                "| \(criterion.passed ? "PASS" : "**FAIL**") | \(criterion.title) | \(criterion.valueText) | "
+                    + "\(criterion.thresholdText) | \(criterion.detail) |")
         }
         out.append("")
 
@@ -108,8 +106,12 @@ public enum ReportRenderer {
             if let sen = trend.senSlopeMBPerHour {
                 out.append(
                     String(
-                        format: "- Sen's slope (window minima): %+.2f MB/h; Mann–Kendall Z %.2f%@", sen,
-                        trend.mannKendallZ ?? 0, trend.rising ? " (significant rise)" : ""))
+                        format:
+                            "- Sen's slope (window minima): %+.2f MB/h: the median of the slopes between every "
+                            + "two points, which one spike cannot move"
+                            + "\n- Mann–Kendall Z %.2f: how consistently memory rises over time (above 1.96 "
+                            + "is a rise that chance explains less than 1 time in 20)%@",
+                        sen, trend.mannKendallZ ?? 0, trend.rising ? ": a significant rise" : ""))
             }
             out.append(
                 String(

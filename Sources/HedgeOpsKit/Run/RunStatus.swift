@@ -25,10 +25,22 @@ public struct RunStatus: Sendable {
     public var warnings: [String]
 
     /// The newest run folder under `dataDirectory/runs`, if any.
+    /// A session left before its launch leaves a folder with answers and
+    /// no run: it is never the default (name it to see it).
     public static func newestRun(dataDirectory: String) -> String? {
         let runs = dataDirectory + "/runs"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted().last.map { runs + "/" + $0 }
+        return names.filter { !$0.hasPrefix(".") }.sorted().reversed().lazy.map { runs + "/" + $0 }.first(
+            where: launched)
+    }
+
+    /// Whether the run in `folder` was ever launched (its journal says so,
+    /// or it has results); an unreadable journal counts as launched, so its
+    /// problem is shown rather than hidden.
+    public static func launched(_ folder: String) -> Bool {
+        if FileManager.default.fileExists(atPath: folder + "/results.json") { return true }
+        guard let reader = try? RunReader(folder: folder) else { return true }
+        return reader.launch != nil
     }
 
     /// A run given as an id or a path.

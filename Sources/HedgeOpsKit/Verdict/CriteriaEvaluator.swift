@@ -93,7 +93,7 @@ public enum CriteriaEvaluator {
             return (ratio, String(format: "final %.1f MB / hour 0 %.1f MB = %.2f×", final, baseline, ratio))
         case .wsReconnects:
             let count = facts.counts[reconnectsPattern] ?? 0
-            return (Double(count), "\(count) reconnects counted in the executor's log")
+            return (Double(count), "\(count) reconnect\(count == 1 ? "" : "s") counted in the executor's log")
         case .errorRate:
             let errors = facts.counts[errorsPattern] ?? 0
             let operations = criterion.operations.reduce(0) { $0 + (facts.counts[$1] ?? 0) }

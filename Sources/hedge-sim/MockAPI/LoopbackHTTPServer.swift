@@ -82,9 +82,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             }
         }
         if bound != 0 || listen(fd, 128) != 0 {
-            let reason = String(cString: strerror(errno))
+            let number = errno
             close(fd)
-            throw SetupError(description: "cannot listen on \(host) port \(port): \(reason)")
+            throw SetupError(description: LoopbackAddress.bindFailure(host: host, port: port, errno: number))
         }
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

@@ -40,6 +40,10 @@ final class MockExchange: @unchecked Sendable {
     let configuration: Configuration
     private let lock = NSLock()
     private var random: SeededRandom
+    /// Injected faults are drawn per path: clients that call two endpoints
+    /// at once (the pre-flight's checks run side by side) meet the same
+    /// faults whatever order their requests arrive in.
+    private var faults: [String: SeededRandom] = [:]
     private var windowSecond = 0
     private var windowCount = 0
     private var replays: ReplayGuard
@@ -56,11 +60,25 @@ final class MockExchange: @unchecked Sendable {
         return lock.withLock { answer(request) }
     }
 
+    /// Whether this request of `path` gets the injected 500 (FNV-1a of the
+    /// path mixed into the seed: stable from run to run, unlike `Hasher`).
+    private func faultDraw(_ path: String) -> Bool {
+        var generator =
+            faults[path]
+            ?? SeededRandom(
+                seed: path.utf8.reduce(configuration.seed ^ 0xcbf2_9ce4_8422_2325) {
+                    ($0 ^ UInt64($1)) &* 0x100_0000_01b3
+                })
+        let fails = generator.chance(configuration.failRate)
+        faults[path] = generator
+        return fails
+    }
+
     private func answer(_ request: Request) -> Response {
         if let limit = configuration.rateLimit, overLimit(limit) {
             return envelope(status: 429, code: 10006, message: "Too many requests", data: nil)
         }
-        if configuration.failRate > 0, random.chance(configuration.failRate) {
+        if configuration.failRate > 0, faultDraw(request.path) {
             return envelope(status: 500, code: 500, message: "Internal Server Error (injected fault)", data: nil)
         }
         switch (request.method, request.path) {

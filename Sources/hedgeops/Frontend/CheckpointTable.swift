@@ -29,12 +29,14 @@ struct CheckpointTable {
     static func trendLine(_ checkpoints: [CheckpointRecord], plannedHours: Double, leakRatio: Double) -> String? {
         guard let trend = checkpoints.last(where: { $0.trend != nil })?.trend else { return nil }
         var line = String(format: "  trend %+.2f MB/h (least squares)", trend.slopeMBPerHour)
-        if let sen = trend.senSlopeMBPerHour { line += String(format: ", Sen %+.2f MB/h", sen) }
+        if let sen = trend.senSlopeMBPerHour {
+            line += String(format: ", Sen %+.2f MB/h (median of pairwise slopes)", sen)
+        }
         line += String(format: "; projected h%@ %.1f MB", formatNumber(plannedHours), trend.projectedFinalMB)
         if let ratio = trend.projectedRatio {
             line += String(format: " = %.2f× hour 0 (limit %.2f×)", ratio, leakRatio)
         }
-        if trend.rising { line += "; rising (Mann-Kendall)" }
+        if trend.rising { line += "; a steady rise (Mann-Kendall test: not chance)" }
         return line
     }
 }

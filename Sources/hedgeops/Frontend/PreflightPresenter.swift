@@ -9,16 +9,43 @@ struct PreflightPresenter {
     func table(title: String, heading: String = "hedgeops verify-env") -> String {
         var lines = ["\(heading): \(report.checklist) (\(title))", ""]
         let idWidth = min(max(report.items.map(\.id.count).max() ?? 2, 2), 24)
-        let titleWidth = 44
+        var titleWidth = 44
+        let indent = String(repeating: " ", count: 8)
+        // Sized to the terminal: DETAIL keeps its column while 40 characters
+        // fit beside CHECK, wrapped at word boundaries; else each detail goes
+        // on its own indented lines. Without a width (a pipe), lines stay whole.
+        var detailColumn = 8 + idWidth + 2 + titleWidth + 2
+        let ownLines = terminal.width.map { $0 - detailColumn < 40 } ?? false
+        if let width = terminal.width, ownLines {
+            titleWidth = max(10, width - 8 - idWidth - 2)
+            detailColumn = 8
+        }
         lines.append(
-            terminal.paint("STATUS  \(pad("ID", idWidth))  \(pad("CHECK", titleWidth))  DETAIL", .bold))
+            terminal.paint(
+                ownLines
+                    ? "STATUS  \(pad("ID", idWidth))  CHECK"
+                    : "STATUS  \(pad("ID", idWidth))  \(pad("CHECK", titleWidth))  DETAIL",
+                .bold))
         for item in report.items {
             let status = pad(item.status.rawValue.uppercased(), 6)
-            let line =
-                "\(paintStatus(status, item.status))  \(pad(item.id, idWidth))  \(pad(shorten(item.title, titleWidth), titleWidth))  \(item.detail)"
-            lines.append(line)
+            let head = "\(paintStatus(status, item.status))  \(pad(item.id, idWidth))  "
+            if ownLines, let width = terminal.width {
+                lines.append(head + shorten(item.title, titleWidth))
+                lines += TextWrap.lines(item.detail, width: width, indent: indent, indentFirst: true)
+            } else if let width = terminal.width {
+                let detail = TextWrap.lines(
+                    item.detail, width: width, indent: String(repeating: " ", count: detailColumn))
+                lines.append(head + pad(shorten(item.title, titleWidth), titleWidth) + "  " + detail[0])
+                lines += detail.dropFirst()
+            } else {
+                lines.append(head + pad(shorten(item.title, titleWidth), titleWidth) + "  " + item.detail)
+            }
             if let fix = item.fix, item.status == .fail || item.status == .warn {
-                lines.append(String(repeating: " ", count: 8) + terminal.paint("fix: \(fix)", .dim))
+                let fixLines =
+                    terminal.width.map { TextWrap.lines("fix: \(fix)", width: $0, indent: indent + "     ") }
+                    ?? ["fix: \(fix)"]
+                lines.append(indent + terminal.paint(fixLines[0], .dim))
+                lines += fixLines.dropFirst().map { terminal.paint($0, .dim) }
             }
         }
         lines.append("")
@@ -33,7 +60,7 @@ struct PreflightPresenter {
     func summary() -> String {
         var parts = ["\(report.count(.pass)) passed", "\(report.count(.fail)) failed"]
         if report.count(.warn) > 0 { parts.append("\(report.count(.warn)) warned") }
-        if report.count(.skip) > 0 { parts.append("\(report.count(.skip)) not run (not passed)") }
+        if report.count(.skip) > 0 { parts.append("\(report.count(.skip)) not checked") }
         let verdict = report.ok ? terminal.paint("ready", .green) : terminal.paint("NOT READY", .red)
         return "\(verdict): " + parts.joined(separator: ", ") + String(format: " in %.0f ms", report.durationMS)
     }

@@ -8,10 +8,65 @@ final class RunPresenter: @unchecked Sendable {
     let timeScale: Double
     let durationHours: Double
 
-    init(terminal: Terminal, timeScale: Double, durationHours: Double) {
+    /// Between checkpoints: a line redrawn every second on a terminal, a
+    /// plain line every so many seconds otherwise (a log file), or nothing.
+    enum Progress {
+        case live
+        case every(Double)
+        case none
+    }
+
+    let progress: Progress
+    /// Touched only on `output`: whether the live line is on the screen now.
+    private var liveLineShown = false
+    private var ticker: (any DispatchSourceTimer)?
+
+    init(terminal: Terminal, timeScale: Double, durationHours: Double, progress: Progress = .none) {
         self.terminal = terminal
         self.timeScale = timeScale
         self.durationHours = durationHours
+        self.progress = progress
+    }
+
+    /// Shows the run's progress between checkpoints, from the supervisor's
+    /// latest figures, until the run ends.
+    func follow(_ supervisor: RunSupervisor, checkpoints: [Double]) {
+        let interval: Double
+        switch progress {
+        case .none: return
+        case .live: interval = 1
+        case .every(let seconds): interval = seconds
+        }
+        let timer = DispatchSource.makeTimerSource(queue: output)
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self, weak supervisor] in
+            guard let self, let supervisor else { return }
+            // The latest sample's hour: read under the supervisor's lock, never its run state.
+            let live = supervisor.live
+            let elapsed = live?.hour ?? 0
+            let line = ProgressLine(
+                elapsedHours: elapsed, plannedHours: self.durationHours, live: live,
+                nextCheckpointHour: checkpoints.first { $0 > elapsed + 1e-6 })
+            if case .live = self.progress {
+                self.write("\r\u{1B}[K" + line.text(width: self.terminal.width.map { $0 - 1 }))
+                self.liveLineShown = true
+            } else {
+                self.terminal.out("progress: " + line.text())
+            }
+        }
+        ticker = timer
+        timer.resume()
+    }
+
+    /// Removes the live line before anything else is printed.
+    private func clearLiveLine() {
+        guard liveLineShown else { return }
+        write("\r\u{1B}[K")
+        liveLineShown = false
+    }
+
+    private func write(_ text: String) {
+        try? FileHandle.standardOutput.write(contentsOf: Data(ScreenRedaction.current.redact(text).utf8))
     }
 
     func preflight(_ report: PreflightReport) {
@@ -35,15 +90,22 @@ final class RunPresenter: @unchecked Sendable {
     /// (Redrawing libedit's prompt from this thread proved unsafe: it broke
     /// Ctrl-C at the prompt. Output may land after a prompt for now.)
     func note(_ text: String) {
-        output.async { self.terminal.out(text) }
+        output.async {
+            self.clearLiveLine()
+            self.terminal.out(text)
+        }
     }
 
-    /// Waits until everything shown so far is written (before exit).
+    /// Waits until everything shown so far is written (before exit), the live line gone.
     func flush() {
-        output.sync {}
+        output.sync {
+            ticker?.cancel()
+            clearLiveLine()
+        }
     }
 
     private func render(_ event: RunEvent) {
+        clearLiveLine()
         switch event {
         case .started(let runID, let folder, let pid, let command):
             terminal.out("run \(runID) started: \(folder)")
@@ -60,6 +122,7 @@ final class RunPresenter: @unchecked Sendable {
         case .warning(let message):
             terminal.error(terminal.paint("warning: \(message)", .yellow))
         case .ended(let detail):
+            ticker?.cancel()
             terminal.out("ended: \(detail)")
         case .hourlyDue(let due):
             // Nobody answers hourly items in `run`: they are recorded as not confirmed. A miss is said at once.
@@ -70,6 +133,7 @@ final class RunPresenter: @unchecked Sendable {
                         .yellow))
             }
         case .finished(let verdict, let criteria, let path):
+            ticker?.cancel()
             terminal.out("pass criteria:")
             for criterion in criteria {
                 let mark = criterion.passed ? terminal.paint("PASS", .green) : terminal.paint("FAIL", .red)
@@ -99,7 +163,7 @@ final class RunPresenter: @unchecked Sendable {
                 format: "  trend %+.1f MB/h -> h%@ %.1f MB", trend.slopeMBPerHour, formatted(durationHours),
                 trend.projectedFinalMB)
             if let ratio = trend.projectedRatio {
-                let shown = String(format: " (%.2fx)", ratio)
+                let shown = String(format: " (%.2f×)", ratio)
                 text += ratio >= leakRatio ? terminal.paint(shown, .red) : shown
             }
         }

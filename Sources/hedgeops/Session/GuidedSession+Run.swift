@@ -103,7 +103,8 @@ extension GuidedSession {
         let signals = detachOnHangup()
         input.editor?.statusLine = { [weak self] in self?.statusText() ?? "" }
         input.editor?.commands = Self.runCommands
-        let leftDuringRun = !commandLoop(until: finished)
+        var lateLine: String?
+        let leftDuringRun = !commandLoop(until: finished, lateLine: &lateLine)
         finished.wait()
         presenter?.flush()
         input.editor?.statusLine = nil
@@ -122,7 +123,7 @@ extension GuidedSession {
         }
         let record = try? RunRecord(folder: folder)
         let aborted = record?.results.end?.kind == RunEnd.aborted.rawValue
-        if !leftDuringRun { afterVerdict(verdict) }
+        if !leftDuringRun { afterVerdict(verdict, first: lateLine) }
         input.close()
         return aborted ? ExitCode.aborted : verdict == "PASS" ? ExitCode.success : ExitCode.failed
     }
@@ -199,11 +200,19 @@ extension GuidedSession {
     }
 
     /// Commands during the run; false when the operator asked to abort.
-    private func commandLoop(until finished: DispatchGroup) -> Bool {
+    /// A line read without a terminal's editor cannot be interrupted by the
+    /// verdict: one that comes after it is handed back as `lateLine`, for
+    /// the commands after the verdict (`quit` then leaves, not detaches).
+    private func commandLoop(until finished: DispatchGroup, lateLine: inout String?) -> Bool {
         while finished.wait(timeout: .now()) == .timedOut {
             let line: String
             switch ask({ [weak self] in self?.prompt() ?? "> " }) {
-            case .line(let text): line = text
+            case .line(let text):
+                if finished.wait(timeout: .now()) == .success {
+                    lateLine = text
+                    return true
+                }
+                line = text
             case .woken, .cancelled: continue
             case .endOfInput:
                 guard input.interactive else {
@@ -229,6 +238,8 @@ extension GuidedSession {
                 if confirmAbort() { return false }
             case "export": terminal.out("export signs the finished run: it is available after the verdict")
             case "recheck": recheck()
+            case "back":
+                terminal.out("the run is going: the answers before the launch stand (`note TEXT` adds to the record)")
             default: runCommonCommand(words[0], argument)
             }
         }
@@ -293,13 +304,21 @@ extension GuidedSession {
     }
 
     /// After the verdict: look at the results, export the signed bundle, quit.
-    private func afterVerdict(_ verdict: String) {
+    private func afterVerdict(_ verdict: String, first: String? = nil) {
         terminal.out(
             "\nthe run is over (\(verdict)): `export KEY [OUT]` writes the signed bundle; "
                 + "`report` writes report.md and memory.svg; `results`, `checklist`, `memory`, `log`, `quit`")
         input.editor?.commands = ["export", "report", "results", "checklist", "memory", "log", "help", "quit"]
+        var pending = first
         while true {
-            guard case .line(let line) = ask({ "hedgeops [done · \(verdict)]> " }) else { return }
+            let line: String
+            if let typed = pending {
+                line = typed
+                pending = nil
+            } else {
+                guard case .line(let typed) = ask({ "hedgeops [done · \(verdict)]> " }) else { return }
+                line = typed
+            }
             if line.isEmpty { continue }
             let words = line.split(separator: " ", maxSplits: 1).map(String.init)
             let argument = words.count > 1 ? words[1] : ""
@@ -332,7 +351,8 @@ extension GuidedSession {
                 folder: folder, out: out, keyPath: key, environment: context.environment)
             let path = exported.archive ?? exported.directory
             terminal.out("signed bundle: \(path) (signed by \(exported.signer))")
-            terminal.out("a reviewer checks it with: hedgeops verify \(path) --allowed-signers allowed_signers")
+            terminal.out(
+                "a reviewer checks it with: hedgeops verify \(path) --allowed-signers allowed_signers", wrap: false)
         } catch {
             terminal.out("error: \(error)")
         }
@@ -356,28 +376,16 @@ extension GuidedSession {
             "hedgeops [run \(clock) · next checkpoint h\(formatNumber(next.hour)) in \(Self.clock(next.hour - elapsed))]> "
     }
 
-    /// The line above the prompt, redrawn in place every second.
+    /// The line above the prompt, redrawn in place every second, fitted to the terminal.
     func statusText() -> String {
-        let planned = checklist.run.duration / 3600
-        guard let live = lock.withLock({ live }) else { return "starting the executor…" }
         let elapsed = elapsedHours
-        var parts = [
-            "elapsed \(Self.clock(elapsed))", "left \(Self.clock(planned - elapsed))",
-            String(format: "RSS %.1f MB", live.rssMB),
-        ]
-        if let cpu = live.cpuPercent { parts.append(String(format: "CPU %.1f %%", cpu)) }
-        parts.append("reconnects \(live.counts["ws_reconnects"] ?? 0)")
-        parts.append("errors \(live.counts["errors"] ?? 0)")
-        if let ws = live.wsState { parts.append("ws \(ws)") }
-        if (live.counts[CriteriaEvaluator.errorLockPattern] ?? 0) > 0 { parts.append("ERROR_LOCK") }
-        return parts.joined(separator: " · ")
+        return ProgressLine(
+            elapsedHours: elapsed, plannedHours: checklist.run.duration / 3600, live: lock.withLock { live },
+            nextCheckpointHour: nil
+        ).text(width: Terminal.columns(environment: ProcessInfo.processInfo.environment, fd: 1).map { $0 - 1 })
     }
 
-    static func clock(_ hours: Double) -> String {
-        // Clamped: a figure read back from a journal is not trusted to fit an integer.
-        let seconds = Int(min(max(0, hours.isFinite ? hours : 0), 1e6) * 3600)
-        return String(format: "%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
-    }
+    static func clock(_ hours: Double) -> String { ProgressLine.clock(hours) }
 
     /// Events arrive on the supervisor's thread: show, never wait. The
     /// supervisor decides and records the hourly items; the session shows them.

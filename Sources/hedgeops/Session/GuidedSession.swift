@@ -81,14 +81,22 @@ final class GuidedSession: @unchecked Sendable {
                     title: checklist.title, heading: "pre-flight"))
             if !report.gate.allowed { return ExitCode.testnetRefused }
             if report.ok { break }
+            offer(["recheck", "help", "quit"])
+            let leaving = "nothing was started or recorded"
             guard let line = askLine("hedgeops [preflight]> ", hint: "fix what failed, then `recheck`; or `quit`")
             else {
+                terminal.out("end of input: \(leaving)")
                 return ExitCode.aborted
             }
-            switch line {
+            switch line.lowercased() {
             case "recheck": report = Preflight(checklist: checklist, context: context).run()
-            case "quit": return ExitCode.failed
-            default: terminal.out("type `recheck` after fixing the failures above, or `quit`")
+            case "quit", "q", "exit":
+                terminal.out("quit: \(leaving)")
+                return ExitCode.failed
+            case "back": terminal.out("the pre-flight is the first step: nothing before it to change")
+            case "help", "?":
+                terminal.out("recheck: run the checks again once you fixed what failed · quit: leave (\(leaving))")
+            default: terminal.out("type `recheck` after fixing the failures above, or `quit` (`help` says more)")
             }
         }
         guard let lockHandle = try? acquireRunLock(dataDirectory, terminal: terminal) else { return ExitCode.usage }
@@ -106,27 +114,54 @@ final class GuidedSession: @unchecked Sendable {
         }
         terminal.out("recording in \(supervisor.folder)")
 
-        // 2. Manual items.
+        // 2. Manual items, then 3. parameters and the launch confirmation;
+        // `back` steps to the previous question, the last answer counts.
         let manual = checklist.items.filter(\.kind.isManual)
-        for (index, item) in manual.enumerated() {
-            guard let answer = askManual(item, position: "\(index + 1)/\(manual.count)") else {
-                return ExitCode.aborted
+        var index = 0
+        walk: while true {
+            while index < manual.count {
+                let item = manual[index]
+                switch askManual(item, position: "\(index + 1)/\(manual.count)") {
+                case .quit: return quitBeforeLaunch(supervisor.folder)
+                case .back:
+                    if index == 0 {
+                        terminal.out("this is the first question: nothing before it to change")
+                    } else {
+                        index -= 1
+                    }
+                case .answered(let answer):
+                    if answer == "no" && item.required {
+                        terminal.error("cannot launch: the required item '\(item.id)' was answered no (recorded)")
+                        return ExitCode.failed
+                    }
+                    index += 1
+                }
             }
-            if answer == "no" && item.required {
-                terminal.error("cannot launch: the required item '\(item.id)' was answered no (recorded)")
-                return ExitCode.failed
+            switch confirmLaunch(supervisor, report: report) {
+            case .answered: break walk
+            case .quit: return quitBeforeLaunch(supervisor.folder)
+            case .back:
+                if manual.isEmpty {
+                    terminal.out("no question before the parameters to change")
+                } else {
+                    index = manual.count - 1
+                }
             }
         }
-
-        // 3. Parameters and the launch confirmation.
-        guard confirmLaunch(supervisor, report: report) else { return ExitCode.aborted }
         // 4. The supervisor process launches and watches the run; this session follows it.
         return handOver(folder: supervisor.folder, lock: lockHandle, mode: .launch, parameters: supervisor.parameters)
     }
 
     // MARK: Walk
 
-    private func askManual(_ item: ChecklistItem, position: String) -> String? {
+    /// What an operator did at a question before the launch.
+    enum Step {
+        case answered(String)
+        case back
+        case quit
+    }
+
+    private func askManual(_ item: ChecklistItem, position: String) -> Step {
         let question: String
         let noteRequired: Bool
         if case .manual(let spec) = item.kind {
@@ -136,9 +171,11 @@ final class GuidedSession: @unchecked Sendable {
             question = item.title
             noteRequired = false
         }
-        terminal.out("\n\(item.title)\(item.required ? "" : " (optional)")\n  \(question) [y]es / [n]o / [s]kip")
+        let choices = item.required ? "[y]es / [n]o" : "[y]es / [n]o / [s]kip"
+        terminal.out("\n\(item.title)\(item.required ? "" : " (optional)")\n  \(question) \(choices)")
         while true {
-            guard let line = askLine("hedgeops [preflight \(position)]> ") else { return nil }
+            offer((item.required ? ["yes", "no"] : ["yes", "no", "skip"]) + ["back", "help", "quit"])
+            guard let line = askLine("hedgeops [preflight \(position)]> ") else { return .quit }
             let answer: String
             switch line.lowercased() {
             case "y", "yes": answer = "yes"
@@ -149,29 +186,73 @@ final class GuidedSession: @unchecked Sendable {
                     continue
                 }
                 answer = "skip"
+            case "back", "b": return .back
+            case "quit", "q", "exit": return .quit
+            case "help", "?", "h":
+                terminal.out(manualHelp(item, noteRequired: noteRequired))
+                continue
             default:
-                terminal.out("answer y, n or s")
+                terminal.out("answer \(item.required ? "y or n" : "y, n or s"); `help` says more")
                 continue
             }
             var note: String?
             if answer == "skip" || noteRequired {
+                offer(["back", "quit"])
                 guard let reason = askNonEmpty(answer == "skip" ? "reason for skipping> " : "note> ") else {
-                    return nil
+                    return .quit
                 }
+                // `back` at the note asks the item again.
+                if reason == "back" { continue }
+                if reason == "quit" { return .quit }
                 note = reason
             }
             record(.answer(.init(id: item.id, answer: note.map { "\(answer): \($0)" } ?? answer, source: "operator")))
-            return answer
+            return .answered(answer)
         }
     }
 
-    private func confirmLaunch(_ supervisor: RunSupervisor, report: PreflightReport) -> Bool {
+    private func manualHelp(_ item: ChecklistItem, noteRequired: Bool) -> String {
+        var accepted = [
+            "y (yes): it is done", "n (no): it is not" + (item.required ? "; a required item stops the launch" : ""),
+        ]
+        if !item.required { accepted.append("s (skip): leave it, with a reason") }
+        if noteRequired { accepted.append("a note is asked after the answer") }
+        accepted += [
+            "back: the previous question (the last answer given counts)",
+            "quit: leave; nothing has been launched, the answers so far stay in the journal",
+        ]
+        return accepted.map { "  " + $0 }.joined(separator: "\n")
+    }
+
+    /// `quit` (or the end of input) before the launch: said, then exit 4.
+    private func quitBeforeLaunch(_ folder: String) -> Int32 {
+        terminal.out(
+            "quit: nothing was launched. The answers so far are in \(folder)/journal.jsonl; "
+                + "a folder with no run is never the default of status, report or export.")
+        return ExitCode.aborted
+    }
+
+    /// Tab at the next prompt offers `words` first, then what `later` gives
+    /// for the words typed before.
+    func offer(_ words: [String], later: @escaping ([String]) -> [String] = { _ in [] }) {
+        input.editor?.offers = { preceding in preceding.isEmpty ? words : later(preceding) }
+    }
+
+    private func confirmLaunch(_ supervisor: RunSupervisor, report: PreflightReport) -> Step {
         terminal.out("\nrun parameters (change with `set NAME VALUE`; `launch` when ready):")
         showParameters(supervisor)
+        let parameters = checklist.parameters
         while true {
-            guard let line = askLine("hedgeops [parameters]> ") else { return false }
+            offer(["set", "show", "launch", "back", "help", "quit"]) { preceding in
+                guard preceding.first == "set" else { return [] }
+                if preceding.count == 1 { return parameters.map(\.name) }
+                guard preceding.count == 2, let parameter = parameters.first(where: { $0.name == preceding[1] })
+                else { return [] }
+                return parameter.completions
+            }
+            guard let line = askLine("hedgeops [parameters]> ") else { return .quit }
             let words = line.split(separator: " ", maxSplits: 2).map(String.init)
-            switch words.first ?? "" {
+            switch words.first?.lowercased() ?? "" {
             case "set" where words.count == 3:
                 let name = words[1], value = words[2]
                 if let problem = secretProblem(name: name, value: value, redactor: redactor) {
@@ -182,6 +263,8 @@ final class GuidedSession: @unchecked Sendable {
                     supervisor.setParameter(name, value)
                     terminal.out("\(name) = \(value) (recorded)")
                 }
+            case "set":
+                terminal.out("usage: set NAME VALUE (Tab offers the names, then the values); `show` lists them")
             case "show", "parameters": showParameters(supervisor)
             case "launch":
                 // Parameters set since the pre-flight are judged again before anything starts.
@@ -192,15 +275,30 @@ final class GuidedSession: @unchecked Sendable {
                     "\nThis starts the \(formatNumber(checklist.run.duration / 3600))-hour run on TESTNET: \(hosts); "
                         + "\(checklist.testnet.flag)=\(context.environment[checklist.testnet.flag] ?? "")."
                         + "\nCommand: \(checklist.run.argv.joined(separator: " "))")
-                guard let confirmation = askLine("type `launch` to start it> ") else { return false }
-                if confirmation == "launch" {
+                offer(["launch", "back", "quit"])
+                guard let confirmation = askLine("type `launch` to start it> ") else { return .quit }
+                switch confirmation {
+                case "launch":
                     record(.launchConfirmed(.init(by: "operator")))
-                    return true
+                    return .answered("launch")
+                case "quit": return .quit
+                default: terminal.out("not launched (the confirmation must be typed in full); back at the parameters")
                 }
-                terminal.out("not launched (the confirmation must be typed in full)")
-            case "quit", "abort": return false
-            case "help": terminal.out("set NAME VALUE · show · launch · quit")
-            default: terminal.out("unknown: \(line): set NAME VALUE · show · launch · quit")
+            case "back", "b": return .back
+            case "quit", "q", "exit", "abort": return .quit
+            case "help", "?", "h":
+                terminal.out(
+                    """
+                      set NAME VALUE: change a parameter (Tab offers the names, then the values)
+                      show: the parameters in force · launch: start the run (asks you to type launch)
+                      back: the previous question · quit: leave; nothing has been launched
+                    """)
+            default:
+                let hint =
+                    closest(to: words.first ?? "", in: ["set", "show", "launch", "back", "help", "quit"]).map {
+                        "; did you mean '\($0)'?"
+                    } ?? ""
+                terminal.out("unknown: \(line)\(hint) (set NAME VALUE · show · launch · back · quit · help)")
             }
         }
     }
@@ -257,15 +355,22 @@ final class GuidedSession: @unchecked Sendable {
     func ask(_ prompt: @escaping () -> String, hint: String? = nil) -> LineRead {
         if let hint { terminal.out(hint) }
         while true {
-            if !input.interactive { terminal.out(prompt(), terminator: "") }
-            switch input.read(prompt: prompt) {
+            if !input.interactive {
+                terminal.out(prompt(), terminator: "")
+                Console.shared.plainPrompt = prompt
+            }
+            let read = input.read(prompt: prompt)
+            Console.shared.plainPrompt = nil
+            switch read {
             case .line(let line):
-                // A scripted session reads like a typed one, but never shows a secret.
-                if !input.interactive { terminal.out(redactor.redact(line)) }
+                // A scripted session reads like a typed one, but never shows a secret;
+                // on a terminal without an editor (TERM=dumb) the terminal already echoed it.
+                if !input.interactive && isatty(0) == 0 { terminal.out(redactor.redact(line)) }
                 return .line(line.trimmingCharacters(in: .whitespaces))
             case .cancelled: continue
             case .endOfInput:
-                if !input.interactive { terminal.out("") }
+                // Ctrl-D leaves the cursor after the prompt: what follows starts a line of its own.
+                terminal.out("")
                 return .endOfInput
             case .woken: return .woken
             }
@@ -294,5 +399,16 @@ final class GuidedSession: @unchecked Sendable {
             terminal.out("(a secret's value was redacted from what you typed before it was recorded)")
         }
         supervisor?.record(event)
+    }
+}
+
+extension Parameter {
+    /// What Tab offers after `set NAME`: the choices, true/false, else the default.
+    var completions: [String] {
+        switch kind {
+        case .choice: choices
+        case .bool: ["true", "false"]
+        default: [defaultValue]
+        }
     }
 }

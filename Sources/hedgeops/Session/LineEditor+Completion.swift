@@ -1,7 +1,8 @@
 import CEditLine
 import Foundation
 
-/// Tab in the session: commands, then item ids and parameters, then files.
+/// Tab in the session: what the prompt accepts; during the run commands,
+/// then item ids and parameters, then files.
 extension LineEditor {
     /// Tab: the first word from the commands; later words from the
     /// commands and arguments, else file names. One match is completed, several are
@@ -11,9 +12,11 @@ extension LineEditor {
         let wordStart = before.lastIndex(of: " ").map { before.index(after: $0) } ?? before.startIndex
         let word = String(before[wordStart...])
         let first = before[..<wordStart].allSatisfy { $0 == " " }
-        var matches = (first ? commands : commands + arguments).filter { $0.hasPrefix(word) }
+        let preceding = before[..<wordStart].split(separator: " ").map(String.init)
+        let candidates = offers.map { $0(preceding) } ?? (first ? commands : commands + arguments)
+        var matches = candidates.filter { $0.hasPrefix(word) }
         var files = false
-        if matches.isEmpty && !first {
+        if matches.isEmpty && !first && offers == nil {
             matches = Self.fileMatches(word)
             files = true
         }

@@ -62,8 +62,14 @@ final class LineEditor: @unchecked Sendable {
     var statusLine: (() -> String)?
     /// What Tab completes: commands as the first word; item ids and
     /// parameter names (then file names) after it.
-    var commands: [String] = []
+    var commands: [String] = [] {
+        didSet { offers = nil }
+    }
     var arguments: [String] = []
+    /// What the current prompt accepts, given the words typed before the
+    /// one being completed; set for the prompts before the launch, so Tab
+    /// offers only what that prompt takes (nil: `commands` and `arguments`).
+    var offers: (([String]) -> [String])?
 
     init(historyPath: String, redactor: SecretRedactor) {
         // libedit silently drops non-ASCII bytes without a UTF-8 locale.

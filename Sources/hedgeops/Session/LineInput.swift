@@ -55,8 +55,26 @@ final class Console: @unchecked Sendable {
         set { lock.withLock { current = newValue } }
     }
 
-    /// True when the editor took the text.
+    private var pendingPrompt: (() -> String)?
+
+    /// The prompt shown without an editor (a pipe, TERM=dumb) while its line
+    /// is read: output from another thread then starts on a line of its own
+    /// and the prompt, as it reads now, is shown again below it, never glued to it.
+    var plainPrompt: (() -> String)? {
+        get { lock.withLock { pendingPrompt } }
+        set { lock.withLock { pendingPrompt = newValue } }
+    }
+
+    /// True when the editor, or the plain prompt, took the text.
     func deliver(_ text: String, standardError: Bool) -> Bool {
-        editor?.deliver(text, standardError: standardError) ?? false
+        if let editor { return editor.deliver(text, standardError: standardError) }
+        return lock.withLock {
+            guard let prompt = pendingPrompt else { return false }
+            let handle = standardError ? FileHandle.standardError : FileHandle.standardOutput
+            try? FileHandle.standardOutput.write(contentsOf: Data("\n".utf8))
+            try? handle.write(contentsOf: Data(text.utf8))
+            try? FileHandle.standardOutput.write(contentsOf: Data(prompt().utf8))
+            return true
+        }
     }
 }

@@ -10,7 +10,8 @@ struct SessionCommand: ParsableCommand {
         discussion: """
             Walks the checklist: automatic checks (with `recheck`), manual items asked [y]es / [n]o / [s]kip \
             (a skip needs a reason; a required item cannot be skipped), parameters (`set NAME VALUE`), then \
-            a launch confirmation typed out in full. During the run a status line above the prompt is \
+            a launch confirmation typed out in full. Every prompt before the launch takes `help`, `back` \
+            (the previous question) and `quit` (nothing launched). During the run a status line above the prompt is \
             redrawn in place (elapsed, left, RSS, CPU, reconnects, errors, WS state); commands: `status`, \
             `memory`, `log [N]`, `note TEXT`, `ok` / `flag [ITEM] TEXT` for the hourly items, `checklist`, \
             `results`, `recheck`, `detach`, `abort`, `help [CMD]`. Checkpoints are recorded on time whether \
@@ -20,8 +21,8 @@ struct SessionCommand: ParsableCommand {
             At the launch a supervisor process of its own takes the run; the session follows it. `detach`, \
             a closed terminal or a killed session never stop the sampling: `hedgeops attach` re-opens it.
 
-            Keys: Tab completes; Up recalls history ($XDG_STATE_HOME/hedgeops/history, never a secret); \
-            Ctrl-C drops the line being typed, never the run; Ctrl-D asks detach, abort or continue. \
+            Keys: Tab offers what the prompt accepts; Up recalls history ($XDG_STATE_HOME/hedgeops/history, never a secret); \
+            Ctrl-C drops the line being typed, never the run; Ctrl-D before the launch leaves, during the run asks detach, abort or continue. \
             Without a terminal it reads one answer a line (hedgeops session < answers.txt).
 
             Examples:
