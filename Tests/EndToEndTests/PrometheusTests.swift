@@ -196,7 +196,8 @@ struct PrometheusTests {
         // The rules loaded, and a healthy run fired none of them.
         #expect(try Self.get(api + "/api/v1/rules").contains(#""health":"ok""#))
         #expect(!(try Self.get(api + "/api/v1/rules").contains(#""health":"err""#)))
-        #expect(try Self.query(api, "max_over_time(ALERTS[10m])").isEmpty)
+        let fired = try Self.query(api, "max_over_time(ALERTS[10m])")
+        #expect(fired.isEmpty, "\(fired)")
 
         let text = try #require(scraped.text.withLock { $0 }, "no scrape of /metrics during the run")
         let (code, lint) = try Prometheus.promtool(["check", "metrics"], stdin: text, in: workspace.path)

@@ -86,8 +86,10 @@ public struct AlertRules: Sendable {
             return [
                 rule(
                     name,
+                    // Stopped by hedgeops at the planned end is no crash, before the verdict says so too.
                     "hedgeops_executor_up\(selector()) == 0 unless on(run_id) "
-                        + "hedgeops_criterion_pass\(selector(id)) == 1",
+                        + "(hedgeops_criterion_pass\(selector(id)) == 1 or hedgeops_run_elapsed_seconds\(selector()) "
+                        + ">= on(run_id) hedgeops_run_planned_seconds\(selector()))",
                     "page", "the executor is gone before the planned end",
                     "The executor's process tree ended, and not at the planned end.")
             ]
