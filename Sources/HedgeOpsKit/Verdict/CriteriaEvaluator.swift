@@ -109,7 +109,7 @@ public enum CriteriaEvaluator {
             guard let full = facts.fullDuration else { return (nil, facts.endDetail) }
             return (full ? 1 : 0, facts.endDetail)
         case .errorLock:
-            // The seed: "No ERROR_LOCK or stuck states"; a silent log is a stuck executor.
+            // The checklist: "No ERROR_LOCK or stuck states"; a silent log is a stuck executor.
             let count = facts.counts[errorLockPattern] ?? 0
             var detail = count == 0 ? "no ERROR_LOCK in the log" : "\(count) ERROR_LOCK lines in the log"
             if facts.silences > 0 { detail += "; the log went silent \(facts.silences) time(s): stuck" }
