@@ -209,14 +209,18 @@ struct SecretLeakTests {
     /// SIGTERM while verify checks an archive: its temporary directory goes with it.
     @Test func anInterruptedVerifyLeavesNothingBehind() throws {
         let workspace = try Workspace()
-        let env = try Self.environment(workspace)
-        // 200 MB (under the limit), so the check takes a moment.
+        var env = try Self.environment(workspace)
         let make = try ChildProcess.spawn(
-            [
-                "/bin/sh", "-c",
-                "mkdir big && truncate -s 200M big/samples.csv && tar -czf big.tar.gz big && rm -r big",
-            ], environment: Binary.baseEnvironment, workingDirectory: workspace.path)
+            ["/bin/sh", "-c", "mkdir big && echo x > big/samples.csv && tar -czf big.tar.gz big && rm -r big"],
+            environment: Binary.baseEnvironment, workingDirectory: workspace.path)
         #expect(make.wait(timeout: 120) == .exited(0))
+        // A `tar` first on PATH that stalls, so the signal surely arrives while
+        // verify is unpacking (a fast machine finished a real archive first).
+        try workspace.mkdir("slow-bin")
+        let realTar = ["/usr/bin/tar", "/bin/tar"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "tar"
+        try workspace.write("slow-bin/tar", "#!/bin/sh\nsleep 20\nexec \(realTar) \"$@\"\n")
+        chmod(workspace.path + "/slow-bin/tar", 0o755)
+        env["PATH"] = workspace.path + "/slow-bin:" + (env["PATH"] ?? "/usr/bin:/bin")
         let verify = try ChildProcess.spawn(
             [Binary.path, "verify", "big.tar.gz"], environment: env, workingDirectory: workspace.path)
         var started = false
