@@ -70,7 +70,10 @@ struct CommandLineTests {
         #expect(!piped.stdout.contains("\u{1B}["))
     }
 
-    @Test(arguments: ["checklist", "criteria", "signing", "exit-codes", "session"])
+    @Test(arguments: [
+        "checklist", "criteria", "signing", "exit-codes", "session", "preflight", "testnet", "run", "run-folder",
+        "network", "secrets", "prometheus", "simulator",
+    ])
     func everyHelpTopicIsAManStylePage(topic: String) throws {
         let result = try Binary.run(["help", topic])
         #expect(result.exitCode == 0)

@@ -9,11 +9,25 @@ enum HelpTopics {
         ("signing", "keys, signatures, the sign-off bundle, and how a reviewer checks them", signing),
         ("exit-codes", "what every exit code means", exitCodes),
         ("session", "the guided session's keys and commands", session),
+        ("preflight", "what verify-env checks, and how; its --json shape", preflight),
+        ("testnet", "the TESTNET gate: the flag, the hosts, the executor's environment", testnet),
+        ("run", "the supervised run: launch, sampling, checkpoints, status, attach, resume", run),
+        ("run-folder", "the journal and its chain, results.json, samples.csv", runFolder),
+        ("network", "HTTP, proxies, retries, name overrides, notifications", network),
+        ("secrets", "which values are secret, in which forms, fingerprints", secrets),
+        ("prometheus", "metrics, alert rules, dashboards for many runs", prometheus),
+        ("simulator", "hedge-sim: the stand-in executor and the local exchange", simulator),
+    ]
+
+    static let aliases = [
+        "exit": "exit-codes", "exit-code": "exit-codes", "codes": "exit-codes",
+        "gate": "testnet", "results": "run-folder", "journal": "run-folder", "metrics": "prometheus",
+        "hedge-sim": "simulator", "notifications": "network",
     ]
 
     static func page(_ name: String) -> String? {
-        pages.first { $0.name == name || ($0.name == "exit-codes" && ["exit", "exit-code", "codes"].contains(name)) }?
-            .text
+        let wanted = aliases[name] ?? name
+        return pages.first { $0.name == wanted }?.text
     }
 
     static var index: String {
