@@ -162,12 +162,8 @@ extension GuidedSession {
     /// The criteria and the verdict, as `run` prints them, from results.json.
     private func verdictLines(_ verdict: String, resultsPath: String) -> String {
         let record = runFolder.flatMap { try? RunRecord(folder: $0) }
-        var lines = ["pass criteria:"]
-        for criterion in record?.criteria ?? [] {
-            let mark = criterion.passed ? terminal.paint("PASS", .green) : terminal.paint("FAIL", .red)
-            let id = criterion.id.padding(toLength: 14, withPad: " ", startingAt: 0)
-            lines.append("  \(mark)  \(id) \(criterion.detail)")
-        }
+        var lines = VerdictTable(criteria: record?.criteria ?? [], terminal: terminal).lines(
+            width: terminal.layoutWidth)
         let painted = verdict == "PASS" ? terminal.paint(verdict, .green) : terminal.paint(verdict, .boldRed)
         lines.append("VERDICT: \(painted)" + (record?.rehearsal.map { " (\($0))" } ?? ""))
         lines.append("results: \(resultsPath)")
