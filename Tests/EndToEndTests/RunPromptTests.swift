@@ -109,4 +109,53 @@ struct RunPromptTests {
             kill(-Int32(pid), SIGKILL)
         }
     }
+
+    /// `ok` on an hour with an item not as expected asks before confirming
+    /// it; back records nothing, `f` flags the item with the finding asked for.
+    @Test func okOnAMissAsksAndFlagsTheItemWithTheFindingAskedFor() throws {
+        let workspace = try Workspace()
+        try workspace.mkdir("data/load_test")
+        // Any error in an hour is a miss; the error-burst scenario has some every hour.
+        let text = try String(contentsOfFile: RunTests.demoChecklist, encoding: .utf8)
+        let strict = text.replacingOccurrences(of: "measure: log_errors }", with: "measure: log_errors, max: 0 }")
+        #expect(strict != text)
+        try workspace.write("strict.yaml", strict)
+        let tmux = try Tmux(
+            [Binary.path, "session", "--checklist", workspace.path + "/strict.yaml", "--time-scale", "240"],
+            environment: RunTests.sessionEnvironment(workspace), in: workspace.path, columns: 80)
+        try SessionTerminalTests.walk(tmux)
+        try tmux.line("set scenario error-burst")
+        #expect(tmux.waitFor("scenario = error-burst (recorded)"), "\(tmux.screen())")
+        try SessionTerminalTests.launch(tmux)
+        #expect(tmux.waitFor("hour 1: the hourly items", timeout: 40), "\(tmux.screen())")
+        #expect(tmux.waitFor("[hourly-errors]: "), "\(tmux.screen())")
+        #expect(tmux.screen(history: true).contains("NOT AS EXPECTED"), "\(tmux.screen())")
+
+        try tmux.line("ok")
+        #expect(tmux.waitFor("hour 1: hourly-errors is not as expected"), "\(tmux.screen())")
+        #expect(tmux.waitFor("confirm hour 1 anyway? [y]es / [f]lag>"), "\(tmux.screen())")
+        try tmux.send("Tab")
+        #expect(tmux.waitFor("\nback  flag  help  quit  yes\n"), "\(tmux.screen())")
+        try tmux.line("help")
+        #expect(tmux.waitFor("flag (f): flag hourly-errors instead; the finding is asked for"), "\(tmux.screen())")
+        try tmux.line("back")
+        #expect(tmux.waitFor("back at the run's prompt: nothing recorded"), "\(tmux.screen())")
+        let folder = try #require(try RunTests.runFolder(workspace))
+        let hour1 = { try SessionTerminalTests.answers(1, in: RawJournal(path: folder + "/journal.jsonl").events) }
+        #expect(try hour1().isEmpty, "back recorded nothing")
+
+        try tmux.line("ok")
+        #expect(OperatorScreenTests.waitFor(tmux, "confirm hour 1 anyway?", times: 2), "\(tmux.screen())")
+        try tmux.line("f")
+        #expect(tmux.waitFor("finding for hourly-errors>"), "\(tmux.screen())")
+        try tmux.line("a burst of order errors")
+        #expect(tmux.waitFor("hour 1: hourly-errors flagged, the others confirmed (recorded)"), "\(tmux.screen())")
+        #expect(try hour1() == ["flagged: a burst of order errors", "confirmed by operator"])
+
+        // The abort confirmation, answered: the run stops, the session exits 4.
+        try tmux.line("abort")
+        #expect(tmux.waitFor("type `abort` to stop the run>"), "\(tmux.screen())")
+        try tmux.line("abort")
+        #expect(tmux.waitForExit(timeout: 60) == 4, "\(tmux.screen(history: true))")
+    }
 }

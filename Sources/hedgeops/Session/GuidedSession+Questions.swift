@@ -76,6 +76,30 @@ extension GuidedSession {
         return true
     }
 
+    /// `ok`: an hour with an item not as expected is not confirmed
+    /// unseen; the operator confirms it anyway or flags the item.
+    func confirmWaitingHour() {
+        guard let due = lock.withLock({ waitingHour }), case let misses = due.items.filter({ $0.met == false }),
+            !misses.isEmpty
+        else { return confirmHour(flag: nil) }
+        let hour = formatNumber(due.hour)
+        for miss in misses {
+            terminal.out("hour \(hour): \(miss.id) is not as expected: \(miss.measured) (\(miss.expectation ?? "-"))")
+        }
+        let flagged = misses.count == 1 ? misses[0].id : "the hour"
+        let question = RunQuestion(
+            prompt: "confirm hour \(hour) anyway? [y]es / [f]lag> ",
+            choices: [
+                .init(word: "yes", aliases: ["y"], meaning: "confirm every item of the hour as shown, this one too"),
+                .init(word: "flag", aliases: ["f"], meaning: "flag \(flagged) instead; the finding is asked for"),
+            ])
+        switch put(question) {
+        case .answered("yes"): confirmHour(flag: nil)
+        case .answered("flag"): flagHour(misses.count == 1 ? misses[0].id : "")
+        default: break
+        }
+    }
+
     /// `note` with no text: the note is asked for.
     func askNote() -> String? {
         let question = RunQuestion(

@@ -136,7 +136,12 @@ extension GuidedSession {
         case .checkpoint(let record, let baseline, let ratio):
             presenter?.show(.checkpoint(record, baselineMB: baseline, leakRatio: ratio))
         case .warning(let message): presenter?.show(.warning(message))
-        case .hourlyDue(let hour, let items): presenter?.note(hourlyItems(HourlyReview.Due(hour: hour, items: items)))
+        case .hourlyDue(let hour, let items):
+            let due = HourlyReview.Due(hour: hour, items: items)
+            lock.withLock { waitingHour = due }
+            presenter?.note(hourlyItems(due))
+        case .recorded(.hourly(let answer)):
+            lock.withLock { if waitingHour?.hour == answer.hour { waitingHour = nil } }
         case .recorded: break
         case .ended(let detail): presenter?.show(.ended(detail))
         case .verdict(let verdict, let path):
@@ -230,7 +235,7 @@ extension GuidedSession {
             case "note":
                 guard let text = argument.isEmpty ? askNote() : argument else { continue }
                 tell(control?.send(.note(redactor.redact(text))))
-            case "ok": confirmHour(flag: nil)
+            case "ok": confirmWaitingHour()
             case "flag": flagHour(argument)
             case "detach": detach(reason: nil)
             case "quit": quit()

@@ -24,6 +24,8 @@ final class GuidedSession: @unchecked Sendable {
     var attachedAt = 0.0
     /// The latest figures the supervisor sent.
     var live: LiveFigures?
+    /// The hour whose items wait for `ok` or `flag`, as the supervisor put it (nil once recorded).
+    var waitingHour: HourlyReview.Due?
     /// Set once the run has its verdict.
     var verdictSeen: String?
     /// Passed on to the supervisor process (`--metrics-listen`).
