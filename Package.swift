@@ -54,10 +54,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What both executables share on the command line (it needs ArgumentParser; the core does not).
+        .target(
+            name: "HedgeOpsCLI",
+            dependencies: [
+                "HedgeOpsKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "hedgeops",
             dependencies: [
                 "HedgeOpsKit",
+                "HedgeOpsCLI",
                 "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -68,6 +78,7 @@ let package = Package(
             name: "hedge-sim",
             dependencies: [
                 "HedgeOpsKit",
+                "HedgeOpsCLI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HedgeOpsCLI
 
 /// `hedge-sim`: the bundled simulator. A simulated Bitunix HEDGE executor
 /// running the team's load-test script, and a mock TESTNET API on loopback.

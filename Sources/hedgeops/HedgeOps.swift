@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HedgeOpsCLI
 import HedgeOpsKit
 
 /// The `hedgeops` command: one subcommand a file, all of them thin shells

@@ -117,7 +117,10 @@ final class RunPresenter: @unchecked Sendable {
                         3600 / timeScale, formatted(durationHours)))
             }
         case .checkpoint(let record, let baseline, let ratio):
-            terminal.out(line(record, baseline: baseline, leakRatio: ratio))
+            let line = CheckpointLine(
+                record: record, baselineMB: baseline, leakRatio: ratio, durationHours: durationHours, terminal: terminal
+            )
+            line.lines(width: terminal.layoutWidth).forEach { terminal.out($0) }
             if let witness = record.witness { terminal.out("     " + witness.summary) }
         case .warning(let message):
             terminal.error(terminal.paint("warning: \(message)", .yellow))
@@ -134,40 +137,14 @@ final class RunPresenter: @unchecked Sendable {
             }
         case .finished(let verdict, let criteria, let path):
             ticker?.cancel()
-            terminal.out("pass criteria:")
-            for criterion in criteria {
-                let mark = criterion.passed ? terminal.paint("PASS", .green) : terminal.paint("FAIL", .red)
-                terminal.out(
-                    "  \(mark)  \(criterion.id.padding(toLength: 14, withPad: " ", startingAt: 0)) \(criterion.detail)")
+            VerdictTable(criteria: criteria, terminal: terminal).lines(width: terminal.layoutWidth).forEach {
+                terminal.out($0)
             }
             let painted = verdict == "PASS" ? terminal.paint(verdict, .green) : terminal.paint(verdict, .boldRed)
             let rehearsal = TimeScale.rehearsalLabel(timeScale: timeScale, plannedSeconds: durationHours * 3600)
             terminal.out("VERDICT: \(painted)" + (rehearsal.map { " (\($0))" } ?? ""))
             terminal.out("results: \(path)")
         }
-    }
-
-    private func line(_ record: CheckpointRecord, baseline: Double?, leakRatio: Double) -> String {
-        let hour = "h\(formatted(record.hour))".padding(toLength: 4, withPad: " ", startingAt: 0)
-        guard !record.missed, let rss = record.rssMB else {
-            return "\(hour) \(record.label): MISSED (\(record.note ?? "no sample"))"
-        }
-        var text = String(format: "%@ rss %7.1f MB", hour, rss)
-        if let baseline, record.hour > 0 { text += String(format: " (%+.1f %%)", (rss / baseline - 1) * 100) }
-        if let cpu = record.cpuPercent { text += String(format: "  cpu %5.1f %%", cpu) }
-        text += "  reconnects \(record.counts["ws_reconnects"] ?? 0)  errors \(record.counts["errors"] ?? 0)"
-        if let ws = record.wsState { text += "  ws \(ws)" }
-        if record.errorLockSeen { text += "  " + terminal.paint("ERROR_LOCK", .boldRed) }
-        if let trend = record.trend, record.hour > 0 {
-            text += String(
-                format: "  trend %+.1f MB/h -> h%@ %.1f MB", trend.slopeMBPerHour, formatted(durationHours),
-                trend.projectedFinalMB)
-            if let ratio = trend.projectedRatio {
-                let shown = String(format: " (%.2f×)", ratio)
-                text += ratio >= leakRatio ? terminal.paint(shown, .red) : shown
-            }
-        }
-        return text
     }
 
     private func formatted(_ value: Double) -> String {

@@ -9,6 +9,9 @@ struct Terminal {
     /// (a file or a pipe: lines are left whole, for grep).
     /// Read at every use: the window may be resized during an 8-hour run.
     var width: Int? { Self.columns(environment: ["COLUMNS": columnsVariable ?? ""], fd: fd) }
+    /// The width to lay tables and checkpoint lines out to: only on a
+    /// terminal; a file or a pipe keeps each line whole, for grep.
+    var layoutWidth: Int? { isatty(fd) == 1 ? width : nil }
     /// Whether stdout is a terminal that can redraw a line in place (not TERM=dumb).
     let canRedraw: Bool
     private let columnsVariable: String?

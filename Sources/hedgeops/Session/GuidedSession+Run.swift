@@ -136,7 +136,12 @@ extension GuidedSession {
         case .checkpoint(let record, let baseline, let ratio):
             presenter?.show(.checkpoint(record, baselineMB: baseline, leakRatio: ratio))
         case .warning(let message): presenter?.show(.warning(message))
-        case .hourlyDue(let hour, let items): presenter?.note(hourlyItems(HourlyReview.Due(hour: hour, items: items)))
+        case .hourlyDue(let hour, let items):
+            let due = HourlyReview.Due(hour: hour, items: items)
+            lock.withLock { waitingHour = due }
+            presenter?.note(hourlyItems(due))
+        case .recorded(.hourly(let answer)):
+            lock.withLock { if waitingHour?.hour == answer.hour { waitingHour = nil } }
         case .recorded: break
         case .ended(let detail): presenter?.show(.ended(detail))
         case .verdict(let verdict, let path):
@@ -162,12 +167,8 @@ extension GuidedSession {
     /// The criteria and the verdict, as `run` prints them, from results.json.
     private func verdictLines(_ verdict: String, resultsPath: String) -> String {
         let record = runFolder.flatMap { try? RunRecord(folder: $0) }
-        var lines = ["pass criteria:"]
-        for criterion in record?.criteria ?? [] {
-            let mark = criterion.passed ? terminal.paint("PASS", .green) : terminal.paint("FAIL", .red)
-            let id = criterion.id.padding(toLength: 14, withPad: " ", startingAt: 0)
-            lines.append("  \(mark)  \(id) \(criterion.detail)")
-        }
+        var lines = VerdictTable(criteria: record?.criteria ?? [], terminal: terminal).lines(
+            width: terminal.layoutWidth)
         let painted = verdict == "PASS" ? terminal.paint(verdict, .green) : terminal.paint(verdict, .boldRed)
         lines.append("VERDICT: \(painted)" + (record?.rehearsal.map { " (\($0))" } ?? ""))
         lines.append("results: \(resultsPath)")
@@ -204,10 +205,13 @@ extension GuidedSession {
     /// verdict: one that comes after it is handed back as `lateLine`, for
     /// the commands after the verdict (`quit` then leaves, not detaches).
     private func commandLoop(until finished: DispatchGroup, lateLine: inout String?) -> Bool {
+        // Ends of input in a row with no line between: a terminal that is gone, not an operator.
+        var endsInARow = 0
         while finished.wait(timeout: .now()) == .timedOut {
             let line: String
             switch ask({ [weak self] in self?.prompt() ?? "> " }) {
             case .line(let text):
+                endsInARow = 0
                 if finished.wait(timeout: .now()) == .success {
                     lateLine = text
                     return true
@@ -219,6 +223,8 @@ extension GuidedSession {
                     terminal.out("(end of input: the run goes on; checkpoints are recorded on time)")
                     return true
                 }
+                endsInARow += 1
+                if endsInARow >= 3 { detach(reason: "end of input") }
                 if leave() { return false }
                 continue
             }
@@ -227,13 +233,12 @@ extension GuidedSession {
             let argument = words.count > 1 ? words[1] : ""
             switch words[0] {
             case "note":
-                guard !argument.isEmpty else {
-                    terminal.out("usage: note TEXT")
-                    continue
-                }
-                tell(control?.send(.note(redactor.redact(argument))))
-            case "ok", "flag": confirmHour(flag: words[0] == "flag" ? argument : nil)
-            case "detach", "quit": detach(reason: nil)
+                guard let text = argument.isEmpty ? askNote() : argument else { continue }
+                tell(control?.send(.note(redactor.redact(text))))
+            case "ok": confirmWaitingHour()
+            case "flag": flagHour(argument)
+            case "detach": detach(reason: nil)
+            case "quit": quit()
             case "abort":
                 if confirmAbort() { return false }
             case "export": terminal.out("export signs the finished run: it is available after the verdict")
@@ -271,32 +276,7 @@ extension GuidedSession {
         }
     }
 
-    /// Ctrl-D at the run's prompt: detach or abort, never by accident.
-    /// A second end of input (a closed terminal) detaches: the run goes on.
-    private func leave() -> Bool {
-        terminal.out("leave the session? [d]etach (the run goes on) / [a]bort the run / [c]ontinue")
-        switch ask({ "detach, abort or continue> " }) {
-        case .woken, .cancelled: return false  // the run ended meanwhile, or Ctrl-C: back to the prompt
-        case .endOfInput: detach(reason: "end of input")
-        case .line(let answer):
-            switch answer.lowercased() {
-            case "d", "detach": detach(reason: "end of input")
-            case "a", "abort": return confirmAbort()
-            default: return false
-            }
-        }
-    }
-
-    private func confirmAbort() -> Bool {
-        guard askLine("type `abort` to stop the run> ") == "abort" else {
-            terminal.out("not aborted")
-            return false
-        }
-        tell(control?.send(.abort(reason: "abort typed in the session")))
-        return true
-    }
-
-    private func detach(reason: String?) -> Never {
+    func detach(reason: String?) -> Never {
         _ = control?.send(.record(.detach(.init(reason: reason))))
         terminal.out("detached: the run goes on; `hedgeops status` shows it, `hedgeops attach` re-opens the session")
         input.close()
@@ -393,17 +373,26 @@ extension GuidedSession {
         if case .hourlyDue(let due) = event { presenter?.note(hourlyItems(due)) }
     }
 
-    /// `ok`, `flag TEXT` (the hour as a whole) or `flag ITEM TEXT` (one item).
-    func confirmHour(flag: String?) {
+    /// `flag TEXT` (the hour as a whole) or `flag ITEM TEXT` (one item);
+    /// with no finding typed, it is asked for.
+    func flagHour(_ argument: String) {
         var item: String?
-        var text = flag
-        if let flag, let first = flag.split(separator: " ").first.map(String.init),
+        var text = argument
+        if let first = argument.split(separator: " ").first.map(String.init),
             checklist.monitoring.hourly.contains(where: { $0.id == first })
         {
             item = first
-            text = String(flag.dropFirst(first.count)).trimmingCharacters(in: .whitespaces)
-            if text?.isEmpty == true { text = "flagged" }
+            text = String(argument.dropFirst(first.count)).trimmingCharacters(in: .whitespaces)
         }
-        tell(control?.send(.answerHour(flag: text, item: item)))
+        if text.isEmpty {
+            guard let finding = askFinding(item: item) else { return }
+            text = finding
+        }
+        confirmHour(flag: redactor.redact(text), item: item)
+    }
+
+    /// `ok` (flag nil) or a flag, for the hour waiting.
+    func confirmHour(flag: String?, item: String? = nil) {
+        tell(control?.send(.answerHour(flag: flag, item: item)))
     }
 }

@@ -24,6 +24,8 @@ final class GuidedSession: @unchecked Sendable {
     var attachedAt = 0.0
     /// The latest figures the supervisor sent.
     var live: LiveFigures?
+    /// The hour whose items wait for `ok` or `flag`, as the supervisor put it (nil once recorded).
+    var waitingHour: HourlyReview.Due?
     /// Set once the run has its verdict.
     var verdictSeen: String?
     /// Passed on to the supervisor process (`--metrics-listen`).
@@ -40,9 +42,9 @@ final class GuidedSession: @unchecked Sendable {
         ("memory", "the checkpoints so far, the latest sample, the trend and its projection"),
         ("recheck", "run the automatic pre-flight checks again (the run is not touched)"),
         ("log [N]", "the last N lines of the executor's log (default 10)"),
-        ("note TEXT", "add a note to the journal (it goes into the report)"),
+        ("note [TEXT]", "add a note to the journal (it goes into the report); asked for when not typed"),
         ("ok", "confirm the hourly items shown at the last checkpoint"),
-        ("flag [ITEM] TEXT", "flag one hourly item by its id, or the hour as a whole, with a finding"),
+        ("flag [ITEM] [TEXT]", "flag the hour, or one hourly item by its id; the finding is asked for when not typed"),
         ("checklist", "every item with what was checked, answered or measured"),
         ("results", "the pass criteria as they stand now"),
         ("report", "after the verdict: report.md and memory.svg in the run folder"),

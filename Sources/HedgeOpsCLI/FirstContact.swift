@@ -1,17 +1,17 @@
-import ArgumentParser
+public import ArgumentParser
 import HedgeOpsKit
 
 /// What a newcomer types before reading any help: a misspelt command.
 /// Answered before ArgumentParser, which would hand an unknown word to the
-/// default command (`Unexpected argument 'stauts'`).
-enum FirstContact {
+/// default command (`Unexpected argument 'stauts'`). Shared by both executables.
+public enum FirstContact {
     /// A command's name and its subcommands, read once from ArgumentParser's configuration.
-    struct Node {
-        var name: String
-        var hidden: Bool
-        var children: [Node]
+    public struct Node {
+        public var name: String
+        public var hidden: Bool
+        public var children: [Node]
 
-        init(_ command: any ParsableCommand.Type) {
+        public init(_ command: any ParsableCommand.Type) {
             let configuration = command.configuration
             name = configuration.commandName ?? command._commandName
             hidden = !configuration.shouldDisplay
@@ -21,7 +21,7 @@ enum FirstContact {
 
     /// `error: unknown command 'stauts' for 'hedgeops'; did you mean 'status'?`,
     /// or nil when every leading word names a command.
-    static func unknownCommand(_ arguments: [String], root: Node) -> String? {
+    public static func unknownCommand(_ arguments: [String], root: Node) -> String? {
         var node = root
         var path = [root.name]
         for word in arguments {
