@@ -201,12 +201,16 @@ enum HelpTopics {
             Every prompt before the launch takes help (what it accepts), back (the previous
             question; the last answer counts) and quit (nothing is launched; the answers stay
             in the run folder, which is never the default run of status, report or export).
+            Every question during the run (abort?, Ctrl-D's detach/abort/continue, the text of
+            a bare note or flag, `ok` on an hour with an item not as expected) takes help, back
+            (nothing recorded, back at the run's prompt) and quit (said first: the session
+            leaves, the supervisor keeps sampling, `hedgeops attach` brings you back).
 
             Keys: Tab offers what the prompt accepts (after `set NAME`, that parameter's values;
             during the run commands, item ids, parameters and file names); Up/Down recall
             history (kept in $XDG_STATE_HOME/hedgeops/history, never with a secret); Ctrl-C
             drops the line being typed, never the run; Ctrl-D before the launch leaves, during
-            the run asks detach, abort or continue. On TERM=dumb (an editor's shell buffer) a
+            the run asks detach, abort or continue, and at a question goes back. On TERM=dumb (an editor's shell buffer) a
             plain line is read: output from the run comes above a fresh prompt.
 
             Commands during the run: status, memory, log [N], note TEXT, ok, flag [ITEM] TEXT,
