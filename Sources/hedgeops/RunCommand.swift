@@ -144,38 +144,33 @@ struct RunCommand: ParsableCommand {
 }
 
 /// First SIGINT/SIGTERM: graceful stop, "aborted by operator". Second: at
-/// once. SIGHUP: recorded and ignored, the run goes on.
-final class SignalHandling {
+/// once. SIGHUP: recorded and ignored, the run goes on. (Sendable: the
+/// count is under the lock, the sources are set once.)
+final class SignalHandling: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
     private var count = 0
     private let lock = NSLock()
 
     init(supervisor: RunSupervisor, terminal: Terminal, signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) {
-        for number in signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                if number == SIGHUP {
-                    supervisor.record(.signal(.init(signal: "SIGHUP", action: "ignored; the run goes on")))
-                    return
-                }
-                self.lock.lock()
-                self.count += 1
-                let count = self.count
-                self.lock.unlock()
-                let name = number == SIGINT ? "SIGINT" : "SIGTERM"
-                if count == 1 {
-                    terminal.error("\(name): stopping the run gracefully (again to stop at once)…")
-                    supervisor.requestStop("\(name) to hedgeops")
-                } else {
-                    terminal.error("\(name) again: stopping at once")
-                    supervisor.killNow("second \(name)")
-                    Foundation.exit(ExitCode.aborted)
-                }
+        sources = SignalWatch.install(signals, keep: false) { [weak self] number in
+            guard let self else { return }
+            if number == SIGHUP {
+                supervisor.record(.signal(.init(signal: "SIGHUP", action: "ignored; the run goes on")))
+                return
             }
-            source.resume()
-            sources.append(source)
+            self.lock.lock()
+            self.count += 1
+            let count = self.count
+            self.lock.unlock()
+            let name = number == SIGINT ? "SIGINT" : "SIGTERM"
+            if count == 1 {
+                terminal.error("\(name): stopping the run gracefully (again to stop at once)…")
+                supervisor.requestStop("\(name) to hedgeops")
+            } else {
+                terminal.error("\(name) again: stopping at once")
+                supervisor.killNow("second \(name)")
+                Foundation.exit(ExitCode.aborted)
+            }
         }
     }
 }

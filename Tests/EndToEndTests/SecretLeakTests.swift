@@ -222,7 +222,8 @@ struct SecretLeakTests {
         chmod(workspace.path + "/slow-bin/tar", 0o755)
         env["PATH"] = workspace.path + "/slow-bin:" + (env["PATH"] ?? "/usr/bin:/bin")
         let verify = try ChildProcess.spawn(
-            [Binary.path, "verify", "big.tar.gz"], environment: env, workingDirectory: workspace.path)
+            [Binary.path, "verify", "big.tar.gz"], environment: env, workingDirectory: workspace.path,
+            stdoutPath: workspace.path + "/verify.out", stderrPath: workspace.path + "/verify.out")
         var started = false
         for _ in 0..<2000 where !started {
             started = Self.leftovers(workspace).contains { $0.hasPrefix("hedgeops-verify-") }
@@ -230,7 +231,9 @@ struct SecretLeakTests {
         }
         #expect(started, "verify made its temporary directory in $TMPDIR")
         kill(verify.pid, SIGTERM)
-        #expect(verify.wait(timeout: 30) == .exited(128 + SIGTERM))
+        #expect(
+            verify.wait(timeout: 30) == .exited(128 + SIGTERM),
+            "\((try? String(contentsOfFile: workspace.path + "/verify.out", encoding: .utf8)) ?? "")")
         #expect(Self.leftovers(workspace).isEmpty, "an interrupted verify left \(Self.leftovers(workspace))")
     }
 

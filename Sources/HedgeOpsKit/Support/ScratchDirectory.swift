@@ -45,15 +45,9 @@ public final class ScratchDirectory: @unchecked Sendable {
         signalLock.lock()
         defer { signalLock.unlock() }
         guard signalSources.isEmpty else { return }
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                for path in live.removeAll() { try? FileManager.default.removeItem(atPath: path) }
-                exit(128 + signalNumber)
-            }
-            source.resume()
-            signalSources.append(source)
+        signalSources = SignalWatch.install([SIGINT, SIGTERM]) { signalNumber in
+            for path in live.removeAll() { try? FileManager.default.removeItem(atPath: path) }
+            exit(128 + signalNumber)
         }
     }
 }

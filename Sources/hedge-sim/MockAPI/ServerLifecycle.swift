@@ -1,4 +1,5 @@
 import Foundation
+import HedgeOpsKit
 
 /// What `hedge-sim api` and `hedge-sim exchange` share as servers: the
 /// ready line, the stop signals, and exiting with the process that started them.
@@ -24,18 +25,6 @@ enum ServerLifecycle {
 
     /// SIGINT and SIGTERM exit 0. Handled off the main thread, which serves.
     static func installStopHandlers() {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { Foundation.exit(0) }
-            source.resume()
-            StopSources.keep(source)
-        }
+        SignalWatch.install([SIGINT, SIGTERM]) { _ in Foundation.exit(0) }
     }
-}
-
-/// Keeps the signal sources alive for the life of the process.
-private enum StopSources {
-    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
-    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
 }

@@ -177,17 +177,11 @@ extension GuidedSession {
 
     /// SIGHUP (the terminal closed) or SIGTERM to the session: it leaves; the run goes on.
     private func detachOnHangup() -> [any DispatchSourceSignal] {
-        [SIGHUP, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in
-                _ = self?.control?.send(
-                    .record(.detach(.init(reason: number == SIGHUP ? "terminal closed" : "SIGTERM"))), timeout: 2)
-                self?.input.close()
-                Foundation.exit(ExitCode.success)
-            }
-            source.resume()
-            return source
+        SignalWatch.install([SIGHUP, SIGTERM], keep: false) { [weak self] number in
+            _ = self?.control?.send(
+                .record(.detach(.init(reason: number == SIGHUP ? "terminal closed" : "SIGTERM"))), timeout: 2)
+            self?.input.close()
+            Foundation.exit(ExitCode.success)
         }
     }
 
