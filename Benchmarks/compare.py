@@ -73,9 +73,10 @@ def environment(extra=None):
 
 
 def start_api():
+    """The mock TESTNET exchange (REST and WebSocket) the demo checklist's pre-flight and executor talk to."""
     out = open(WORK + "/api.out", "w+")
     api = subprocess.Popen(
-        [SIM, "api", "--port", "0", "--api-key", "bench-key-0001", "--api-secret", "bench-secret-0001",
+        [SIM, "exchange", "--port", "0", "--api-key", "bench-key-0001", "--api-secret", "bench-secret-0001",
          "--parent", str(os.getpid())],
         stdout=out, stderr=subprocess.DEVNULL, env=environment())
     for _ in range(500):
@@ -84,7 +85,7 @@ def start_api():
         if line.startswith("listening on "):
             return api, line.split()[-1]
         time.sleep(0.01)
-    raise SystemExit("error: hedge-sim api did not start (see " + WORK + "/api.out)")
+    raise SystemExit("error: hedge-sim exchange did not start (see " + WORK + "/api.out)")
 
 
 def bench_checklist(hours):

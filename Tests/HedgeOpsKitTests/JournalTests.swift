@@ -27,6 +27,25 @@ struct JournalTests {
         #expect(try JournalReader(path: path).isValid)
     }
 
+    /// The digest is read in blocks: lines across block edges, a line longer
+    /// than a block and an unfinished last line give what the whole file does.
+    @Test func theDigestReadInBlocksIsTheWholeFilesDigest() throws {
+        let path = scratch()
+        defer { unlink(path) }
+        var text = ""
+        for index in 0..<3000 {
+            text += "{\"seq\":\(index),\"pad\":\"\(String(repeating: "x", count: index % 97))\"}\n"
+        }
+        text += String(repeating: "L", count: 150_000) + "\n"
+        text += "{\"unfinished\":"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let complete = Data(text.utf8).prefix(text.utf8.count - "{\"unfinished\":".utf8.count)
+        let digest = try #require(JournalDigest.measure(path))
+        #expect(digest.lines == 3001)
+        #expect(digest.sha256 == Journal.sha256Hex(complete))
+        #expect(JournalDigest.measure(path + ".absent") == nil)
+    }
+
     @Test func aJournalIsNeverOverwritten() throws {
         let path = scratch()
         defer { unlink(path) }
