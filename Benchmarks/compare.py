@@ -349,6 +349,8 @@ def main():
     api, url = start_api()
     try:
         ours = measure_hedgeops(url, SECONDS, RATE)
+        # At pidstat's rate: every sample then carries the once-a-second work (swap, descriptors, fsync).
+        ours_1hz = measure_hedgeops(url, SECONDS, 1)
         ps = measure_psrecord(url, SECONDS, PSRECORD)
         pid = measure_pidstat(url, SECONDS)
         scan = measure_log_scan((256 if QUICK else 1024) << 20)
@@ -367,8 +369,8 @@ def main():
     r = ours["cpu_per_sample_ms"] / ps["cpu_per_sample_ms"]
     row(f"sampling CPU per sample, {RATE}/s", f"{ours['cpu_per_sample_ms']:.3f} ms",
         f"psrecord {ps['cpu_per_sample_ms']:.3f} ms", f"{r:.2f}×", f"≤ 0.1× psrecord: {met(r <= 0.1)}")
-    r = ours["cpu_per_sample_ms"] / pid["cpu_per_sample_ms"]
-    row("sampling CPU per sample vs pidstat (1 Hz)", f"{ours['cpu_per_sample_ms']:.3f} ms",
+    r = ours_1hz["cpu_per_sample_ms"] / pid["cpu_per_sample_ms"]
+    row("sampling CPU per sample, 1/s, vs pidstat (1 Hz)", f"{ours_1hz['cpu_per_sample_ms']:.3f} ms",
         f"pidstat {pid['cpu_per_sample_ms']:.3f} ms", f"{r:.2f}×", f"≤ pidstat: {met(r <= 1)}")
     row("monitor RSS during the run (max)", f"{ours['peak_rss_mb']:.1f} MB",
         f"psrecord {ps['peak_rss_mb']:.1f} MB, pidstat {pid['peak_rss_mb']:.1f} MB",
@@ -388,7 +390,8 @@ def main():
         f"python3 -c 'import psutil' {start['psutil_ms']:.1f} ms", f"{start['verify_ms'] / start['psutil_ms']:.2f}×",
         f"≤ 20 ms: {met(start['verify_ms'] <= 20)}")
     if os.environ.get("VERBOSE"):
-        print(json.dumps({"hedgeops": {k: v for k, v in ours.items() if k != "rss_mb"}, "psrecord": ps, "pidstat": pid,
+        print(json.dumps({"hedgeops": {k: v for k, v in ours.items() if k != "rss_mb"},
+                          "hedgeops_1hz": {k: v for k, v in ours_1hz.items() if k != "rss_mb"}, "psrecord": ps, "pidstat": pid,
                           "scan": scan, "follow": follow, "long": long, "startup": start}, indent=1))
 
 
