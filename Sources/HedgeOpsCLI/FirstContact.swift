@@ -21,9 +21,13 @@ public enum FirstContact {
 
     /// `error: unknown command 'stauts' for 'hedgeops'; did you mean 'status'?`,
     /// or nil when every leading word names a command.
-    public static func unknownCommand(_ arguments: [String], root: Node) -> String? {
-        var node = root
-        var path = [root.name]
+    /// The tree is built only when a bare word comes first: reading every
+    /// command's configuration costs a few milliseconds of start-up that
+    /// `hedgeops --help` need not pay.
+    public static func unknownCommand(_ arguments: [String], root: () -> Node) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        var node = root()
+        var path = [node.name]
         for word in arguments {
             if word.hasPrefix("-") || node.children.isEmpty { return nil }
             guard let next = node.children.first(where: { $0.name == word }) else {

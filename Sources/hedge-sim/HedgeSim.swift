@@ -33,7 +33,7 @@ enum Main {
             print("hedge-sim \(HedgeSim.configuration.version)")
             return
         }
-        if let unknown = FirstContact.unknownCommand(arguments, root: .init(HedgeSim.self)) {
+        if let unknown = FirstContact.unknownCommand(arguments, root: { .init(HedgeSim.self) }) {
             writeStandardError(unknown + "\n")
             exit(2)
         }

@@ -12,6 +12,7 @@ struct ChecklistCommand: ParsableCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lint",
             abstract: "Validate checklist files; list every error with file:line:column.",
             discussion: """
                 Unknown keys (with the closest valid one), wrong types, bad thresholds, invalid \
@@ -61,6 +62,7 @@ struct ChecklistCommand: ParsableCommand {
 
     struct Rules: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rules",
             abstract: "Print a Prometheus rule file with one alert per pass criterion of a checklist.",
             discussion: """
                 The alerts read the series a run serves with --metrics-listen, with the checklist's \

@@ -58,7 +58,7 @@ enum Main {
             return
         }
         if let unknown = FirstContact.unknownCommand(
-            arguments.first == "help" ? [] : arguments, root: .init(HedgeOps.self))
+            arguments.first == "help" ? [] : arguments, root: { .init(HedgeOps.self) })
         {
             try? FileHandle.standardError.write(contentsOf: Data((unknown + "\n").utf8))
             exit(ExitCode.usage)

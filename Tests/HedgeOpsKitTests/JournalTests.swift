@@ -27,6 +27,43 @@ struct JournalTests {
         #expect(try JournalReader(path: path).isValid)
     }
 
+    /// The digest is read in blocks: lines across block edges, a line longer
+    /// than a block and an unfinished last line give what the whole file does.
+    @Test func theDigestReadInBlocksIsTheWholeFilesDigest() throws {
+        let path = scratch()
+        defer { unlink(path) }
+        var text = ""
+        for index in 0..<3000 {
+            text += "{\"seq\":\(index),\"pad\":\"\(String(repeating: "x", count: index % 97))\"}\n"
+        }
+        text += String(repeating: "L", count: 150_000) + "\n"
+        text += "{\"unfinished\":"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let complete = Data(text.utf8).prefix(text.utf8.count - "{\"unfinished\":".utf8.count)
+        let digest = try #require(JournalDigest.measure(path))
+        #expect(digest.lines == 3001)
+        #expect(digest.sha256 == Journal.sha256Hex(complete))
+        #expect(JournalDigest.measure(path + ".absent") == nil)
+    }
+
+    /// A sample's fields are built by hand: they serialise exactly as its encoding does.
+    @Test func aSamplesFieldsAreWhatItsEncodingGives() throws {
+        let samples: [JournalEvent.Sample] = [
+            .init(hour: 0.5, rssMB: 68.5),
+            .init(
+                hour: 72, rssMB: 70, rssAnonMB: 61.25, swapMB: 0, cpuPercent: 3.333333333333333, threads: 9,
+                openFiles: 14, processes: 3, counts: ["errors": 1, "ws_reconnects": 0], logFile: "data/x \"y\".log",
+                logOffset: 1 << 40),
+            .init(hour: 1e-7, rssMB: 1e15, rssAnonMB: .nan, swapMB: .infinity, cpuPercent: nil, logOffset: 0),
+        ]
+        for sample in samples {
+            var encoded = try #require(JSONValue(encoding: JournalEvent.sample(sample))).fields
+            encoded["type"] = nil
+            #expect(
+                JSONValue.object(JournalEvent.sample(sample).fields).serialized == JSONValue.object(encoded).serialized)
+        }
+    }
+
     @Test func aJournalIsNeverOverwritten() throws {
         let path = scratch()
         defer { unlink(path) }

@@ -38,6 +38,24 @@ struct ProcessSamplerCostTests {
         return false
     }
 
+    /// The descriptor count is the entries of `/proc/PID/fd`, read from the
+    /// directory's size where the kernel gives it and by a walk elsewhere.
+    @Test func theDescriptorCountIsTheEntriesOfTheFdDirectory() throws {
+        let listed = { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        let reader = ProcReader()
+        let walked = ProcReader(procRoot: "/proc/self/..")
+        let before = try #require(reader.countDescriptors(of: getpid()))
+        var opened: [Int32] = []
+        for _ in 0..<7 { opened.append(open("/dev/null", O_RDONLY | O_CLOEXEC)) }
+        defer { for fd in opened { close(fd) } }
+        #expect(reader.countDescriptors(of: getpid()) == before + 7)
+        // The listing opens one descriptor of its own while it reads.
+        #expect(abs(try listed() - (before + 7)) <= 1)
+        // The walk counts the descriptor it reads the directory through, this being its own process.
+        let walk = try #require(walked.countDescriptors(of: getpid()))
+        #expect(walk == before + 8)
+    }
+
     @Test func aSampleOpensNothingOnceTheTreeIsKnownAndReadsTheSameWithTwoThousandOtherProcesses() throws {
         let child = try tree()
         defer {

@@ -197,6 +197,20 @@ struct SupervisorLoopTests {
         return (document, try RunReader(folder: supervisor.folder), setup.executor, elapsed)
     }
 
+    /// The real clock's sleep ends when woken (a stop request), not at its deadline.
+    @Test func aWakeEndsTheRealClocksSleepAtOnce() {
+        let clock = MonotonicClock()
+        let start = clock.now()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { clock.wake() }
+        clock.sleep(until: start + 10)
+        let slept = clock.now() - start
+        #expect(slept >= 0.04 && slept < 5, "slept \(slept) s")
+        // Unwoken, it sleeps to its deadline.
+        let again = clock.now()
+        clock.sleep(until: again + 0.05)
+        #expect(clock.now() - again >= 0.045)
+    }
+
     @Test func aHealthyRunIsStoppedOnSIGINTAtTheEndAndPasses() throws {
         let (document, recorded, executor, elapsed) = try Self.supervise { hour in 80 + sin(hour * 5) }
         #expect(document.verdict == "PASS", "\(document.criteria.map(\.detail))")

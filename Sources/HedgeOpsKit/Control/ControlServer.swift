@@ -53,8 +53,9 @@ public final class ControlServer: @unchecked Sendable {
 
     /// Sends `event` to every subscriber without waiting; drops those who cannot take it.
     public func broadcast(_ event: ControlEvent) {
-        guard let line = ControlCoding.line(ControlMessage.event(event)) else { return }
+        // Encoded only for someone: a run nobody is attached to sends twice a second.
         let subscribers = state.withLock { $0.subscribers }
+        guard !subscribers.isEmpty, let line = ControlCoding.line(ControlMessage.event(event)) else { return }
         for (fd, writing) in subscribers {
             let sent = writing.withLock { UnixSocket.send(fd, line, waiting: false) }
             if !sent { drop(fd) }

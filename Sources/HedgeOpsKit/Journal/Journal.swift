@@ -212,11 +212,16 @@ public final class Journal: @unchecked Sendable {
     }
 
     static func sha256Hex(_ data: Data) -> String {
+        hex(SHA256.hash(data: data))
+    }
+
+    /// A digest in lower-case hex.
+    static func hex(_ digest: SHA256.Digest) -> String {
         // By hand, not String(format:) per byte: this runs for every journal line.
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: data) {
+        for byte in digest {
             hex.append(digits[Int(byte >> 4)])
             hex.append(digits[Int(byte & 0x0F)])
         }

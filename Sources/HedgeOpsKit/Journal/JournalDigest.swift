@@ -1,4 +1,5 @@
-public import Foundation
+import Crypto
+import Foundation
 
 /// What `results.json` recorded of the journal: the SHA-256 of its complete
 /// lines and how many there were. The hash chain shows a changed line in the
@@ -36,10 +37,45 @@ public struct JournalDigest: Sendable, Equatable {
     /// The journal's complete lines as they stand: a line still being written
     /// (no newline yet) is not counted, so a digest taken mid-run stays a
     /// prefix of the journal that follows.
+    ///
+    /// Read in 64 KiB blocks, hashed as it goes: this runs at every checkpoint
+    /// of a run whose journal grows without bound, and a buffer the size of
+    /// the journal would leave the monitor's heap that much larger each time.
     public static func measure(_ path: String) -> (sha256: String, lines: Int)? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let ends = lineEnds(data)
-        return (Journal.sha256Hex(data.prefix((ends.last ?? -1) + 1)), ends.count)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        defer { block.deallocate() }
+        guard let base = block.baseAddress else { return nil }
+        var hasher = SHA256()
+        var lines = 0
+        // Bytes after the last newline seen: hashed once their line is complete.
+        var tail: [UInt8] = []
+        while true {
+            let count = read(fd, base, block.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { break }
+            var last = -1
+            var offset = 0
+            while offset < count, let found = memchr(base + offset, 0x0A, count - offset) {
+                last = base.distance(to: found)
+                lines += 1
+                offset = last + 1
+            }
+            if last < 0 {
+                tail.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
+                continue
+            }
+            if !tail.isEmpty {
+                tail.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                tail.removeAll(keepingCapacity: tail.count <= 64 << 10)
+            }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: last + 1))
+            tail.append(contentsOf: UnsafeRawBufferPointer(start: base + last + 1, count: count - last - 1))
+        }
+        return (Journal.hex(hasher.finalize()), lines)
     }
 
     /// The first way the journal at `path` differs from this digest, naming

@@ -206,6 +206,31 @@ extension JournalEvent {
             self.logOffset = logOffset
         }
 
+        /// The fields its encoding gives (absent values left out, a
+        /// non-finite figure null), built without an encoder.
+        var fields: [String: JSONValue] {
+            // A whole number reads back as one, as JSONDecoder gives it.
+            func number(_ value: Double) -> JSONValue {
+                value == value.rounded() && abs(value) < 9.007_199_254_740_992e15 ? .int(Int(value)) : .double(value)
+            }
+            var fields: [String: JSONValue] = [
+                CodingKeys.hour.rawValue: number(hour), CodingKeys.rssMB.rawValue: number(rssMB),
+                CodingKeys.counts.rawValue: .object(counts.mapValues { .int($0) }),
+            ]
+            func put(_ key: CodingKeys, _ value: JSONValue?) {
+                if let value { fields[key.rawValue] = value }
+            }
+            put(.rssAnonMB, rssAnonMB.map(number))
+            put(.swapMB, swapMB.map(number))
+            put(.cpuPercent, cpuPercent.map(number))
+            put(.threads, threads.map { .int($0) })
+            put(.openFiles, openFiles.map { .int($0) })
+            put(.processes, processes.map { .int($0) })
+            put(.logFile, logFile.map { .string($0) })
+            put(.logOffset, logOffset.map { .int(Int(clamping: $0)) })
+            return fields
+        }
+
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(

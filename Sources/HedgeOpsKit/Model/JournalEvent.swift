@@ -99,6 +99,9 @@ public enum JournalEvent: Sendable, Equatable {
 
     /// The payload's fields, without `type` (what the journal writes beside it).
     public var fields: [String: JSONValue] {
+        // A sample is written many times a second: its fields are built
+        // directly, not encoded to JSON and decoded back.
+        if case .sample(let sample) = self { return sample.fields }
         guard var fields = JSONValue(encoding: self)?.fields else { return [:] }
         fields["type"] = nil
         return fields

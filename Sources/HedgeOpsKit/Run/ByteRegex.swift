@@ -102,8 +102,11 @@ struct ByteRegex: Sendable {
         isFixed = alternatives.count == 1 && prefix.count == alternatives[0].count
     }
 
-    /// The whole pattern is `fixedPrefix`: matched by comparing bytes, no backtracking.
-    private let isFixed: Bool
+    /// The whole pattern is `fixedPrefix`: matched by comparing bytes, no
+    /// backtracking. Its sets hold ASCII bytes only, which UTF-8 never uses
+    /// inside another character, so it matches a line's bytes exactly where
+    /// ICU matches its text, ASCII or not.
+    let isFixed: Bool
 
     private func fixedMatch(_ bytes: UnsafeRawBufferPointer, at start: Int) -> Bool {
         guard start >= 0, start + fixedPrefix.count <= bytes.count else { return false }

@@ -35,8 +35,10 @@ public final class LogFollower {
     private let namePattern: String
     private let notBefore: Date
     private let matcher: LogMatcher
-    /// Counts by pattern index, folded into `counts` after each poll.
-    private var tallies: [Int]
+    /// Counts by pattern index, folded into `counts` after each poll;
+    /// counted through a pointer (a stored array, or one a closure captures,
+    /// is checked for exclusive access at every touch).
+    private let tallies: UnsafeMutablePointer<Int>
     private let journalled: [Bool]
     private let statePattern: Int?
     private var offset: UInt64 = 0
@@ -77,7 +79,8 @@ public final class LogFollower {
         // The report header is one more literal to find, counted nowhere.
         let header = LogPattern(id: "", title: "", regex: NSRegularExpression.escapedPattern(for: Self.reportHeader))
         matcher = LogMatcher(patterns + [header], capture: ["ws_state"])
-        tallies = Array(repeating: 0, count: matcher.ids.count)
+        tallies = .allocate(capacity: matcher.ids.count)
+        tallies.initialize(repeating: 0, count: matcher.ids.count)
         self.journalled = matcher.ids.map { journalled.contains($0) }
         statePattern = matcher.ids.firstIndex(of: "ws_state")
         counts = Dictionary(uniqueKeysWithValues: patterns.map { ($0.id, 0) })
@@ -88,6 +91,7 @@ public final class LogFollower {
     deinit {
         if fd >= 0 { close(fd) }
         buffer.deallocate()
+        tallies.deallocate()
     }
 
     /// Skips the files that existed at launch (used when resuming, to
@@ -201,12 +205,7 @@ public final class LogFollower {
     /// Whole lines: counted in one pass; a report block is read line by line.
     private func consume(_ bytes: UnsafeRawBufferPointer, events: inout [Event]) {
         guard let base = bytes.baseAddress else { return }
-        // Counted in a local array (a class's stored array is checked for
-        // exclusive access at every touch), folded back at the end.
-        var counted: [Int] = []
-        swap(&counted, &tallies)
-        defer { swap(&counted, &tallies) }
-        let header = counted.count - 1
+        let header = matcher.ids.count - 1
         var position = 0
         while position < bytes.count {
             if reportLines != nil {
@@ -216,14 +215,14 @@ public final class LogFollower {
                     ?? bytes.count
                 let line = UnsafeRawBufferPointer(start: base + position, count: end - position)
                 collectReport(String(decoding: line, as: UTF8.self))
-                record(line, matcher.match(line), counted: &counted, events: &events)
+                record(line, matcher.match(line), events: &events)
                 position = end + 1
                 continue
             }
             let rest = UnsafeRawBufferPointer(start: base + position, count: bytes.count - position)
             var next = bytes.count
             matcher.scan(rest) { line, hits in
-                record(line, hits, counted: &counted, events: &events)
+                record(line, hits, events: &events)
                 guard hits.last?.pattern == header, let start = line.baseAddress else { return true }
                 // The report header: what follows is read line by line.
                 collectReport(String(decoding: line, as: UTF8.self))
@@ -235,10 +234,10 @@ public final class LogFollower {
     }
 
     private func record(
-        _ line: UnsafeRawBufferPointer, _ hits: [LogMatcher.Hit], counted: inout [Int], events: inout [Event]
+        _ line: UnsafeRawBufferPointer, _ hits: [LogMatcher.Hit], events: inout [Event]
     ) {
         for hit in hits {
-            counted[hit.pattern] += 1
+            tallies[hit.pattern] += 1
             if hit.pattern == statePattern, let state = hit.capture { lastWSState = state }
             if journalled[hit.pattern] {
                 events.append(Event(pattern: matcher.ids[hit.pattern], line: String(decoding: line, as: UTF8.self)))

@@ -32,7 +32,31 @@ public struct LogMatcher: Sendable {
         public var capture: String?
     }
 
+    /// What the per-line loop needs of a pattern, nothing counted by
+    /// reference (read through a pointer, it costs no retain).
+    struct Quick {
+        var literalBits: UInt64
+        /// The pattern's one literal, by its bit.
+        var literalIndex: Int
+        var needsRegex: Bool
+        /// A fixed run of byte sets (``ByteRegex/isFixed``): no ASCII check needed.
+        var fixed: Bool
+        /// Where the literal sits in every match (-1: unknown), the match's
+        /// length, and which `checks` are the positions outside the literal.
+        var offset: Int
+        var length: Int
+        var checks: Range<Int>
+    }
+
+    /// A position of a fixed match and the bytes it may hold.
+    struct Check {
+        var index: Int
+        var set: ByteRegex.ByteSet
+    }
+
     let patterns: [Compiled]
+    private let quick: [Quick]
+    private let checks: [Check]
     /// Patterns matched on every line (no literal to look for).
     private let unfiltered: [Int]
     private let search: MultiLiteralSearch?
@@ -64,6 +88,25 @@ public struct LogMatcher: Sendable {
             }
         }
         self.patterns = compiled
+        var quick: [Quick] = []
+        var checks: [Check] = []
+        for pattern in compiled {
+            let first = checks.count
+            let prefix = pattern.byteRegex?.fixedPrefix ?? []
+            if let offset = pattern.literalOffset {
+                let covered = offset..<offset + pattern.literals[0].count
+                for (index, set) in prefix.enumerated() where !covered.contains(index) {
+                    checks.append(Check(index: index, set: set))
+                }
+            }
+            quick.append(
+                Quick(
+                    literalBits: pattern.literalBits, literalIndex: pattern.literalBits.trailingZeroBitCount,
+                    needsRegex: pattern.regex != nil, fixed: pattern.byteRegex?.isFixed ?? false,
+                    offset: pattern.literalOffset ?? -1, length: prefix.count, checks: first..<checks.count))
+        }
+        self.quick = quick
+        self.checks = checks
         unfiltered = compiled.indices.filter { compiled[$0].literals.isEmpty }
         search = all.isEmpty || all.count > 64 ? nil : MultiLiteralSearch(all)
         literalCount = all.count
@@ -151,49 +194,61 @@ public struct LogMatcher: Sendable {
     ) {
         var text: String?
         var ascii: Bool?
-        // By reference: copying each pattern (its arrays, its regex) costs more than matching it.
-        patterns.withUnsafeBufferPointer { patterns in
-            for index in patterns.indices {
-                let pattern = UnsafePointer(patterns.baseAddress.unsafelyUnwrapped + index)
-                if !pattern.pointee.literals.isEmpty {
-                    if let literals {
-                        if literals.mask & pattern.pointee.literalBits == 0 { continue }
-                    } else if !pattern.pointee.literals.contains(where: { Self.contains(line, $0) }) {
+        // By pointer: copying each pattern (its arrays, its regex) costs more than matching it.
+        quick.withUnsafeBufferPointer { quick in
+            checks.withUnsafeBufferPointer { checks in
+                for index in quick.indices {
+                    let fast = quick[index]
+                    if fast.literalBits != 0 {
+                        if let literals {
+                            if literals.mask & fast.literalBits == 0 { continue }
+                        } else if !patterns[index].literals.contains(where: { Self.contains(line, $0) }) {
+                            continue
+                        }
+                    }
+                    if !fast.needsRegex {
+                        hits.append(Hit(pattern: index))
                         continue
                     }
-                }
-                if pattern.pointee.regex == nil {
-                    hits.append(Hit(pattern: index))
-                    continue
-                }
-                let isASCII = ascii ?? Self.isASCII(line)
-                ascii = isASCII
-                if isASCII, pattern.pointee.byteRegex != nil {
                     var leftmost: Int?
-                    if let offset = pattern.pointee.literalOffset, let literals {
-                        let first = literals.firsts[pattern.pointee.literalBits.trailingZeroBitCount]
-                        leftmost = first - offset
+                    if fast.offset >= 0, let literals { leftmost = literals.firsts[fast.literalIndex] - fast.offset }
+                    if fast.fixed, let start = leftmost, start >= 0, start + fast.length <= line.count,
+                        checks[fast.checks].allSatisfy({ $0.set.contains(line[start + $0.index]) })
+                    {
+                        // The literal is where every match has it and the rest fits: the leftmost match.
+                        hits.append(Hit(pattern: index, capture: capture(index, line, start..<start + fast.length)))
+                        continue
                     }
-                    guard let range = pattern.pointee.byteRegex?.firstMatch(line, leftmost: leftmost) else { continue }
-                    let capture =
-                        pattern.pointee.capturesState
-                        ? String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self) : nil
+                    if let byteRegex = patterns[index].byteRegex {
+                        // Other byte patterns match as ICU does on ASCII lines only.
+                        let isASCII = fast.fixed || (ascii ?? Self.isASCII(line))
+                        if !fast.fixed { ascii = isASCII }
+                        if isASCII {
+                            guard let range = byteRegex.firstMatch(line, leftmost: leftmost) else { continue }
+                            hits.append(Hit(pattern: index, capture: capture(index, line, range)))
+                            continue
+                        }
+                    }
+                    guard let regex = patterns[index].regex else { continue }
+                    let string = text ?? String(decoding: line, as: UTF8.self)
+                    text = string
+                    let range = NSRange(string.startIndex..., in: string)
+                    guard let found = regex.firstMatch(in: string, range: range) else { continue }
+                    var capture: String?
+                    if patterns[index].capturesState {
+                        let group = found.numberOfRanges > 1 ? found.range(at: 1) : found.range
+                        capture = Range(group, in: string).map { String(string[$0]) }
+                    }
                     hits.append(Hit(pattern: index, capture: capture))
-                    continue
                 }
-                guard let regex = pattern.pointee.regex else { continue }
-                let string = text ?? String(decoding: line, as: UTF8.self)
-                text = string
-                let range = NSRange(string.startIndex..., in: string)
-                guard let found = regex.firstMatch(in: string, range: range) else { continue }
-                var capture: String?
-                if pattern.pointee.capturesState {
-                    let group = found.numberOfRanges > 1 ? found.range(at: 1) : found.range
-                    capture = Range(group, in: string).map { String(string[$0]) }
-                }
-                hits.append(Hit(pattern: index, capture: capture))
             }
         }
+    }
+
+    /// The matched bytes as text, for a pattern whose capture is wanted.
+    private func capture(_ index: Int, _ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> String? {
+        patterns[index].capturesState
+            ? String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self) : nil
     }
 
     private static func isASCII(_ line: UnsafeRawBufferPointer) -> Bool {
@@ -242,62 +297,122 @@ public struct LogMatcher: Sendable {
 
 /// Finds the first of several literals in a block of bytes in one pass,
 /// skipping ahead by up to the shortest literal's length at each step
-/// (Wu–Manber, blocks of two bytes).
-struct MultiLiteralSearch: Sendable {
+/// (Wu–Manber, blocks of two bytes; three-byte blocks were measured and skip
+/// no further on log text). The tables sit in memory allocated once and are read
+/// through pointers: the loop runs for every few bytes of the log, and an
+/// array access there costs a retain and a bounds check.
+struct MultiLiteralSearch: @unchecked Sendable {
     /// Literals shorter than this do not pay for the skip table.
     static let minimumLength = 4
+    /// Entries of the candidates table (a hash of the block).
+    static let candidateTableSize = 1 << 12
 
-    private let literals: [[UInt8]]
-    private let lastBlocks: [UInt16]
-    /// How far the window may move when its last two bytes are this block.
-    private let shift: [UInt8]
+    /// The tables, immutable once built.
+    private final class Tables {
+        /// How far the window may move when its last two bytes are this block.
+        let shift: UnsafeMutablePointer<UInt8>
+        /// The literals whose window ends in a block hashing here (a bit each).
+        let candidates: UnsafeMutablePointer<UInt64>
+        /// Every literal's bytes, one after the other.
+        let bytes: UnsafeMutablePointer<UInt8>
+        let starts: [Int]
+        let lengths: [Int]
+
+        init(_ literals: [[UInt8]], window: Int) {
+            shift = .allocate(capacity: 65536)
+            shift.initialize(repeating: UInt8(window - 1), count: 65536)
+            candidates = .allocate(capacity: MultiLiteralSearch.candidateTableSize)
+            candidates.initialize(repeating: 0, count: MultiLiteralSearch.candidateTableSize)
+            let total = literals.reduce(0) { $0 + $1.count }
+            bytes = .allocate(capacity: max(total, 1))
+            var starts: [Int] = []
+            var offset = 0
+            for (index, literal) in literals.enumerated() {
+                for end in 2...window {
+                    let block = Int(literal[end - 2]) << 8 | Int(literal[end - 1])
+                    shift[block] = min(shift[block], UInt8(window - end))
+                }
+                let last = Int(literal[window - 2]) << 8 | Int(literal[window - 1])
+                candidates[MultiLiteralSearch.hash(last)] |= 1 << UInt64(index)
+                (bytes + offset).initialize(from: literal, count: literal.count)
+                starts.append(offset)
+                offset += literal.count
+            }
+            self.starts = starts
+            lengths = literals.map(\.count)
+        }
+
+        deinit {
+            shift.deallocate()
+            candidates.deallocate()
+            bytes.deallocate()
+        }
+    }
+
+    private let tables: Tables
     private let window: Int
 
     init(_ literals: [[UInt8]]) {
-        self.literals = literals
         let window = min(literals.map(\.count).min() ?? 2, 255)
         self.window = window
-        var shift = [UInt8](repeating: UInt8(window - 1), count: 65536)
-        var lastBlocks: [UInt16] = []
-        for literal in literals {
-            for end in 2...window {
-                let block = UInt16(literal[end - 2]) << 8 | UInt16(literal[end - 1])
-                shift[Int(block)] = min(shift[Int(block)], UInt8(window - end))
-            }
-            lastBlocks.append(UInt16(literal[window - 2]) << 8 | UInt16(literal[window - 1]))
-        }
-        self.shift = shift
-        self.lastBlocks = lastBlocks
+        tables = Tables(literals, window: window)
     }
+
+    /// Where a block's candidates are kept: blocks sharing a place share
+    /// their candidates, each of which is compared anyway.
+    @inline(__always)
+    static func hash(_ block: Int) -> Int { (block >> 4 ^ block) & (candidateTableSize - 1) }
 
     /// The offset of the first occurrence of any literal in `base[from..<to]`,
     /// with every literal (a bit each, in the order given) that starts there.
     func first(in base: UnsafeRawPointer, from: Int, to end: Int) -> (start: Int, literals: UInt64)? {
         let bytes = base.assumingMemoryBound(to: UInt8.self)
+        let shift = tables.shift
+        let candidates = tables.candidates
+        let literalBytes = tables.bytes
         var position = from + window - 1
-        return shift.withUnsafeBufferPointer { shift -> (start: Int, literals: UInt64)? in
-            while position < end {
-                let block = UInt16(bytes[position - 1]) << 8 | UInt16(bytes[position])
-                let step = Int(shift[Int(block)])
-                if step > 0 {
-                    position += step
-                    continue
-                }
-                let start = position - window + 1
-                var found: UInt64 = 0
-                for (index, last) in lastBlocks.enumerated() where last == block {
-                    let literal = literals[index]
-                    if start + literal.count <= end
-                        && literal.withUnsafeBytes({ memcmp(base + start, $0.baseAddress ?? base, literal.count) }) == 0
-                    {
-                        found |= 1 << UInt64(index)
-                    }
-                }
-                if found != 0 { return (start, found) }
-                position += 1
+        while position < end {
+            let block = Int(bytes[position - 1]) << 8 | Int(bytes[position])
+            let step = Int(shift[block])
+            if step > 0 {
+                position += step
+                continue
             }
-            return nil
+            let start = position - window + 1
+            var found: UInt64 = 0
+            var possible = candidates[Self.hash(block)]
+            while possible != 0 {
+                let index = possible.trailingZeroBitCount
+                possible &= possible - 1
+                let length = tables.lengths[index]
+                if start + length <= end && Self.equal(base + start, literalBytes + tables.starts[index], length) {
+                    found |= 1 << UInt64(index)
+                }
+            }
+            if found != 0 { return (start, found) }
+            position += 1
         }
+        return nil
+    }
+
+    /// `count` bytes alike, compared eight at a time (a call to memcmp costs
+    /// more than comparing a literal this short).
+    @inline(__always)
+    private static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+        guard count >= 8 else { return memcmp(a, b, count) == 0 }
+        var offset = 0
+        while offset + 8 <= count {
+            if a.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                != b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            {
+                return false
+            }
+            offset += 8
+        }
+        // The last eight bytes, overlapping what was compared.
+        return offset == count
+            || a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
 }
 

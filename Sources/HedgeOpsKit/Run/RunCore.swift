@@ -158,7 +158,9 @@ public struct RunCore: Sendable {
 
     /// Planned checkpoints not yet recorded whose time has come.
     public func checkpointsDue(_ now: Double) -> [Checkpoint] {
-        unrecorded.filter { now >= due($0) }
+        // Asked at every wake-up (five times a second): nothing built unless one is due.
+        guard plan.checkpoints.contains(where: { checkpoints[$0.hour] == nil && now >= due($0) }) else { return [] }
+        return unrecorded.filter { now >= due($0) }
     }
 
     /// Planned checkpoints within the run's duration, still unrecorded at the planned end.
@@ -172,10 +174,16 @@ public struct RunCore: Sendable {
     public func isOver(_ now: Double) -> Bool { now >= end }
 
     /// When the loop wakes next: the next sample, checkpoint or the end, and
-    /// at least every 0.2 s so a stop request or a dead child is seen soon.
+    /// at least every second so a dead child is seen soon (a stop request
+    /// wakes the loop itself). Each wake-up costs a context switch: at one
+    /// sample a second, waking five times a second cost more than the sample.
     public func nextWake(after now: Double) -> Double {
-        let checkpoint = plan.checkpoints.map(due).filter { $0 > now }.min() ?? end
-        return min(nextSample, checkpoint, end, now + 0.2)
+        var checkpoint = end
+        for planned in plan.checkpoints {
+            let at = due(planned)
+            if at > now && at < checkpoint { checkpoint = at }
+        }
+        return min(nextSample, checkpoint, end, now + 1)
     }
 
     // MARK: Measurements

@@ -126,6 +126,7 @@ public final class RunSupervisor: @unchecked Sendable {
         stopLock.lock()
         if stopRequest == nil { stopRequest = reason }
         stopLock.unlock()
+        clock.wake()
     }
 
     private var stopRequested: String? {

@@ -6,13 +6,26 @@ public protocol SupervisorClock: Sendable {
     /// Monotonic seconds.
     func now() -> Double
     func sleep(until deadline: Double)
+    /// Ends the sleep under way (or the next one) now: a stop request is
+    /// acted on at once, not at the loop's next wake-up.
+    func wake()
 }
 
-/// The system's monotonic clock (``RunClock``).
+extension SupervisorClock {
+    public func wake() {}
+}
+
+/// The system's monotonic clock (``RunClock``). Its sleep is a wait on a
+/// semaphore with a monotonic timeout, which ``wake()`` cuts short.
 public struct MonotonicClock: SupervisorClock {
+    private let alarm = DispatchSemaphore(value: 0)
     public init() {}
     public func now() -> Double { RunClock.monotonic() }
-    public func sleep(until deadline: Double) { RunClock.sleep(until: deadline) }
+    public func sleep(until deadline: Double) {
+        let delay = deadline - RunClock.monotonic()
+        if delay > 0 { _ = alarm.wait(timeout: .now() + delay) }
+    }
+    public func wake() { alarm.signal() }
 }
 
 /// The monotonic clock runs are measured on.
