@@ -52,7 +52,7 @@ struct APICommand: ParsableCommand {
     @Option(help: "How far a signed request's timestamp may be from the server's clock, in ms; 0 does not check.")
     var timestampWindowMs = 60_000
 
-    @Option(help: "Seed for the injected faults.")
+    @Option(help: "Start value of the injected faults' random numbers: the same value, the same faults.")
     var seed: UInt64 = 1
 
     @Option(help: "Exit when this process is gone (for the demo and tests: no orphaned servers).")

@@ -14,7 +14,7 @@ struct ExchangeCommand: ParsableCommand {
             envelope and error codes, every private call signed and checked as the exchange does; a paper
             account in HEDGE mode (a long and a short per symbol, tradeSide OPEN/CLOSE, reduce-only, margin
             and PnL moving the balance); resting limit orders that fill when the price crosses them, market
-            orders at the best price, post-only and IOC/FOK honoured. Prices follow a seeded random walk, or
+            orders at the best price, post-only and IOC/FOK honoured. Prices follow a repeatable random walk, or
             --tape FILE (CSV of time,price,size) replayed a row a tick; the order book is synthesized around it.
 
             WebSocket on the same port: ws://HOST:PORT/public/ and ws://HOST:PORT/private/, Bitunix's op
@@ -63,7 +63,7 @@ struct ExchangeCommand: ParsableCommand {
     @Option(help: "Symbols traded, comma-separated.")
     var symbols = "BTCUSDT,ETHUSDT"
 
-    @Option(help: "Seed of the price path and every random fault: the same seed, the same run.")
+    @Option(help: "Start value of the price path's and every fault's random numbers: the same value, the same run.")
     var seed: UInt64 = 1
 
     @Option(help: "One tick's price move (standard deviation) as a fraction of the price.")

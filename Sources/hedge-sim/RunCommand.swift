@@ -34,7 +34,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Where the log file is written; it must exist.")
     var logDir: String = "data/load_test"
 
-    @Option(help: "Seed for reproducible runs.")
+    @Option(help: "Start value of the random numbers, for reproducible runs.")
     var seed: UInt64 = 1
 
     @Option(help: "Memory held at the start, in MB (RSS is this plus the runtime).")

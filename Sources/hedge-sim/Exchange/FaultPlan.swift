@@ -3,7 +3,7 @@ import HedgeOpsKit
 
 /// The faults the exchange injects, set by flags at start and changed at run
 /// time through `POST /control/faults`. Random faults draw from the
-/// exchange's random seed, so a run can be repeated.
+/// exchange's repeatable random numbers, so a run can be repeated.
 struct FaultPlan {
     struct Invalid: Error, CustomStringConvertible {
         var description: String

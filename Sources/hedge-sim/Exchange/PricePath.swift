@@ -1,8 +1,8 @@
 import Foundation
 
-/// Where a symbol's price comes from: a seeded random walk, or a recorded
+/// Where a symbol's price comes from: a repeatable random walk, or a recorded
 /// tape (CSV of time, price, size) replayed step by step and looped. The
-/// same seed or tape gives the same path, so a run can be repeated.
+/// same random start value or tape gives the same path, so a run can be repeated.
 struct PricePath {
     /// One step of the path: the traded price and the size traded.
     struct Step: Equatable {
@@ -38,7 +38,7 @@ struct PricePath {
     mutating func advance() -> Step {
         switch source {
         case .walk(let volatility):
-            // Box-Muller from two uniforms: a normal step, the same for the same seed.
+            // Box-Muller from two uniforms: a normal step, the same for the same start value.
             let u1 = max(random.uniform(0, 1), 1e-12)
             let u2 = random.uniform(0, 1)
             let normal = (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)

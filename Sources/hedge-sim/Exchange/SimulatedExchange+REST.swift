@@ -306,7 +306,7 @@ extension SimulatedExchange {
 
     // MARK: Trade
 
-    /// The order-rejection fault, drawn from the random seed.
+    /// The order-rejection fault, drawn from the repeatable random numbers.
     private func injectedRejection() -> ExchangeRefusal? {
         guard faults.rejectRate > 0, random.chance(faults.rejectRate) else { return nil }
         return ExchangeRefusal(code: 20003, message: "Insufficient balance (injected fault)")

@@ -86,7 +86,7 @@ struct SymbolMarket {
     }
 
     /// `levels` price levels a side, one tick apart from the best prices,
-    /// sizes drawn from the random seed.
+    /// sizes drawn from the repeatable random numbers.
     mutating func depth(levels: Int) -> (bids: [[String]], asks: [[String]]) {
         var bids: [[String]] = [], asks: [[String]] = []
         for level in 0..<max(1, min(levels, 200)) {

@@ -61,7 +61,7 @@ final class MockExchange: @unchecked Sendable {
     }
 
     /// Whether this request of `path` gets the injected 500 (FNV-1a of the
-    /// path mixed into the random seed: stable from run to run, unlike `Hasher`).
+    /// path mixed into the random start value: stable from run to run, unlike `Hasher`).
     private func faultDraw(_ path: String) -> Bool {
         var generator =
             faults[path]

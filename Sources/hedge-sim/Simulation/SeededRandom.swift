@@ -1,4 +1,4 @@
-/// SplitMix64: small, fast, and the same sequence for the same `--seed`.
+/// SplitMix64: small, fast, and the same sequence for the same start value.
 struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
 

@@ -34,9 +34,9 @@ extension HelpTopics {
             and WebSocket on one port: market, account, trade, TP/SL and position endpoints as
             Bitunix documents them, signed private calls checked as Bitunix checks them; a paper
             account in HEDGE mode (a long and a short per symbol, OPEN/CLOSE, reduce-only,
-            margin, fees, realized PnL); matching against a seeded random walk or --tape FILE;
+            margin, fees, realized PnL); matching against a repeatable random walk or --tape FILE;
             /public/ and /private/ sockets with ping/pong, subscribe, login and the ticker,
-            trade, depth, kline, balance, position, order and tpsl channels. Faults, seeded,
+            trade, depth, kline, balance, position, order and tpsl channels. Faults, repeatable,
             from flags or mid-run from /control/faults: --drop-at, --drop-every, --no-pong,
             --latency-ms, --fail-rate, --rate-limit, --clock-skew-ms, --maintenance,
             --reject-rate. --audit FILE (and GET /control/audit) records every order and socket.
