@@ -209,20 +209,13 @@ def measure_psrecord(url, seconds, psrecord, settle=3.0):
                              "--log", log], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(settle)
-        lines = lambda: sum(1 for _ in open(log)) if os.path.exists(log) else 0
-        c0, n0, t0 = cpu_seconds(proc.pid), lines(), time.monotonic()
-        rss = []
-        while time.monotonic() - t0 < seconds:
-            time.sleep(0.5)
-            rss.append(status_kb(proc.pid, "VmRSS"))
-        c1, n1 = cpu_seconds(proc.pid), lines()
+        figures = watch_peer(proc.pid, lambda: sum(1 for _ in open(log)) if os.path.exists(log) else 0, seconds)
     finally:
         proc.kill()
         proc.wait()
         stop(tree)
-    samples = max(1, n1 - n0)
-    return {"cpu_per_sample_ms": (c1 - c0) / samples * 1000, "samples": samples, "rate": samples / seconds,
-            "peak_rss_mb": max(rss) / 1024}
+    figures["rate"] = figures["samples"] / seconds
+    return figures
 
 
 def measure_pidstat(url, seconds, settle=1.5):
@@ -236,16 +229,22 @@ def measure_pidstat(url, seconds, settle=1.5):
             proc = subprocess.Popen(["pidstat", "-h", "-u", "-r", "-T", "ALL", "-p", str(tree.pid), "1"],
                                     stdout=sink, stderr=subprocess.DEVNULL)
         time.sleep(settle)
-        c0, n0, t0 = cpu_seconds(proc.pid), reports(), time.monotonic()
-        rss = []
-        while time.monotonic() - t0 < seconds:
-            time.sleep(0.5)
-            rss.append(status_kb(proc.pid, "VmRSS"))
-        c1, n1 = cpu_seconds(proc.pid), reports()
+        figures = watch_peer(proc.pid, reports, seconds)
         proc.kill()
         proc.wait()
     finally:
         stop(tree)
+    return figures
+
+
+def watch_peer(pid, count, seconds):
+    """A peer's own CPU per sample (count() says how many it has written) and its peak RSS over `seconds`."""
+    c0, n0, t0 = cpu_seconds(pid), count(), time.monotonic()
+    rss = []
+    while time.monotonic() - t0 < seconds:
+        time.sleep(0.5)
+        rss.append(status_kb(pid, "VmRSS"))
+    c1, n1 = cpu_seconds(pid), count()
     samples = max(1, n1 - n0)
     return {"cpu_per_sample_ms": (c1 - c0) / samples * 1000, "samples": samples, "peak_rss_mb": max(rss) / 1024}
 

@@ -9,16 +9,9 @@ import Testing
 struct NarrowTerminalTests {
     @Test(arguments: [60, 80, 120])
     func checkpointLinesAndTheVerdictFitTheWidth(columns: Int) throws {
-        let workspace = try Workspace()
-        try workspace.mkdir("data/load_test")
-        var env = RunTests.environment
-        env["TERM"] = "xterm"
         // A leak: growth and a projection beyond the limit on every line, a failed criterion in the table.
-        let tmux = try Tmux(
-            [
-                Binary.path, "run", "--checklist", RunTests.demoChecklist, "--time-scale", "3600", "--yes", "--set",
-                "scenario=leak",
-            ], environment: env, in: workspace.path, columns: columns)
+        let (workspace, tmux) = try OperatorScreenTests.demoRun(
+            ["--time-scale", "3600", "--yes", "--set", "scenario=leak"], columns: columns)
         #expect(tmux.waitForExit(timeout: 60) == 1, "\(tmux.screen(history: true))")
         let screen = tmux.screen(history: true)
         let overlong = OperatorScreenTests.overlong(tmux, columns: columns)

@@ -23,15 +23,21 @@ struct OperatorScreenTests {
         return false
     }
 
-    @Test(arguments: [80, 120])
-    func runShowsALiveLineThatKeepsTheCriteriaFieldsAndEndsWithTheVerdict(columns: Int) throws {
+    /// `hedgeops run` of the demo checklist on a terminal `columns` wide, in a fresh workspace.
+    static func demoRun(_ arguments: [String], columns: Int) throws -> (Workspace, Tmux) {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
         var env = RunTests.environment
         env["TERM"] = "xterm"
         let tmux = try Tmux(
-            [Binary.path, "run", "--checklist", RunTests.demoChecklist, "--time-scale", "1440", "--yes"],
-            environment: env, in: workspace.path, columns: columns)
+            [Binary.path, "run", "--checklist", RunTests.demoChecklist] + arguments, environment: env,
+            in: workspace.path, columns: columns)
+        return (workspace, tmux)
+    }
+
+    @Test(arguments: [80, 120])
+    func runShowsALiveLineThatKeepsTheCriteriaFieldsAndEndsWithTheVerdict(columns: Int) throws {
+        let (workspace, tmux) = try Self.demoRun(["--time-scale", "1440", "--yes"], columns: columns)
         #expect(tmux.waitFor("h1   rss"), "\(tmux.screen())")
         #expect(tmux.waitFor(" · errors "), "\(tmux.screen())")
         let live = tmux.screen().split(separator: "\n").last { $0.hasPrefix("elapsed ") }.map(String.init) ?? ""
@@ -48,6 +54,7 @@ struct OperatorScreenTests {
         // The live line is gone once the run is over: nothing is left drawn over the verdict.
         #expect(!screen.contains("elapsed "), "\(screen)")
         #expect(Self.overlong(tmux, columns: columns).isEmpty, "\(Self.overlong(tmux, columns: columns))")
+        withExtendedLifetime(workspace) {}
     }
 
     /// Not a terminal: a plain progress line every --progress-every; none with --quiet.

@@ -138,21 +138,7 @@ struct PrometheusTests {
         try #require(Self.waitReady(api), "prometheus did not start: \(log())")
 
         // While the run goes, one scrape of our own, for promtool check metrics.
-        let scraped = ScrapeBox()
-        let scraper = Thread {
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
-                if case .success(let response) = HTTPClient.perform(
-                    HTTPRequest(url: "http://127.0.0.1:\(metricsPort)/metrics", timeout: 2)),
-                    let text = String(data: response.body, encoding: .utf8), text.contains(#"hour="1""#)
-                {
-                    scraped.text.withLock { $0 = text }
-                    return
-                }
-                usleep(100_000)
-            }
-        }
-        scraper.start()
+        let scraped = ScrapeBox.untilHourOne(port: metricsPort)
         let run = try Binary.run(
             [
                 "run", "--checklist", RunTests.demoChecklist, "--time-scale", "1800", "--yes", "--set",
@@ -206,8 +192,28 @@ struct PrometheusTests {
         #expect(!text.contains("demo-secret-never-shown-0001"))
     }
 
+    /// The first scrape of `/metrics` on `port` that holds hour 1's
+    /// checkpoint, taken by a thread of its own while the run goes (a minute at most).
     final class ScrapeBox: Sendable {
         let text = Mutex<String?>(nil)
+
+        static func untilHourOne(port: Int) -> ScrapeBox {
+            let scraped = ScrapeBox()
+            Thread {
+                let deadline = Date().addingTimeInterval(60)
+                while Date() < deadline {
+                    if case .success(let response) = HTTPClient.perform(
+                        HTTPRequest(url: "http://127.0.0.1:\(port)/metrics", timeout: 2)),
+                        let text = String(data: response.body, encoding: .utf8), text.contains(#"hour="1""#)
+                    {
+                        scraped.text.withLock { $0 = text }
+                        return
+                    }
+                    usleep(50_000)
+                }
+            }.start()
+            return scraped
+        }
     }
 
     struct Series: CustomStringConvertible {
@@ -290,21 +296,7 @@ struct SessionMetricsTests {
         let workspace = try Workspace()
         try workspace.mkdir("data/load_test")
         let port = try Prometheus.freePort()
-        let scraped = PrometheusTests.ScrapeBox()
-        let scraper = Thread {
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
-                if case .success(let response) = HTTPClient.perform(
-                    HTTPRequest(url: "http://127.0.0.1:\(port)/metrics", timeout: 2)),
-                    let text = String(data: response.body, encoding: .utf8), text.contains(#"hour="1""#)
-                {
-                    scraped.text.withLock { $0 = text }
-                    return
-                }
-                usleep(50_000)
-            }
-        }
-        scraper.start()
+        let scraped = PrometheusTests.ScrapeBox.untilHourOne(port: port)
         let result = try Binary.run(
             [
                 "session", "--checklist", RunTests.demoChecklist, "--time-scale", "3600", "--metrics-listen",
