@@ -40,20 +40,44 @@ struct ProcessSamplerCostTests {
 
     /// The descriptor count is the entries of `/proc/PID/fd`, read from the
     /// directory's size where the kernel gives it and by a walk elsewhere.
+    /// Counted on a child that holds still: this test process's own table
+    /// moves whenever a test running beside it opens or closes a file.
     @Test func theDescriptorCountIsTheEntriesOfTheFdDirectory() throws {
-        let listed = { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        // Seven more descriptors than a plain `sleep`: 3 to 9 on /dev/null.
+        let plain = try ChildProcess.spawn(
+            ["sh", "-c", "exec sleep 60"], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        let holder = try ChildProcess.spawn(
+            [
+                "sh", "-c",
+                "exec sleep 60 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null 8</dev/null 9</dev/null",
+            ],
+            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        defer {
+            for child in [plain, holder] {
+                child.signalGroup(SIGKILL)
+                child.wait()
+            }
+        }
+        let listed = { (pid: Int32) in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count }
+        // Both have exec'd `sleep` once the listing shows it (sh's own descriptors are gone then).
+        for child in [plain, holder] {
+            var settled = false
+            for _ in 0..<1500 where !settled {
+                let command = (try? String(contentsOfFile: "/proc/\(child.pid)/comm", encoding: .utf8)) ?? ""
+                settled = command.hasPrefix("sleep")
+                if !settled { usleep(10_000) }
+            }
+            #expect(settled)
+        }
         let reader = ProcReader()
         let walked = ProcReader(procRoot: "/proc/self/..")
-        let before = try #require(reader.countDescriptors(of: getpid()))
-        var opened: [Int32] = []
-        for _ in 0..<7 { opened.append(open("/dev/null", O_RDONLY | O_CLOEXEC)) }
-        defer { for fd in opened { close(fd) } }
-        #expect(reader.countDescriptors(of: getpid()) == before + 7)
-        // The listing opens one descriptor of its own while it reads.
-        #expect(abs(try listed() - (before + 7)) <= 1)
-        // The walk counts the descriptor it reads the directory through, this being its own process.
-        let walk = try #require(walked.countDescriptors(of: getpid()))
-        #expect(walk == before + 8)
+        let base = try #require(reader.countDescriptors(of: plain.pid))
+        #expect(base == (try listed(plain.pid)))
+        #expect(reader.countDescriptors(of: holder.pid) == base + 7)
+        #expect(try listed(holder.pid) == base + 7)
+        // The walk (no size from the kernel behind `/proc/self/..`) agrees.
+        #expect(walked.countDescriptors(of: plain.pid) == base)
+        #expect(walked.countDescriptors(of: holder.pid) == base + 7)
     }
 
     @Test func aSampleOpensNothingOnceTheTreeIsKnownAndReadsTheSameWithTwoThousandOtherProcesses() throws {
