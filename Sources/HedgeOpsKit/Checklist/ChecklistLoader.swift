@@ -24,7 +24,7 @@ public enum ChecklistLoader {
 
     /// Parses checklist bytes; `file` names them in diagnostics.
     public static func parse(data: Data, file: String) throws(ChecklistErrors) -> Checklist {
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digest = Journal.hex(SHA256.hash(data: data))
         guard let text = String(data: data, encoding: .utf8) else {
             throw ChecklistErrors([
                 ChecklistDiagnostic(file: file, line: 1, column: 1, path: "", message: "is not UTF-8 text")
@@ -32,7 +32,10 @@ public enum ChecklistLoader {
         }
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // Every value is read as the text written (`bool` accepts only `true`/`false`), so
+            // the basic resolver: the default one compiles a regex per YAML type at start-up
+            // and runs them on every key compared in a lookup.
+            guard let node = try Yams.compose(yaml: text, .basic) else {
                 throw ChecklistErrors([
                     ChecklistDiagnostic(
                         file: file, line: 1, column: 1, path: "", message: "the file is empty",

@@ -5,9 +5,14 @@ import Foundation
 struct InstalledDistributions {
     /// Normalised name (PEP 503) → version, first on sys.path wins, as in Python.
     var versions: [String: String] = [:]
-    /// Asks `python` for its sys.path (one short call: interpreter start-up
-    /// only, no importlib.metadata), then reads the metadata directories itself.
+    /// Reads the metadata directories on `python`'s sys.path: worked out
+    /// from the virtual environment's files when ``VenvSearchPath`` can, else
+    /// asked of the interpreter (one short call: start-up only, no importlib.metadata).
     static func probe(python: String, context: PreflightContext) -> Result<InstalledDistributions, ProbeError> {
+        let venv = URL(fileURLWithPath: python).deletingLastPathComponent().deletingLastPathComponent().path
+        if let path = VenvSearchPath.directories(venv: venv, environment: context.environment) {
+            return .success(read(path))
+        }
         let script = "import sys, json; print(json.dumps({'path': sys.path}))"
         let outcome = ProcessRunner.run(
             [python, "-c", script], environment: context.environment, workingDirectory: context.workingDirectory,
@@ -21,6 +26,11 @@ struct InstalledDistributions {
             let reason = outcome.stderrText.split(separator: "\n").last.map(String.init) ?? "exit \(outcome.exitCode)"
             return .failure(ProbeError(message: "\(python) could not be asked for its packages: \(reason)"))
         }
+        return .success(read(path))
+    }
+
+    /// The distributions in `path`'s folders, the first of a name winning.
+    static func read(_ path: [String]) -> InstalledDistributions {
         var installed = InstalledDistributions()
         for directory in path where !directory.isEmpty {
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
@@ -40,7 +50,7 @@ struct InstalledDistributions {
                 if installed.versions[name] == nil { installed.versions[name] = String(parts[1]) }
             }
         }
-        return .success(installed)
+        return installed
     }
 
     struct ProbeError: Error {

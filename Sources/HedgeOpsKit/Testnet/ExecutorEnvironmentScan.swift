@@ -69,8 +69,7 @@ enum ExecutorEnvironmentScan {
     /// width, if any.
     static func liveMention(in value: String, isLive: (String) -> Bool) -> String? {
         let normalized = HostName.normalize(value)
-        let hostCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-"))
-        for word in normalized.components(separatedBy: hostCharacters.inverted) where word.contains(".") {
+        for word in normalized.components(separatedBy: notHostCharacters) where word.contains(".") {
             var labels = word.split(separator: ".").map(String.init)
             while labels.count >= 2 {
                 let candidate = labels.joined(separator: ".")
@@ -81,11 +80,16 @@ enum ExecutorEnvironmentScan {
         return nil
     }
 
+    /// What splits a value into the words a host could be.
+    private static let notHostCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-")).inverted
+
+    /// A `scheme://…` anywhere in a value.
+    private static let urlPattern = try? NSRegularExpression(pattern: #"[A-Za-z][A-Za-z0-9+.\-]*://[^\s,;'"<>]*"#)
+
     /// Every `scheme://…` in a value (a list of URLs counts too).
     static func urls(in value: String) -> [String] {
         guard value.contains("://") else { return [] }
-        let pattern = #"[A-Za-z][A-Za-z0-9+.\-]*://[^\s,;'"<>]*"#
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+        guard let regex = urlPattern else { return [] }
         let range = NSRange(value.startIndex..., in: value)
         return regex.matches(in: value, range: range).compactMap {
             Range($0.range, in: value).map { String(value[$0]) }

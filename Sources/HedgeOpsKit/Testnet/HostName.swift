@@ -13,8 +13,14 @@ public enum HostName {
     /// full stops become ASCII, as IDNA maps them before a lookup), without
     /// IPv6 brackets or trailing dots.
     public static func normalize(_ raw: String) -> String {
-        var host = raw.precomposedStringWithCompatibilityMapping.lowercased()
-        for dot in ["\u{3002}", "\u{FF0E}", "\u{FF61}"] { host = host.replacingOccurrences(of: dot, with: ".") }
+        var host: String
+        if raw.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII maps to itself: only the case changes (this runs on every variable the gate scans).
+            host = raw.lowercased()
+        } else {
+            host = raw.precomposedStringWithCompatibilityMapping.lowercased()
+            for dot in ["\u{3002}", "\u{FF0E}", "\u{FF61}"] { host = host.replacingOccurrences(of: dot, with: ".") }
+        }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         while host.hasSuffix(".") { host.removeLast() }
         return host
