@@ -1,5 +1,9 @@
 #define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
 #include <spawn.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include "CSpawnShim.h"
@@ -26,4 +30,26 @@ int hedgeops_peer_uid(int fd, unsigned int *uid) {
 
 short hedgeops_spawn_setsid_flag(void) {
     return POSIX_SPAWN_SETSID;
+}
+
+static volatile int hedgeops_signal_fd = -1;
+
+static void hedgeops_signal_handler(int signo) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)signo;
+    if (hedgeops_signal_fd >= 0) {
+        ssize_t written = write(hedgeops_signal_fd, &byte, 1);
+        (void)written;
+    }
+    errno = saved;
+}
+
+int hedgeops_signal_to_pipe(int signo, int fd) {
+    hedgeops_signal_fd = fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = hedgeops_signal_handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return sigaction(signo, &action, NULL);
 }

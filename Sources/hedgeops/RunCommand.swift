@@ -147,12 +147,12 @@ struct RunCommand: ParsableCommand {
 /// once. SIGHUP: recorded and ignored, the run goes on. (Sendable: the
 /// count is under the lock, the sources are set once.)
 final class SignalHandling: @unchecked Sendable {
-    private var sources: [any DispatchSourceSignal] = []
+    private var watch: SignalWatch.Watch?
     private var count = 0
     private let lock = NSLock()
 
     init(supervisor: RunSupervisor, terminal: Terminal, signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) {
-        sources = SignalWatch.install(signals, keep: false) { [weak self] number in
+        watch = SignalWatch.install(signals) { [weak self] number in
             guard let self else { return }
             if number == SIGHUP {
                 supervisor.record(.signal(.init(signal: "SIGHUP", action: "ignored; the run goes on")))

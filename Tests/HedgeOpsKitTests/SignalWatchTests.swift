@@ -24,10 +24,10 @@ struct SignalWatchTests {
         for offset in Int32(1)...Int32(8) {
             let number = __libc_current_sigrtmin() + offset
             let received = Counter()
-            let sources = SignalWatch.install([number], keep: false) { _ in received.add() }
+            let watch = SignalWatch.install([number]) { _ in received.add() }
             kill(getpid(), number)
             #expect(Self.waitFor(received, atLeast: 1), "signal \(number) sent right after install was dropped")
-            sources.forEach { $0.cancel() }
+            watch.cancel()
         }
     }
 
@@ -35,11 +35,28 @@ struct SignalWatchTests {
         let number = __libc_current_sigrtmin() + 9
         let first = Counter()
         let second = Counter()
-        let old = SignalWatch.install([number], keep: false) { _ in first.add() }
-        old.forEach { $0.cancel() }
-        let sources = SignalWatch.install([number], keep: false) { _ in second.add() }
+        let old = SignalWatch.install([number]) { _ in first.add() }
+        old.cancel()
+        let watch = SignalWatch.install([number]) { _ in second.add() }
         kill(getpid(), number)
         #expect(Self.waitFor(second, atLeast: 1))
-        withExtendedLifetime(sources) {}
+        #expect(first.count == 0, "a cancelled watch runs no more")
+        watch.cancel()
+    }
+
+    /// Every watch of a signal runs, in the order they were set up, and a
+    /// burst of signals is handled as many times as the kernel delivered it.
+    @Test func everyWatchOfASignalRunsForEachDelivery() {
+        let number = __libc_current_sigrtmin() + 10
+        let order = Mutex<[Int]>([])
+        let one = SignalWatch.install([number]) { _ in order.withLock { $0.append(1) } }
+        let two = SignalWatch.install([number]) { _ in order.withLock { $0.append(2) } }
+        // Real-time signals queue: five sent, five delivered.
+        for _ in 0..<5 { kill(getpid(), number) }
+        let deadline = Date().addingTimeInterval(3)
+        while order.withLock({ $0.count }) < 10 && Date() < deadline { usleep(1_000) }
+        #expect(order.withLock { $0 } == Array(repeating: [1, 2], count: 5).flatMap { $0 })
+        one.cancel()
+        two.cancel()
     }
 }

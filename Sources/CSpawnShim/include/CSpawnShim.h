@@ -18,4 +18,8 @@ int hedgeops_become_subreaper(void);
 int hedgeops_peer_uid(int fd, unsigned int *uid);
 /// POSIX_SPAWN_SETSID (glibc >= 2.26), a macro Swift does not import.
 short hedgeops_spawn_setsid_flag(void);
+/// Catches `signo` with a handler that writes its number, one byte, to `fd`
+/// (the write end of a non-blocking pipe; every caught signal shares it):
+/// async-signal-safe, and in force when this returns. Returns 0, or -1 with errno.
+int hedgeops_signal_to_pipe(int signo, int fd);
 #endif

@@ -22,7 +22,11 @@ public final class WebSocketConnection: @unchecked Sendable {
     }
 
     private let channel: any Channel
-    private let group: MultiThreadedEventLoopGroup
+    /// One event loop for every connection, never shut down: NIO's shutdown
+    /// and its own host lookup run on dispatch queues, and dispatch's worker
+    /// pool, once started, wakes the process every second for good (`run`
+    /// checks the stream before it samples for hours).
+    private static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let inbox: Inbox
 
     /// Connects and upgrades to a WebSocket within `timeout` seconds.
@@ -36,7 +40,7 @@ public final class WebSocketConnection: @unchecked Sendable {
         var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         if let query = components.percentEncodedQuery { path += "?" + query }
         let hostHeader = components.port.map { "\(host):\($0)" } ?? host
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let group = Self.group
         let inbox = Inbox()
         let upgraded = group.next().makePromise(of: Void.self)
         let sslContext: NIOSSLContext?
@@ -44,7 +48,6 @@ public final class WebSocketConnection: @unchecked Sendable {
             sslContext = tls ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
         } catch {
             upgraded.fail(error)
-            try? group.syncShutdownGracefully()
             throw Failure(description: "TLS setup failed: \(error)")
         }
         let bootstrap = ClientBootstrap(group: group)
@@ -81,11 +84,12 @@ public final class WebSocketConnection: @unchecked Sendable {
             }
         let target = address ?? host
         do {
-            channel = try bootstrap.connect(host: target, port: port).wait()
+            // Looked up here, on the caller's thread (see `group`).
+            let resolved = try SocketAddress.makeAddressResolvingHost(target, port: port)
+            channel = try bootstrap.connect(to: resolved).wait()
         } catch {
             // NIO traps on a promise dropped unfulfilled.
             upgraded.fail(error)
-            try? group.syncShutdownGracefully()
             throw Failure(description: "\(host):\(port): cannot connect (\(error))")
         }
         // The upgrade must finish within the same budget.
@@ -98,16 +102,13 @@ public final class WebSocketConnection: @unchecked Sendable {
         } catch {
             deadline.cancel()
             channel.close(promise: nil)
-            try? group.syncShutdownGracefully()
             throw Failure(description: "\(url): \(error)")
         }
-        self.group = group
         self.inbox = inbox
     }
 
     deinit {
         channel.close(promise: nil)
-        try? group.syncShutdownGracefully()
     }
 
     /// Sends one text message (masked, as a client must).

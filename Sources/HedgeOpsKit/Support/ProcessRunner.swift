@@ -42,16 +42,17 @@ public enum ProcessRunner {
         process.standardInput = input
         let done = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in done.signal() }
-        // Drain both pipes concurrently: a chatty child must not block on a full pipe.
+        // Drain both pipes concurrently: a chatty child must not block on a full pipe. Threads,
+        // not a dispatch queue: dispatch's worker pool, once started, wakes the process every
+        // second for good, and `run` goes on to sample for hours after its checks.
         let collected = OutputCollector()
-        let group = DispatchGroup()
+        let drained = DispatchSemaphore(value: 0)
         for (handle, isOut) in [(out.fileHandleForReading, true), (err.fileHandleForReading, false)] {
-            group.enter()
-            DispatchQueue.global().async {
+            Thread {
                 let data = (try? handle.readToEnd()) ?? Data()
                 collected.store(data, isStdout: isOut)
-                group.leave()
-            }
+                drained.signal()
+            }.start()
         }
         do {
             try process.run()
@@ -69,7 +70,8 @@ public enum ProcessRunner {
             kill(process.processIdentifier, SIGKILL)
             done.wait()
         }
-        _ = group.wait(timeout: .now() + 2)
+        let drainDeadline = DispatchTime.now() + 2
+        for _ in 0..<2 { _ = drained.wait(timeout: drainDeadline) }
         let (stdoutData, stderrData) = collected.snapshot()
         return ProcessOutcome(
             exitCode: process.terminationStatus, stdout: stdoutData, stderr: stderrData, timedOut: timedOut,

@@ -10,7 +10,7 @@ public final class ScratchDirectory: @unchecked Sendable {
 
     /// Every scratch directory still alive in this process, for the signal handler.
     private static let live = LiveDirectories()
-    nonisolated(unsafe) private static var signalSources: [any DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var signalWatch: SignalWatch.Watch?
     private static let signalLock = NSLock()
 
     /// Makes `$TMPDIR/<prefix>XXXXXX`, mode 0700.
@@ -44,8 +44,8 @@ public final class ScratchDirectory: @unchecked Sendable {
     public static func removeAllOnSignals() {
         signalLock.lock()
         defer { signalLock.unlock() }
-        guard signalSources.isEmpty else { return }
-        signalSources = SignalWatch.install([SIGINT, SIGTERM]) { signalNumber in
+        guard signalWatch == nil else { return }
+        signalWatch = SignalWatch.install([SIGINT, SIGTERM]) { signalNumber in
             for path in live.removeAll() { try? FileManager.default.removeItem(atPath: path) }
             exit(128 + signalNumber)
         }

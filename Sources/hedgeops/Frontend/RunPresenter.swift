@@ -19,7 +19,6 @@ final class RunPresenter: @unchecked Sendable {
     let progress: Progress
     /// Touched only on `output`: whether the live line is on the screen now.
     private var liveLineShown = false
-    private var ticker: (any DispatchSourceTimer)?
 
     init(terminal: Terminal, timeScale: Double, durationHours: Double, progress: Progress = .none) {
         self.terminal = terminal
@@ -37,9 +36,7 @@ final class RunPresenter: @unchecked Sendable {
         case .live: interval = 1
         case .every(let seconds): interval = seconds
         }
-        let timer = DispatchSource.makeTimerSource(queue: output)
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [weak self, weak supervisor] in
+        output.repeatEvery(interval) { [weak self, weak supervisor] in
             guard let self, let supervisor else { return }
             // The latest sample's hour: read under the supervisor's lock, never its run state.
             let live = supervisor.live
@@ -54,8 +51,6 @@ final class RunPresenter: @unchecked Sendable {
                 self.terminal.out("progress: " + line.text())
             }
         }
-        ticker = timer
-        timer.resume()
     }
 
     /// Removes the live line before anything else is printed.
@@ -80,7 +75,7 @@ final class RunPresenter: @unchecked Sendable {
 
     /// Terminal output runs on its own queue: a terminal paused with Ctrl-S
     /// (or a stalled pipe) must never hold up sampling.
-    private let output = DispatchQueue(label: "hedgeops.presenter")
+    private let output = OutputThread(name: "hedgeops-output")
 
     func show(_ event: RunEvent) {
         output.async { self.render(event) }
@@ -99,8 +94,8 @@ final class RunPresenter: @unchecked Sendable {
     /// Waits until everything shown so far is written (before exit), the live line gone.
     func flush() {
         output.sync {
-            ticker?.cancel()
-            clearLiveLine()
+            self.output.stopTicking()
+            self.clearLiveLine()
         }
     }
 
@@ -125,7 +120,7 @@ final class RunPresenter: @unchecked Sendable {
         case .warning(let message):
             terminal.error(terminal.paint("warning: \(message)", .yellow))
         case .ended(let detail):
-            ticker?.cancel()
+            output.stopTicking()
             terminal.out("ended: \(detail)")
         case .hourlyDue(let due):
             // Nobody answers hourly items in `run`: they are recorded as not confirmed. A miss is said at once.
@@ -136,7 +131,7 @@ final class RunPresenter: @unchecked Sendable {
                         .yellow))
             }
         case .finished(let verdict, let criteria, let path):
-            ticker?.cancel()
+            output.stopTicking()
             VerdictTable(criteria: criteria, terminal: terminal).lines(width: terminal.layoutWidth).forEach {
                 terminal.out($0)
             }

@@ -176,8 +176,8 @@ extension GuidedSession {
     }
 
     /// SIGHUP (the terminal closed) or SIGTERM to the session: it leaves; the run goes on.
-    private func detachOnHangup() -> [any DispatchSourceSignal] {
-        SignalWatch.install([SIGHUP, SIGTERM], keep: false) { [weak self] number in
+    private func detachOnHangup() -> SignalWatch.Watch {
+        SignalWatch.install([SIGHUP, SIGTERM]) { [weak self] number in
             _ = self?.control?.send(
                 .record(.detach(.init(reason: number == SIGHUP ? "terminal closed" : "SIGTERM"))), timeout: 2)
             self?.input.close()
