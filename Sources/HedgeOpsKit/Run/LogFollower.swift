@@ -42,6 +42,8 @@ public final class LogFollower {
     private let journalled: [Bool]
     private let statePattern: Int?
     private var offset: UInt64 = 0
+    /// The open file's size and modification time when last read to its end.
+    private var lastSeen: (size: UInt64, modified: timespec)?
     private var inode: UInt64 = 0
     private var fd: Int32 = -1
     /// Read buffer; its first `pending` bytes are a line not yet complete.
@@ -116,10 +118,7 @@ public final class LogFollower {
     /// followed from its top once the old one is read to its end.
     public func poll(monotonic: Double) -> [Event] {
         var events: [Event] = []
-        let newest = newestFile().flatMap { path -> (path: String, inode: UInt64)? in
-            var info = stat()
-            return stat(path, &info) == 0 ? (path, UInt64(info.st_ino)) : nil
-        }
+        let newest = newestFile()
         if fd >= 0 {
             drain(monotonic: monotonic, events: &events)
             if let newest, newest.inode != inode {
@@ -144,6 +143,15 @@ public final class LogFollower {
     private func drain(monotonic: Double, events: inout [Event]) {
         var info = stat()
         guard fd >= 0, fstat(fd, &info) == 0 else { return }
+        // Read to the end and neither written nor truncated since: nothing to look at
+        // (a truncate-and-rewrite changes the modification time).
+        let seen = (size: UInt64(info.st_size), modified: info.st_mtim)
+        if let last = lastSeen, last.size == seen.size, last.modified.tv_sec == seen.modified.tv_sec,
+            last.modified.tv_nsec == seen.modified.tv_nsec, offset == seen.size, pending == 0
+        {
+            return
+        }
+        defer { lastSeen = offset == seen.size ? seen : nil }
         if UInt64(info.st_size) < offset {
             // Truncated in place.
             restart()
@@ -182,12 +190,14 @@ public final class LogFollower {
 
     private func switchTo(_ path: String, inode: UInt64) {
         if fd >= 0 { close(fd) }
+        lastSeen = nil
         fd = open(path, O_RDONLY | O_CLOEXEC)
         currentFile = path
         self.inode = inode
     }
 
     private func restart() {
+        lastSeen = nil
         offset = 0
         pending = 0
         head.removeAll()
@@ -277,8 +287,9 @@ public final class LogFollower {
     }
 
     /// Matching files with their modification time and inode. The directory
-    /// is listed again only when it changed (or a second went by); the few
-    /// files in it are looked at each time.
+    /// is listed again only when it changed, changed within the last 2 s (a
+    /// file made in the same clock tick leaves its time as it was), or 10 s
+    /// went by; the few files in it are looked at each time.
     private func matchingFiles() -> [(path: String, modified: Double, inode: UInt64)] {
         var info = stat()
         guard stat(directory, &info) == 0 else { return [] }
@@ -286,7 +297,7 @@ public final class LogFollower {
         let changed = info.st_mtim
         let recent = Date().timeIntervalSince1970 - (Double(changed.tv_sec) + Double(changed.tv_nsec) / 1e9) < 2
         if let listed = listedAt, listed.changed.tv_sec == changed.tv_sec, listed.changed.tv_nsec == changed.tv_nsec,
-            !recent, now - listed.monotonic < 1
+            !recent, now - listed.monotonic < 10
         {
             // Unchanged.
         } else {
@@ -315,8 +326,8 @@ public final class LogFollower {
         return names.sorted()
     }
 
-    /// The newest matching file that appeared after launch.
-    private func newestFile() -> String? {
+    /// The newest matching file that appeared after launch, with its inode.
+    private func newestFile() -> (path: String, inode: UInt64)? {
         let since = notBefore.timeIntervalSince1970 - 1
         let candidates = matchingFiles().filter {
             $0.modified >= since && (preexisting.isEmpty || !preexisting.contains("\($0.path)#\($0.inode)"))
@@ -326,8 +337,8 @@ public final class LogFollower {
         if let current = currentFile, let best, best.path != current,
             let still = candidates.first(where: { $0.path == current }), still.modified >= best.modified - 1
         {
-            return current
+            return (still.path, still.inode)
         }
-        return best?.path
+        return best.map { ($0.path, $0.inode) }
     }
 }

@@ -234,6 +234,9 @@ final class ProcReader {
             }
             if count == 0 { break }
             total += count
+            // A short read is the end: /proc's files are generated whole on each read (asking
+            // again past the end would generate `status` a second time), cgroup and plain files alike.
+            if count < buffer.count - (total - count) { break }
         }
         return UnsafeRawBufferPointer(rebasing: buffer[0..<total])
     }

@@ -20,7 +20,7 @@ extension HelpTopics {
             whether it met its expect/max, and the answer), recheck; signal, stop, exit,
             resume, torn_line, verdict; write_gap (the disk refused writes for a while).
             Answers, checkpoints and exits are fsync'd before they are shown; samples at least
-            once a second. Secrets never appear: parameters and the names of variables only.
+            every 5 s. Secrets never appear: parameters and the names of variables only.
 
             The chain rule: every line has `prev`, the lowercase hex SHA-256 of the previous
             line's bytes without its newline; the first line's prev is 64 zeros. A change to
