@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import HedgeOpsKit
@@ -27,7 +26,7 @@ struct ControlSocketTests {
 
     @Test func requestsAreAnsweredAndEventsReachEverySubscriber() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let notes = Mutex<[String]>([])
+        let notes = Locked<[String]>([])
         let server = try ControlServer(folder: folder) { request in
             switch request {
             case .status: return .status(Self.status(1))
@@ -48,7 +47,7 @@ struct ControlSocketTests {
         #expect(notes.withLock { $0 } == ["half way"])
         #expect(client.send(.abort(reason: "x")) == .refused("not here"))
 
-        let seen = Mutex<[Int: [ControlEvent]]>([:])
+        let seen = Locked<[Int: [ControlEvent]]>([:])
         var subscribers: [ControlClient] = []
         for index in 0..<2 {
             let subscriber = try #require(ControlClient.connect(folder: folder))

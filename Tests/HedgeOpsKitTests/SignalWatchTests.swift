@@ -1,6 +1,5 @@
 import Foundation
 import HedgeOpsKit
-import Synchronization
 import Testing
 
 /// A signal sent the moment the handling is set up is handled, never
@@ -9,7 +8,7 @@ import Testing
 @Suite(.serialized)
 struct SignalWatchTests {
     final class Counter: Sendable {
-        let value = Mutex(0)
+        let value = Locked(0)
         func add() { value.withLock { $0 += 1 } }
         var count: Int { value.withLock { $0 } }
     }
@@ -48,7 +47,7 @@ struct SignalWatchTests {
     /// burst of signals is handled as many times as the kernel delivered it.
     @Test func everyWatchOfASignalRunsForEachDelivery() {
         let number = __libc_current_sigrtmin() + 10
-        let order = Mutex<[Int]>([])
+        let order = Locked<[Int]>([])
         let one = SignalWatch.install([number]) { _ in order.withLock { $0.append(1) } }
         let two = SignalWatch.install([number]) { _ in order.withLock { $0.append(2) } }
         // Real-time signals queue: five sent, five delivered.

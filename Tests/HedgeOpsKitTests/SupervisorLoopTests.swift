@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import HedgeOpsKit
@@ -10,7 +9,7 @@ import Testing
 struct SupervisorLoopTests {
     /// Monotonic time that jumps to each deadline the loop sleeps until.
     final class TestClock: SupervisorClock, @unchecked Sendable {
-        private let time = Mutex(5000.0)
+        private let time = Locked(5000.0)
         func now() -> Double { time.withLock { $0 } }
         func sleep(until deadline: Double) { time.withLock { $0 = max($0, deadline) } }
     }
@@ -25,7 +24,7 @@ struct SupervisorLoopTests {
         let logPath: String
         var launch = 0.0
         var scale = 3600.0
-        private let state = Mutex<(signals: [Int32], ended: ChildProcess.Termination?)>(([], nil))
+        private let state = Locked<(signals: [Int32], ended: ChildProcess.Termination?)>(([], nil))
 
         init(
             clock: TestClock, logPath: String, dies: (hour: Double, as: ChildProcess.Termination)? = nil,
