@@ -37,7 +37,7 @@ struct ExchangeCommand: ParsableCommand {
 
             Examples:
               hedge-sim exchange --port 18080 --api-key demo-key --api-secret demo-secret
-              hedge-sim exchange --port 0 --drop-every 10m --seed 7 --audit data/exchange-audit.jsonl
+              hedge-sim exchange --port 0 --drop-every 10m --audit data/exchange-audit.jsonl
               hedge-sim exchange --tape btc-2026-01-13.csv --tick-ms 1000
             """
     )

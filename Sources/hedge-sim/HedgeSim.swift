@@ -12,7 +12,7 @@ struct HedgeSim: AsyncParsableCommand {
         discussion: """
             Examples:
               hedge-sim run --scenario healthy --time-scale 3600     # 8 hours in 8 seconds
-              hedge-sim run --scenario leak --hours 4 --seed 7
+              hedge-sim run --scenario leak --hours 4
               hedge-sim api --port 0 --api-key demo-key --api-secret demo-secret
               hedge-sim exchange --port 18080 --api-key demo-key --api-secret demo-secret
 

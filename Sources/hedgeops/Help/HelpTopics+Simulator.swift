@@ -4,8 +4,8 @@ extension HelpTopics {
             hedgeops-simulator - hedge-sim: a stand-in executor and a local Bitunix exchange
 
         SYNOPSIS
-            hedge-sim run [--scenario NAME] [--time-scale N] [--seed N]
-            hedge-sim exchange [--port N] [--balance USDT] [--seed N] [fault flags]
+            hedge-sim run [--scenario NAME] [--time-scale N]
+            hedge-sim exchange [--port N] [--balance USDT] [fault flags]
             hedge-sim api [--port N] [fault flags]
 
         DESCRIPTION
