@@ -1,6 +1,5 @@
 import Foundation
 import HedgeOpsKit
-import Synchronization
 import Testing
 
 /// Hour 0 is the median of a window after the warm-up, never one start-up
@@ -36,7 +35,7 @@ struct BaselineTests {
 
     @Test func theLeakCriterionPassesSlowLeakAndFailsLeakTwentyTimesOutOfTwenty() throws {
         let scenarios = Array(repeating: "slow-leak", count: 20) + Array(repeating: "leak", count: 20)
-        let outcomes = Mutex<[(scenario: String, verdict: String?, samples: Int, start: Double, end: Double)]>([])
+        let outcomes = Locked<[(scenario: String, verdict: String?, samples: Int, start: Double, end: Double)]>([])
         // Two at a time: the machine has two cores, and each run is 4 s.
         DispatchQueue.concurrentPerform(iterations: 2) { lane in
             for index in stride(from: lane, to: scenarios.count, by: 2) {

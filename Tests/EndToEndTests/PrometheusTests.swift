@@ -1,6 +1,5 @@
 import Foundation
 import HedgeOpsKit
-import Synchronization
 import Testing
 
 /// Debian's `prometheus` package: the server and `promtool`. Installed with
@@ -195,7 +194,7 @@ struct PrometheusTests {
     /// The first scrape of `/metrics` on `port` that holds hour 1's
     /// checkpoint, taken by a thread of its own while the run goes (a minute at most).
     final class ScrapeBox: Sendable {
-        let text = Mutex<String?>(nil)
+        let text = Locked<String?>(nil)
 
         static func untilHourOne(port: Int) -> ScrapeBox {
             let scraped = ScrapeBox()

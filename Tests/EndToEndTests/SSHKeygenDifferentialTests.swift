@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Synchronization
 import Testing
 
 @testable import HedgeOpsKit
@@ -44,8 +43,8 @@ struct SSHKeygenDifferentialTests {
         var generator = CaseGenerator(seed: Self.seed)
         let cases = (0..<Self.count).map { generator.next(index: $0) }
         let workspace = try Workspace()
-        let results = Mutex<[Int: (ssh: Bool, ours: Bool, binary: Bool?)]>([:])
-        let failures = Mutex<[String]>([])
+        let results = Locked<[Int: (ssh: Bool, ours: Bool, binary: Bool?)]>([:])
+        let failures = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: cases.count) { index in
             let item = cases[index]
             let directory = workspace.path + "/\(index)"

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The supervisor's end of the control socket: a Unix socket in the run
 /// folder (owner-only, and only the owner's user id is served) that answers
@@ -11,7 +10,7 @@ public final class ControlServer: @unchecked Sendable {
     public let path: String
     private let listenFD: Int32
     private let handler: @Sendable (ControlRequest) -> ControlResponse
-    private let state = Mutex<State>(State())
+    private let state = Locked<State>(State())
 
     private struct State {
         var subscribers: [Int32: NSLock] = [:]

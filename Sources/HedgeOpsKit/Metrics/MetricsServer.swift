@@ -2,7 +2,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// Serves the latest ``RunMetrics`` at `GET /metrics` over HTTP/1.1
 /// (SwiftNIO, one event-loop thread). It reads a snapshot and writes it;
@@ -25,7 +24,7 @@ public final class MetricsServer: Sendable {
             var scrapes = 0
         }
 
-        let state = Mutex(State())
+        let state = Locked(State())
     }
 
     /// Binds `address`; fails with a message that names the address and the fix.

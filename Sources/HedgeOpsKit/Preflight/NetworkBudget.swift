@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The network checks of one pre-flight, run side by side under one
 /// deadline: the pre-flight answers within the budget whatever the network
@@ -14,8 +13,8 @@ final class NetworkBudget: Sendable {
     let seconds: Double
     private let started = Date()
     private let deadline: DispatchTime
-    private let outcomes = Mutex<[String: Outcome]>([:])
-    private let finished = Mutex<[String: DispatchSemaphore]>([:])
+    private let outcomes = Locked<[String: Outcome]>([:])
+    private let finished = Locked<[String: DispatchSemaphore]>([:])
 
     init(seconds: Double) {
         self.seconds = seconds

@@ -1,6 +1,5 @@
 import CSpawnShim
 import Foundation
-import Synchronization
 
 /// A child launched the way the executor must be: in
 /// its own process group, so it outlives a dead hedgeops and can be stopped
@@ -115,7 +114,7 @@ public final class ChildProcess: SupervisedProcess, @unchecked Sendable {
 
     /// Every child this process started through `spawn`: the sampler tells
     /// them apart from descendants of the executor reparented to hedgeops.
-    private static let spawned = Mutex<Set<Int32>>([])
+    private static let spawned = Locked<Set<Int32>>([])
 
     /// Whether `pid` is a child hedgeops started itself (the executor, the demo's mock API).
     public static func isSpawnedByHedgeops(_ pid: Int32) -> Bool { spawned.withLock { $0.contains(pid) } }

@@ -1,6 +1,5 @@
 import Foundation
 import HedgeOpsKit
-import Synchronization
 
 /// The session while the run goes and after its verdict.
 extension GuidedSession {
@@ -81,7 +80,7 @@ extension GuidedSession {
         }
         let finished = DispatchGroup()
         finished.enter()
-        let ending = Mutex<Bool>(false)
+        let ending = Locked<Bool>(false)
         let end: @Sendable () -> Void = { [weak self] in
             let first = ending.withLock { done -> Bool in
                 defer { done = true }
