@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/sysinfo.h>
 #include "CSpawnShim.h"
 
 int hedgeops_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
@@ -52,4 +53,10 @@ int hedgeops_signal_to_pipe(int signo, int fd) {
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
     return sigaction(signo, &action, NULL);
+}
+
+int hedgeops_swap_in_use(void) {
+    struct sysinfo info;
+    if (sysinfo(&info) != 0) return -1;
+    return info.totalswap != info.freeswap ? 1 : 0;
 }

@@ -75,6 +75,42 @@ struct JournalTests {
         let value: JSONValue = ["b": 1, "a": [true, .null, 2.5], "c": "x"]
         #expect(value.serialized == #"{"a":[true,null,2.5],"b":1,"c":"x"}"#)
     }
+
+    /// Every control character, quotes, backslashes and multi-byte text
+    /// written byte by byte read back by Foundation's parser as they were.
+    @Test func stringsAndNumbersReadBackAsWritten() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = (0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }
+            + ["\"", "\\", "/", "a", "Z", "é", "€", "😀", "\u{7F}", "\u{2028}"]
+        for _ in 0..<500 {
+            let text = String((0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement()! })
+            let number = Int.random(in: Int.min...Int.max, using: &generator)
+            let fraction = Double.random(in: -1e6...1e6, using: &generator)
+            let line = JSONValue.object(["t": .string(text), "n": .int(number), "d": .double(fraction)]).serialized
+            let parsed = try #require(
+                JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+            #expect(parsed["t"] as? String == text, "\(line)")
+            #expect((parsed["n"] as? NSNumber)?.int64Value == Int64(number), "\(line)")
+            // Foundation's parser is not exact for doubles; Swift's is.
+            let written = line.split(separator: ",").first { $0.hasPrefix(#"{"d":"#) }?.dropFirst(5)
+            #expect(parsed["d"] is NSNumber && written.flatMap { Double($0) } == fraction, "\(line)")
+        }
+        #expect(JSONValue.string("\u{1}\n\"\\é").serialized == #""\u0001\n\"\\é""#)
+        #expect(JSONValue.int(Int.min).serialized == String(Int.min))
+        #expect(JSONValue.double(-3).serialized == "-3")
+    }
+
+    /// The hand-written RFC 3339 form against Foundation's formatter.
+    @Test func timestampsAreFoundationsRFC3339() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        for _ in 0..<2000 {
+            // 0.4 ms past a millisecond: Foundation rounds the fraction, the journal cuts it.
+            let date = Date(timeIntervalSince1970: (Double(Int.random(in: 0...4_102_444_800_000)) + 0.4) / 1000)
+            #expect(Timestamp.rfc3339(date) == formatter.string(from: date), "\(date.timeIntervalSince1970)")
+        }
+    }
 }
 
 struct LeakTrendTests {

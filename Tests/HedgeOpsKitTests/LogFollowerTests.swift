@@ -77,6 +77,40 @@ struct LogFollowerTests {
         #expect(follower.currentFile?.hasSuffix("load_test_9.log") == true)
     }
 
+    /// Sets a file's (or the directory's) modification time to `ago` seconds in the past.
+    func age(_ name: String?, _ ago: Double) {
+        let path = name.map { directory + "/" + $0 } ?? directory
+        let when = Date().timeIntervalSince1970 - ago
+        var times = [timeval](repeating: timeval(tv_sec: Int(when), tv_usec: 0), count: 2)
+        #expect(utimes(path, &times) == 0, "utimes \(path)")
+    }
+
+    /// With the directory as it was (nothing made, renamed or removed, so the
+    /// listing is not read again), a second new file that is written while the
+    /// followed one went quiet is still followed; one written before launch never is.
+    @Test func aQuietFileGivesWayToANewerOneInAnUnchangedDirectory() throws {
+        try append("load_test_0.log", "old - ERROR - yesterday\n")
+        age("load_test_0.log", 3600)
+        let follower = follower(since: Date().addingTimeInterval(-60))
+        try append("load_test_1.log", "a - ERROR - one\n")
+        try append("load_test_2.log", "")
+        age("load_test_2.log", 20)
+        age(nil, 30)
+        _ = follower.poll(monotonic: 1)
+        #expect(follower.currentFile?.hasSuffix("load_test_1.log") == true)
+        _ = follower.poll(monotonic: 2)
+        try append("load_test_0.log", "old - ERROR - the old file again\n")
+        age("load_test_1.log", 10)
+        age(nil, 30)
+        _ = follower.poll(monotonic: 3)
+        #expect(follower.currentFile?.hasSuffix("load_test_1.log") == true, "the old file is not followed")
+        try append("load_test_2.log", "b - ERROR - two\n")
+        age(nil, 30)
+        _ = follower.poll(monotonic: 4)
+        #expect(follower.currentFile?.hasSuffix("load_test_2.log") == true)
+        #expect(follower.counts["errors"] == 2)
+    }
+
     @Test func parsesTheLoadTestScriptsReportBlock() throws {
         let follower = follower()
         try append(

@@ -1,3 +1,4 @@
+import CSpawnShim
 import Foundation
 import Testing
 
@@ -117,6 +118,35 @@ struct ProcessSamplerCostTests {
         #expect(waitForChildren(of: crowd.pid, count: 2000))
         let crowded = try cost(sampler)
         #expect(crowded == quiet, "the crowd is not looked at")
+    }
+
+    /// Swap is read from each process's `status` (the costliest file /proc
+    /// makes) only while the machine has swap in use: with none, no process has any.
+    @Test func swapIsReadOnlyWhileTheMachineHasSwapInUse() throws {
+        let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        func kB(_ key: String) -> Int? {
+            meminfo.split(separator: "\n").first { $0.hasPrefix(key + ":") }
+                .flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) }
+        }
+        let used = try #require(kB("SwapTotal")) - (try #require(kB("SwapFree")))
+        #expect((hedgeops_swap_in_use() == 1) == (used > 0), "meminfo says \(used) kB of swap in use")
+
+        let child = try tree()
+        defer {
+            child.signalGroup(SIGKILL)
+            child.wait()
+        }
+        #expect(waitForChildren(of: child.pid, count: 2))
+        var reads: [Bool: Int] = [:]
+        for inUse in [true, false] {
+            let sampler = ProcessSampler(rootPID: child.pid)
+            sampler.swapInUse = { inUse }
+            _ = try cost(sampler)
+            usleep(1_100_000)  // past the once-a-second figures' interval
+            reads[inUse] = try cost(sampler).reads
+        }
+        // One `status` for each of the three processes, only when swap is in use.
+        #expect(reads[true] == (reads[false] ?? 0) + 3, "\(reads)")
     }
 
     @Test func residentAndAnonymousMemoryAgreeWithStatus() throws {

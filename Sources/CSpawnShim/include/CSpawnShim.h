@@ -22,4 +22,7 @@ short hedgeops_spawn_setsid_flag(void);
 /// (the write end of a non-blocking pipe; every caught signal shares it):
 /// async-signal-safe, and in force when this returns. Returns 0, or -1 with errno.
 int hedgeops_signal_to_pipe(int signo, int fd);
+/// 1 when the machine has swap space in use, 0 when none is (no process can
+/// then have any swapped out), -1 with errno when sysinfo(2) fails.
+int hedgeops_swap_in_use(void);
 #endif

@@ -28,58 +28,87 @@ public enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral, Expressi
     public static func from(_ value: Int?) -> JSONValue { value.map { .int($0) } ?? .null }
 
     public var serialized: String {
-        var out = ""
-        write(to: &out)
-        return out
+        var out: [UInt8] = []
+        write(into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout String) {
+    /// Appends the canonical serialisation's UTF-8 bytes to `out` (the
+    /// journal writes each line into one reused buffer and hashes it there).
+    public func write(into out: inout [UInt8]) {
         switch self {
-        case .string(let text): Self.writeString(text, to: &out)
-        case .int(let number): out += String(number)
+        case .string(let text): Self.writeString(text, into: &out)
+        case .int(let number): Self.writeInteger(number, into: &out)
         case .double(let number):
             if !number.isFinite {
-                out += "null"
+                out += "null".utf8
             } else if number == number.rounded(), abs(number) < 1e15 {
-                out += String(Int(number))
+                Self.writeInteger(Int(number), into: &out)
             } else {
                 // Swift's shortest round-trip form is valid JSON (68.1, 0.00017, 1e-05).
-                out += String(number)
+                out += String(number).utf8
             }
-        case .bool(let flag): out += flag ? "true" : "false"
-        case .null: out += "null"
+        case .bool(let flag): out += (flag ? "true" : "false").utf8
+        case .null: out += "null".utf8
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                item.write(to: &out)
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                item.write(into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let fields):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (index, key) in fields.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
-                Self.writeString(key, to: &out)
-                out += ":"
-                fields[key, default: .null].write(to: &out)
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                fields[key, default: .null].write(into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
+    private static func writeInteger(_ number: Int, into out: inout [UInt8]) {
+        guard number != Int.min else {
+            out += String(number).utf8
+            return
         }
-        out += "\""
+        if number < 0 { out.append(UInt8(ascii: "-")) }
+        var rest = number.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        out[start...].reverse()
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Quotes and escapes `text` byte by byte: its UTF-8 is valid, and every
+    /// byte of a multi-byte character is 0x80 or more, so only ASCII is escaped.
+    private static func writeString(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            let escaped: UInt8
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): escaped = byte
+            case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+            case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+            case 0..<0x20:
+                out += "\\u00".utf8
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+                continue
+            default:
+                out.append(byte)
+                continue
+            }
+            out.append(UInt8(ascii: "\\"))
+            out.append(escaped)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -25,6 +25,8 @@ public final class Journal: @unchecked Sendable {
     private let file: LineAppender
     private let lock = NSLock()
     private var previousHash: String
+    /// The line being written, reused: one allocation for the whole run.
+    private var lineBuffer: [UInt8] = []
     private var sequence: Int
     private var unsynced = false
     private var lastSync = Date()
@@ -161,10 +163,13 @@ public final class Journal: @unchecked Sendable {
         var object = event
         object["seq"] = .int(sequence + 1)
         object["prev"] = .string(previousHash)
-        let line = JSONValue.object(object).serialized
-        try file.append(Array((line + "\n").utf8))
+        lineBuffer.removeAll(keepingCapacity: true)
+        JSONValue.object(object).write(into: &lineBuffer)
+        let digest = SHA256.hash(data: lineBuffer)
+        lineBuffer.append(UInt8(ascii: "\n"))
+        try file.append(lineBuffer)
         sequence += 1
-        previousHash = Self.sha256Hex(Data(line.utf8))
+        previousHash = Self.hex(digest)
         unsynced = true
     }
 
@@ -267,13 +272,26 @@ public enum Timestamp {
         var parts = tm()
         gmtime_r(&time, &parts)
         let millis = Int((seconds - seconds.rounded(.down)) * 1000)
-        // Written by hand: it is on every journal line, and String(format:) costs more than the rest.
-        func padded(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        // Written by hand into 24 bytes: it is on every journal line and CSV row.
+        return String(unsafeUninitializedCapacity: 24) { bytes in
+            var at = 0
+            func put(_ value: Int, _ width: Int, _ separator: Character) {
+                var rest = max(0, value)
+                for position in stride(from: at + width - 1, through: at, by: -1) {
+                    bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                bytes[at + width] = separator.asciiValue ?? 0x20
+                at += width + 1
+            }
+            put(Int(parts.tm_year) + 1900, 4, "-")
+            put(Int(parts.tm_mon) + 1, 2, "-")
+            put(Int(parts.tm_mday), 2, "T")
+            put(Int(parts.tm_hour), 2, ":")
+            put(Int(parts.tm_min), 2, ":")
+            put(Int(parts.tm_sec), 2, ".")
+            put(millis, 3, "Z")
+            return at
         }
-        return padded(Int(parts.tm_year) + 1900, 4) + "-" + padded(Int(parts.tm_mon) + 1, 2) + "-"
-            + padded(Int(parts.tm_mday), 2) + "T" + padded(Int(parts.tm_hour), 2) + ":" + padded(Int(parts.tm_min), 2)
-            + ":" + padded(Int(parts.tm_sec), 2) + "." + padded(millis, 3) + "Z"
     }
 }

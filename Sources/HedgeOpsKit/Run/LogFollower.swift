@@ -58,6 +58,8 @@ public final class LogFollower {
     /// The matching files (paths) as last listed, and when the directory was listed.
     private var listing: [String] = []
     private var listedAt: (changed: timespec, monotonic: Double)?
+    /// The file followed, when no other file in the listing is new since launch.
+    private var soleNewFile: String?
     /// The most read in one poll: a large backlog is caught up over several
     /// polls rather than holding up a sample.
     static let maximumPerPoll = 64 << 20
@@ -286,28 +288,49 @@ public final class LogFollower {
         return text[start..<max(start, end)]
     }
 
-    /// Matching files with their modification time and inode. The directory
-    /// is listed again only when it changed, changed within the last 2 s (a
-    /// file made in the same clock tick leaves its time as it was), or 10 s
-    /// went by; the few files in it are looked at each time.
-    private func matchingFiles() -> [(path: String, modified: Double, inode: UInt64)] {
+    /// Lists the matching files again when needed: when the directory
+    /// changed, changed within the last 2 s (a file made in the same clock
+    /// tick leaves its time as it was), or 10 s went by. Returns false when
+    /// the directory cannot be looked at; `unchanged` says the listing (names
+    /// and, as nothing was created, renamed or removed, their inodes) stands.
+    private func refreshListing() -> (found: Bool, unchanged: Bool) {
         var info = stat()
-        guard stat(directory, &info) == 0 else { return [] }
+        guard stat(directory, &info) == 0 else { return (false, false) }
         let now = RunClock.monotonic()
         let changed = info.st_mtim
         let recent = Date().timeIntervalSince1970 - (Double(changed.tv_sec) + Double(changed.tv_nsec) / 1e9) < 2
         if let listed = listedAt, listed.changed.tv_sec == changed.tv_sec, listed.changed.tv_nsec == changed.tv_nsec,
             !recent, now - listed.monotonic < 10
         {
-            // Unchanged.
-        } else {
-            listing = Self.names(in: directory, matching: namePattern).map { directory + "/" + $0 }
-            listedAt = (changed, now)
+            return (true, true)
         }
+        listing = Self.names(in: directory, matching: namePattern).map { directory + "/" + $0 }
+        listedAt = (changed, now)
+        return (true, false)
+    }
+
+    /// Matching files with their modification time and inode; the few files
+    /// listed are looked at each time.
+    private func matchingFiles() -> [(path: String, modified: Double, inode: UInt64)] {
+        guard refreshListing().found else { return [] }
+        return statListed()
+    }
+
+    private func statListed() -> [(path: String, modified: Double, inode: UInt64)] {
+        var info = stat()
         return listing.compactMap { path in
             guard stat(path, &info) == 0 else { return nil }
             return (path, Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9, UInt64(info.st_ino))
         }
+    }
+
+    /// True when the open file was written within the last second: no other
+    /// file can then be newer by the margin that moves following to it.
+    private var beingWritten: Bool {
+        var info = stat()
+        guard fd >= 0, fstat(fd, &info) == 0 else { return false }
+        let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        return modified >= Date().timeIntervalSince1970 - 1
     }
 
     private static func names(in directory: String, matching pattern: String) -> [String] {
@@ -328,10 +351,21 @@ public final class LogFollower {
 
     /// The newest matching file that appeared after launch, with its inode.
     private func newestFile() -> (path: String, inode: UInt64)? {
-        let since = notBefore.timeIntervalSince1970 - 1
-        let candidates = matchingFiles().filter {
-            $0.modified >= since && (preexisting.isEmpty || !preexisting.contains("\($0.path)#\($0.inode)"))
+        let directory = refreshListing()
+        guard directory.found else { return nil }
+        // The usual poll: nothing created, renamed or removed, and the file
+        // followed the only new one or still being written; it stays, and
+        // nothing else is looked at.
+        if directory.unchanged, let current = currentFile, soleNewFile == current || beingWritten {
+            return (current, inode)
         }
+        let since = notBefore.timeIntervalSince1970 - 1
+        let listed = statListed()
+        let new = listed.filter { preexisting.isEmpty || !preexisting.contains("\($0.path)#\($0.inode)") }
+        let candidates = new.filter { $0.modified >= since }
+        // Alone among the files made since launch: while the directory stays as
+        // it is (so do its names' inodes), nothing else can be followed.
+        soleNewFile = new.count == 1 && new[0].inode == inode ? new[0].path : nil
         let best = candidates.max { ($0.modified, $0.path) < ($1.modified, $1.path) }
         // Stay on the current file while it is still being written.
         if let current = currentFile, let best, best.path != current,

@@ -42,7 +42,7 @@ final class ProcReader {
     private var pathBytes = [CChar](repeating: 0, count: 4096)
     private let rootBytes: [UInt8]
     /// The root is the kernel's /proc, not a test's directory of files standing in for it.
-    private let isProcfs: Bool
+    let isProcfs: Bool
 
     init(procRoot: String = "/proc", capacity: Int = 64 * 1024, keepLimit: Int = 1024) {
         self.procRoot = procRoot

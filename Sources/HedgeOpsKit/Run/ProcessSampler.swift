@@ -1,3 +1,4 @@
+import CSpawnShim
 import Foundation
 
 /// One measurement of the executor's whole process tree.
@@ -42,6 +43,8 @@ public final class ProcessSampler {
     private var lastFileCount: (count: Int, at: Double)?
     private var lastSwap: (mb: Double, at: Double)?
     private let periodicInterval: Double
+    /// Whether any swap is in use on the machine (sysinfo(2)); a test's stand-in.
+    var swapInUse: () -> Bool = { hedgeops_swap_in_use() != 0 }
     /// The walk's working storage, kept between samples (no allocation per sample).
     private var members: [(pid: Int32, stat: ProcStat)] = []
     private var seen = Set<Int32>()
@@ -115,6 +118,12 @@ public final class ProcessSampler {
     private func swapMB(monotonic: Double) -> Double {
         if let last = lastSwap, monotonic - last.at < periodicInterval, monotonic >= last.at { return last.mb }
         guard periodicInterval.isFinite else { return 0 }
+        // Nothing swapped on the whole machine: no process has swap, and no
+        // `status` (the costliest file /proc makes) needs reading.
+        if reader.isProcfs, !swapInUse() {
+            lastSwap = (0, monotonic)
+            return 0
+        }
         var swap = 0.0
         for member in members where !member.stat.isZombie {
             if let bytes = reader.read(pid: member.pid, .status), let kB = ProcReader.value(after: "VmSwap:", in: bytes)
