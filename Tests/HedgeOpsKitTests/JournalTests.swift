@@ -80,7 +80,8 @@ struct JournalTests {
     /// written byte by byte read back by Foundation's parser as they were.
     @Test func stringsAndNumbersReadBackAsWritten() throws {
         var generator = SystemRandomNumberGenerator()
-        let alphabet = (0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }
+        let alphabet =
+            (0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }
             + ["\"", "\\", "/", "a", "Z", "é", "€", "😀", "\u{7F}", "\u{2028}"]
         for _ in 0..<500 {
             let text = String((0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement()! })
