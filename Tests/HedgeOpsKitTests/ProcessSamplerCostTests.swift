@@ -100,8 +100,9 @@ struct ProcessSamplerCostTests {
         #expect(first.opens > 0, "the first sample opens the tree's files")
         let quiet = try cost(sampler)
         #expect(quiet.opens == 0, "later samples pread the descriptors kept open")
-        // Per process: stat, statm, the task directory, one children file per thread.
-        #expect(quiet.reads == 3 * 4)
+        // Per process: stat, statm and one children file per thread; the task
+        // directory is listed only for a process with more than one thread.
+        #expect(quiet.reads == 3 * 3)
 
         // 2,000 idle processes elsewhere on the host (forked, not exec'd: a second, not twenty).
         let crowd = try ChildProcess.spawn(
@@ -118,6 +119,39 @@ struct ProcessSamplerCostTests {
         #expect(waitForChildren(of: crowd.pid, count: 2000))
         let crowded = try cost(sampler)
         #expect(crowded == quiet, "the crowd is not looked at")
+    }
+
+    /// A child started by a thread other than the main one is in the tree,
+    /// also once the main thread has exited (the process then reads as a
+    /// zombie in `stat` while its other thread runs).
+    @Test func aChildOfAnotherThreadIsFoundAfterTheMainThreadExited() throws {
+        let script = """
+            import ctypes, subprocess, threading, time
+            def worker():
+                subprocess.Popen(["sleep", "60"])
+                time.sleep(60)
+            threading.Thread(target=worker).start()
+            time.sleep(0.3)
+            ctypes.CDLL(None).pthread_exit(None)
+            """
+        let child = try ChildProcess.spawn(
+            ["python3", "-c", script], environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+            workingDirectory: "/")
+        defer {
+            child.signalGroup(SIGKILL)
+            child.wait()
+        }
+        #expect(waitForChildren(of: child.pid, count: 1))
+        var state = ""
+        for _ in 0..<500 {
+            state = (try? String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? ""
+            if state == "Z" { break }
+            usleep(10_000)
+        }
+        #expect(state == "Z", "the main thread has exited")
+        let tree = ProcessSampler(rootPID: child.pid).tree()
+        #expect(tree.count == 2, "python and its sleep: \(tree)")
     }
 
     /// Swap is read from each process's `status` (the costliest file /proc

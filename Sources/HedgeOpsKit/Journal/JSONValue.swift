@@ -58,15 +58,21 @@ public enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral, Expressi
             }
             out.append(UInt8(ascii: "]"))
         case .object(let fields):
-            out.append(UInt8(ascii: "{"))
-            for (index, key) in fields.keys.sorted().enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                fields[key, default: .null].write(into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            Self.write(orderedObject: fields.sorted { $0.key < $1.key }, into: &out)
         }
+    }
+
+    /// An object whose pairs are already in key order (keys unique), written
+    /// as ``write(into:)`` writes the same object: without a dictionary.
+    public static func write(orderedObject pairs: [(key: String, value: JSONValue)], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(pair.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            pair.value.write(into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     private static func writeInteger(_ number: Int, into out: inout [UInt8]) {

@@ -30,7 +30,7 @@ public final class Journal: @unchecked Sendable {
     private var sequence: Int
     private var unsynced = false
     private var lastSync = Date()
-    private var backlog: WriteBacklog<[String: JSONValue]>
+    private var backlog: WriteBacklog<[(key: String, value: JSONValue)]>
     private let retryInterval: Double
     private var lastAttempt = 0.0
     private var finishedOutage: WriteOutage?
@@ -88,17 +88,31 @@ public final class Journal: @unchecked Sendable {
     /// held in memory for a retry.
     @discardableResult
     public func append(_ event: JournalEvent, durable: Bool = false) throws -> Int {
-        try append(event.type, event.fields, durable: durable)
+        if case .sample(let sample) = event {
+            return try append(event.type, pairs: sample.pairs, durable: durable)
+        }
+        return try append(event.type, event.fields, durable: durable)
     }
 
     /// Appends an event given as its type and fields (what ``append(_:durable:)`` writes).
     @discardableResult
     public func append(_ type: String, _ fields: [String: JSONValue] = [:], durable: Bool = false) throws -> Int {
+        try append(type, pairs: Array(fields), durable: durable)
+    }
+
+    /// Appends fields given as pairs (keys unique), in any order.
+    private func append(_ type: String, pairs fields: [(key: String, value: JSONValue)], durable: Bool) throws -> Int {
         lock.lock()
         defer { lock.unlock() }
-        var object = redactor.redact(fields)
-        object["type"] = .string(type)
-        object["at"] = .string(Timestamp.rfc3339(Date()))
+        var object = fields
+        for index in object.indices {
+            switch object[index].value {
+            case .string, .array, .object: object[index].value = redactor.redact(object[index].value)
+            default: continue
+            }
+        }
+        object.append(("type", .string(type)))
+        object.append(("at", .string(Timestamp.rfc3339(Date()))))
         if !backlog.isEmpty {
             // Behind what is held, in order.
             backlog.hold(object, kind: type, droppable: !durable, reason: backlog.outage?.reason ?? "", at: Date())
@@ -159,12 +173,15 @@ public final class Journal: @unchecked Sendable {
 
     /// Gives the event its place in the chain and writes it, or leaves the
     /// chain as it was and throws.
-    private func writeLocked(_ event: [String: JSONValue]) throws(LineAppender.Failure) {
+    /// Writes one line: the fields with `seq` and `prev`, keys in order (the
+    /// canonical form ``JSONValue`` gives an object).
+    private func writeLocked(_ event: [(key: String, value: JSONValue)]) throws(LineAppender.Failure) {
         var object = event
-        object["seq"] = .int(sequence + 1)
-        object["prev"] = .string(previousHash)
+        object.append(("seq", .int(sequence + 1)))
+        object.append(("prev", .string(previousHash)))
+        object.sort { $0.key < $1.key }
         lineBuffer.removeAll(keepingCapacity: true)
-        JSONValue.object(object).write(into: &lineBuffer)
+        JSONValue.write(orderedObject: object, into: &lineBuffer)
         let digest = SHA256.hash(data: lineBuffer)
         lineBuffer.append(UInt8(ascii: "\n"))
         try file.append(lineBuffer)
@@ -192,11 +209,11 @@ public final class Journal: @unchecked Sendable {
         gap["type"] = "write_gap"
         gap["at"] = .string(Timestamp.rfc3339(Date()))
         do {
-            try writeLocked(gap)
+            try writeLocked(Array(gap))
             finishedOutage = outage
         } catch {
             // The disk refused again at once: the gap's own record waits its turn.
-            backlog.hold(gap, kind: "write_gap", droppable: false, reason: error.reason, at: outage.since)
+            backlog.hold(Array(gap), kind: "write_gap", droppable: false, reason: error.reason, at: outage.since)
         }
         syncLocked()
     }

@@ -208,17 +208,22 @@ extension JournalEvent {
 
         /// The fields its encoding gives (absent values left out, a
         /// non-finite figure null), built without an encoder.
-        var fields: [String: JSONValue] {
+        var fields: [String: JSONValue] { Dictionary(uniqueKeysWithValues: pairs) }
+
+        /// The same fields as pairs: a sample is journalled every second, and
+        /// a dictionary of them (hashed, grown, copied) cost more than the line.
+        var pairs: [(key: String, value: JSONValue)] {
             // A whole number reads back as one, as JSONDecoder gives it.
             func number(_ value: Double) -> JSONValue {
                 value == value.rounded() && abs(value) < 9.007_199_254_740_992e15 ? .int(Int(value)) : .double(value)
             }
-            var fields: [String: JSONValue] = [
-                CodingKeys.hour.rawValue: number(hour), CodingKeys.rssMB.rawValue: number(rssMB),
-                CodingKeys.counts.rawValue: .object(counts.mapValues { .int($0) }),
-            ]
+            var pairs: [(key: String, value: JSONValue)] = []
+            pairs.reserveCapacity(15)
+            pairs.append((CodingKeys.hour.rawValue, number(hour)))
+            pairs.append((CodingKeys.rssMB.rawValue, number(rssMB)))
+            pairs.append((CodingKeys.counts.rawValue, .object(counts.mapValues { .int($0) })))
             func put(_ key: CodingKeys, _ value: JSONValue?) {
-                if let value { fields[key.rawValue] = value }
+                if let value { pairs.append((key.rawValue, value)) }
             }
             put(.rssAnonMB, rssAnonMB.map(number))
             put(.swapMB, swapMB.map(number))
@@ -228,7 +233,7 @@ extension JournalEvent {
             put(.processes, processes.map { .int($0) })
             put(.logFile, logFile.map { .string($0) })
             put(.logOffset, logOffset.map { .int(Int(clamping: $0)) })
-            return fields
+            return pairs
         }
 
         public init(from decoder: any Decoder) throws {

@@ -181,7 +181,7 @@ public final class ProcessSampler {
         guard let rootStat = stat(rootPID) else { return }
         members.append((rootPID, rootStat))
         seen.insert(rootPID)
-        addChildren(of: rootPID)
+        addChildren(of: rootPID, rootStat)
         if adoptOrphans { adopt(rootGroup: rootStat.processGroup) }
         if let cgroup, let bytes = reader.read(path: cgroup.path + "/cgroup.procs") {
             ProcReader.integers(bytes, into: &queue)
@@ -189,7 +189,7 @@ public final class ProcessSampler {
         while let pid = queue.popLast() {
             guard seen.insert(pid).inserted, let stat = stat(pid) else { continue }
             members.append((pid, stat))
-            addChildren(of: pid)
+            addChildren(of: pid, stat)
         }
     }
 
@@ -198,8 +198,16 @@ public final class ProcessSampler {
     }
 
     /// Queues the children of every thread of `pid` (a child belongs to the thread that forked it).
-    private func addChildren(of pid: Int32) {
-        guard reader.tasks(of: pid, into: &tids) else { return }
+    private func addChildren(of pid: Int32, _ stat: ProcStat) {
+        if stat.threads == 1 && !stat.isZombie {
+            // One thread, alive: the main one, whose id is the process's; its
+            // task directory need not be listed. (A main thread that exited
+            // before the others leaves the process a zombie to /proc's stat.)
+            tids.removeAll(keepingCapacity: true)
+            tids.append(pid)
+        } else if !reader.tasks(of: pid, into: &tids) {
+            return
+        }
         for tid in tids {
             if let bytes = reader.read(pid: pid, tid: tid, .children) {
                 ProcReader.integers(bytes, into: &queue)
@@ -212,8 +220,10 @@ public final class ProcessSampler {
     /// hedgeops's session (a daemon's setsid); hedgeops's other children
     /// (a check it runs, the demo's mock API) do neither. Exited ones are
     /// reaped here, their CPU kept.
+    private static let me = getpid()
+
     private func adopt(rootGroup: Int32) {
-        let me = getpid()
+        let me = Self.me
         guard let session = mySession ?? stat(me)?.session else { return }
         mySession = session
         // An orphan goes to the subreaper's first live thread, its main one:
