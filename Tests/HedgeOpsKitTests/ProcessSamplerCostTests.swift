@@ -135,7 +135,8 @@ struct ProcessSamplerCostTests {
             ctypes.CDLL(None).pthread_exit(None)
             """
         let child = try ChildProcess.spawn(
-            ["python3", "-c", script], environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+            ["python3", "-c", script],
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
             workingDirectory: "/")
         defer {
             child.signalGroup(SIGKILL)
@@ -144,7 +145,8 @@ struct ProcessSamplerCostTests {
         #expect(waitForChildren(of: child.pid, count: 1))
         var state = ""
         for _ in 0..<500 {
-            state = (try? String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8))?
+            state =
+                (try? String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8))?
                 .split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? ""
             if state == "Z" { break }
             usleep(10_000)
