@@ -184,6 +184,18 @@ struct RunCoreTests {
         #expect(core.silence(at: core.launch + 1.2, lastLineAt: core.launch) == nil, "said once")
     }
 
+    /// A loaded machine can take seconds to start the executor: before its
+    /// first line, the log is silent only after five real seconds (or the
+    /// checklist's limit, when longer).
+    @Test func theStartUpIsGivenFiveRealSecondsBeforeTheLogIsSilent() throws {
+        var compressed = try Self.core(scale: 3600)
+        #expect(compressed.silence(at: compressed.launch + 4.9, lastLineAt: nil) == nil)
+        #expect(compressed.silence(at: compressed.launch + 5.1, lastLineAt: nil) != nil)
+        var real = try Self.core(scale: 1)
+        #expect(real.silence(at: real.launch + 599, lastLineAt: nil) == nil)
+        #expect(real.silence(at: real.launch + 601, lastLineAt: nil) != nil)
+    }
+
     @Test func checkpointsInAGapAfterResumeAreMissedWithTheNearestLaterValue() throws {
         var before = Drive(try Self.core())
         before.run(memory: { hour in 80 + hour }, untilHour: 1.5)

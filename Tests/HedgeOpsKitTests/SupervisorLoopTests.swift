@@ -81,9 +81,13 @@ struct SupervisorLoopTests {
 
     struct ScriptedLauncher: ExecutorLauncher {
         let executor: ScriptedExecutor
+        /// The executor has made its log, and written to it, before launching
+        /// returns: a quick executor while hedgeops waits for the CPU.
+        var logsBeforeReturning = false
 
         func launch(_ request: LaunchRequest) throws(ChildProcess.LaunchError) -> LaunchedExecutor {
             executor.launch = executor.clock.now()
+            if logsBeforeReturning { _ = executor.sample(monotonic: executor.launch) }
             return LaunchedExecutor(process: executor, sampler: executor, startTime: 42)
         }
 
@@ -175,20 +179,23 @@ struct SupervisorLoopTests {
                 clock: clock, logPath: directory + "/logs/load_test_1.log", dies: dies, memory: memory)
         }
 
-        func supervisor(timeScale: Double = 3600) -> RunSupervisor {
+        func supervisor(timeScale: Double = 3600, logsBeforeReturning: Bool = false) -> RunSupervisor {
             RunSupervisor(
                 options: .init(
                     checklist: checklist, context: context, dataDirectory: directory + "/data", timeScale: timeScale),
-                clock: clock, launcher: ScriptedLauncher(executor: executor), onEvent: { _ in })
+                clock: clock,
+                launcher: ScriptedLauncher(executor: executor, logsBeforeReturning: logsBeforeReturning),
+                onEvent: { _ in })
         }
     }
 
     /// Runs the scripted executor to a verdict at a time scale of 3600.
     static func supervise(
-        dies: (hour: Double, as: ChildProcess.Termination)? = nil, memory: @escaping @Sendable (Double) -> Double
+        dies: (hour: Double, as: ChildProcess.Termination)? = nil, logsBeforeReturning: Bool = false,
+        memory: @escaping @Sendable (Double) -> Double
     ) throws -> (RunResultsDocument, RunReader, ScriptedExecutor, Double) {
         let setup = try Setup(dies: dies, memory: memory)
-        let supervisor = setup.supervisor()
+        let supervisor = setup.supervisor(logsBeforeReturning: logsBeforeReturning)
         let started = RunClock.monotonic()
         try supervisor.launch(preflight: setup.preflight)
         let document = supervisor.supervise()
@@ -225,6 +232,18 @@ struct SupervisorLoopTests {
         #expect(recorded.warnings.isEmpty, "\(recorded.warnings)")
         #expect(recorded.results?.verdict == "PASS")
         #expect(elapsed < 5, "an 8-hour run took \(elapsed) s of real time")
+    }
+
+    /// The files matching the log glob before launch are an earlier run's; a
+    /// log the executor made while hedgeops was still starting it is this
+    /// run's, and is followed (it was once taken for an earlier run's, and
+    /// the whole run read as a silent log with no operations).
+    @Test func aLogMadeBeforeLaunchingReturnsIsThisRunsAndFollowed() throws {
+        let (document, recorded, _, _) = try Self.supervise(logsBeforeReturning: true) { _ in 80 }
+        #expect(document.verdict == "PASS", "\(document.criteria.map(\.detail))")
+        let rate = try #require(document.criteria.first { $0.id == "rate" })
+        #expect(rate.detail.contains("0 errors"), "\(rate.detail)")
+        #expect(recorded.warnings.isEmpty, "\(recorded.warnings)")
     }
 
     @Test func aLeakIsWarnedAtEachCheckpointAndFails() throws {

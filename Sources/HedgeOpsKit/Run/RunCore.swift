@@ -69,6 +69,8 @@ public struct RunCore: Sendable {
 
     /// The smallest real interval between samples, however large the time scale.
     public static let minimumSampleInterval = 0.025
+    /// Real seconds the executor may take to write its first line before its log counts as silent.
+    public static let startupSilenceFloor = 5.0
     /// Samples at least in every checkpoint's median, whatever the time scale.
     public static let minimumWindowSamples = 5.0
 
@@ -291,12 +293,14 @@ public struct RunCore: Sendable {
     // MARK: Silence
 
     /// A hang is a log quiet for longer than the checklist's limit (and at
-    /// least a second of real time: a quiet second is not a hang). Said once
-    /// per silence; the end of it is said too.
+    /// least a second of real time: a quiet second is not a hang; before the
+    /// first line, five: a loaded machine can take that long to start the
+    /// executor). Said once per silence; the end of it is said too.
     public mutating func silence(at now: Double, lastLineAt: Double?) -> SilenceChange? {
         if firstLogLineAt == nil, let lastLineAt { firstLogLineAt = lastLineAt }
         let last = lastLineAt ?? launch
-        let quiet = now - last > max(plan.run.silenceLimit / scale, 1.0)
+        let floor = lastLineAt == nil ? Self.startupSilenceFloor : 1.0
+        let quiet = now - last > max(plan.run.silenceLimit / scale, floor)
         if quiet && !silent {
             silent = true
             silences += 1

@@ -262,6 +262,11 @@ public final class RunSupervisor: @unchecked Sendable {
         try startMetrics()
 
         launchWall = Date()
+        // The log files there now are an earlier run's: looked at before the
+        // executor starts, which may make its own before launching returns.
+        let follower = LogFollower(
+            glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
+            patterns: options.checklist.logPatterns)
         let launched = try launcher.launch(
             LaunchRequest(
                 argv: run.argv, environment: childEnvironment, workingDirectory: options.context.resolve(run.workdir),
@@ -274,9 +279,7 @@ public final class RunSupervisor: @unchecked Sendable {
         childPID = child.pid
         childStart = launched.startTime
         sampler = launched.sampler
-        follower = LogFollower(
-            glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
-            patterns: options.checklist.logPatterns)
+        self.follower = follower
         appendEvent(
             .launch(
                 .init(
