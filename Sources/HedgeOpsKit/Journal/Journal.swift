@@ -171,10 +171,9 @@ public final class Journal: @unchecked Sendable {
         syncLocked()
     }
 
-    /// Gives the event its place in the chain and writes it, or leaves the
-    /// chain as it was and throws.
-    /// Writes one line: the fields with `seq` and `prev`, keys in order (the
-    /// canonical form ``JSONValue`` gives an object).
+    /// Gives the event its place in the chain and writes it as one line (the
+    /// fields with `seq` and `prev`, keys in order: the canonical form
+    /// ``JSONValue`` gives an object), or leaves the chain as it was and throws.
     private func writeLocked(_ event: [(key: String, value: JSONValue)]) throws(LineAppender.Failure) {
         var object = event
         object.append(("seq", .int(sequence + 1)))

@@ -148,8 +148,8 @@ public final class LogFollower {
         // Read to the end and neither written nor truncated since: nothing to look at
         // (a truncate-and-rewrite changes the modification time).
         let seen = (size: UInt64(info.st_size), modified: info.st_mtim)
-        if let last = lastSeen, last.size == seen.size, last.modified.tv_sec == seen.modified.tv_sec,
-            last.modified.tv_nsec == seen.modified.tv_nsec, offset == seen.size, pending == 0
+        if let last = lastSeen, last.size == seen.size, last.modified.isSame(as: seen.modified), offset == seen.size,
+            pending == 0
         {
             return
         }
@@ -298,10 +298,8 @@ public final class LogFollower {
         guard stat(directory, &info) == 0 else { return (false, false) }
         let now = RunClock.monotonic()
         let changed = info.st_mtim
-        let recent = Date().timeIntervalSince1970 - (Double(changed.tv_sec) + Double(changed.tv_nsec) / 1e9) < 2
-        if let listed = listedAt, listed.changed.tv_sec == changed.tv_sec, listed.changed.tv_nsec == changed.tv_nsec,
-            !recent, now - listed.monotonic < 10
-        {
+        let recent = Date().timeIntervalSince1970 - changed.seconds < 2
+        if let listed = listedAt, listed.changed.isSame(as: changed), !recent, now - listed.monotonic < 10 {
             return (true, true)
         }
         listing = Self.names(in: directory, matching: namePattern).map { directory + "/" + $0 }
@@ -320,7 +318,7 @@ public final class LogFollower {
         var info = stat()
         return listing.compactMap { path in
             guard stat(path, &info) == 0 else { return nil }
-            return (path, Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9, UInt64(info.st_ino))
+            return (path, info.st_mtim.seconds, UInt64(info.st_ino))
         }
     }
 
@@ -329,8 +327,7 @@ public final class LogFollower {
     private var beingWritten: Bool {
         var info = stat()
         guard fd >= 0, fstat(fd, &info) == 0 else { return false }
-        let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-        return modified >= Date().timeIntervalSince1970 - 1
+        return info.st_mtim.seconds >= Date().timeIntervalSince1970 - 1
     }
 
     private static func names(in directory: String, matching pattern: String) -> [String] {

@@ -215,13 +215,14 @@ public final class ProcessSampler {
         }
     }
 
+    /// hedgeops's own process id, asked once.
+    private static let me = getpid()
+
     /// Queues hedgeops's own children it did not start: descendants of the
     /// root reparented to it. They stay in the root's process group, or left
     /// hedgeops's session (a daemon's setsid); hedgeops's other children
     /// (a check it runs, the demo's mock API) do neither. Exited ones are
     /// reaped here, their CPU kept.
-    private static let me = getpid()
-
     private func adopt(rootGroup: Int32) {
         let me = Self.me
         guard let session = mySession ?? stat(me)?.session else { return }

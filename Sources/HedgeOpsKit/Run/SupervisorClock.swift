@@ -33,7 +33,7 @@ public enum RunClock {
     public static func monotonic() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        return now.seconds
     }
 
     public static func sleep(until deadline: Double) {
