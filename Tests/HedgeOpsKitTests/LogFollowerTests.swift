@@ -111,6 +111,23 @@ struct LogFollowerTests {
         #expect(follower.counts["errors"] == 2)
     }
 
+    /// A rotation is noticed within a quarter of a second of the poll's
+    /// clock (the directory is not looked at by every poll of a fast sampler),
+    /// and nothing written to the new file is lost meanwhile.
+    @Test func aRotationIsNoticedWithinAQuarterSecond() throws {
+        let follower = follower()
+        try append("load_test_1.log", "a - ERROR - one\n")
+        _ = follower.poll(monotonic: 10)
+        try FileManager.default.moveItem(atPath: directory + "/load_test_1.log", toPath: directory + "/rotated.1")
+        try append("load_test_2.log", "b - ERROR - two\n")
+        _ = follower.poll(monotonic: 10.1)
+        #expect(follower.currentFile?.hasSuffix("load_test_1.log") == true, "not looked for yet")
+        try append("load_test_2.log", "c - ERROR - three\n")
+        _ = follower.poll(monotonic: 10.26)
+        #expect(follower.currentFile?.hasSuffix("load_test_2.log") == true)
+        #expect(follower.counts["errors"] == 3)
+    }
+
     @Test func parsesTheLoadTestScriptsReportBlock() throws {
         let follower = follower()
         try append(

@@ -90,6 +90,31 @@ struct SecretRedactorTests {
         #expect(redacted.serialized.contains("[redacted BITUNIX_API_SECRET]"))
     }
 
+    /// Every form, at every offset inside random text (and inside an
+    /// object's keys and values), is found by the scan, whose first-two-bytes
+    /// filter passes over ordinary text; text without a form is left as it is.
+    @Test func everyFormIsFoundAtEveryOffsetAndOtherTextIsLeftAlone() {
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_:/+=%.\"\\{}")
+        func filler(_ count: Int) -> String { String((0..<count).map { _ in alphabet.randomElement(using: &random)! }) }
+        for form in SecretRedactor.forms(of: Self.secret).map({ String(decoding: $0, as: UTF8.self) }) {
+            for offset in 0..<6 {
+                let text = filler(offset) + form + filler(Int.random(in: 0..<6, using: &random))
+                #expect(redactor.reveals(text), "\(form) at \(offset)")
+                #expect(!redactor.reveals(redactor.redact(text)), "\(form) at \(offset)")
+                let object: JSONValue = .object([text: .int(1), "k": .object(["v": .string(text)])])
+                #expect(!redactor.redact(object).serialized.contains(form), "\(form) in an object")
+            }
+        }
+        for _ in 0..<200 {
+            let text = filler(Int.random(in: 0..<80, using: &random))
+            guard !redactor.reveals(text) else { continue }
+            #expect(redactor.redact(text) == text)
+            let object: JSONValue = .object([text: .string(text)])
+            #expect(redactor.redact(object) == object)
+        }
+    }
+
     @Test func theEnvironmentAndTheChecklistNameTheSecrets() throws {
         let environment = [
             "BITUNIX_API_SECRET": "secret-value-0001", "BITUNIX_API_KEY": "key-value-0002", "LOG_LEVEL": "INFO",

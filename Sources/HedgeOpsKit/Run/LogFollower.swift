@@ -60,6 +60,10 @@ public final class LogFollower {
     private var listedAt: (changed: timespec, monotonic: Double)?
     /// The file followed, when no other file in the listing is new since launch.
     private var soleNewFile: String?
+    /// When the directory was last looked at for a newer file (the poll's clock).
+    private var lookedAt = -Double.infinity
+    /// Seconds between two looks at the directory while a file is followed.
+    static let lookInterval = 0.25
     /// The most read in one poll: a large backlog is caught up over several
     /// polls rather than holding up a sample.
     static let maximumPerPoll = 64 << 20
@@ -117,10 +121,16 @@ public final class LogFollower {
     /// The file being followed is read through its open descriptor, so lines
     /// the executor goes on writing after the file was renamed away or deleted
     /// are still counted; a new file matching the glob (a rotation) is
-    /// followed from its top once the old one is read to its end.
+    /// followed from its top once the old one is read to its end, looked
+    /// for at most every ``lookInterval`` of `monotonic`.
     public func poll(monotonic: Double) -> [Event] {
         var events: [Event] = []
-        let newest = newestFile()
+        // A file followed: the directory is looked at four times a second at
+        // most (a rotation is noticed within a quarter of a second; sampling
+        // at 40 a second need not stat the directory at every sample).
+        let look = fd < 0 || !(monotonic - lookedAt < Self.lookInterval && monotonic >= lookedAt)
+        if look { lookedAt = monotonic }
+        let newest = look ? newestFile() : nil
         if fd >= 0 {
             drain(monotonic: monotonic, events: &events)
             if let newest, newest.inode != inode {

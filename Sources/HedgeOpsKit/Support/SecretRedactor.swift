@@ -50,6 +50,9 @@ public struct SecretRedactor: Sendable {
     private let patterns: [Pattern]
     /// Pattern indices by their first 4 bytes, so a scan is one lookup a byte.
     private let index: [UInt32: [Int]]
+    /// One bit per pair of first two bytes of any pattern: most positions of
+    /// ordinary text are passed over without hashing a key.
+    private let firstPairs: [UInt64]
 
     private struct Pattern: Sendable {
         var bytes: [UInt8]
@@ -70,11 +73,15 @@ public struct SecretRedactor: Sendable {
             }
         }
         var index: [UInt32: [Int]] = [:]
+        var firstPairs = [UInt64](repeating: 0, count: 65536 / 64)
         for (number, pattern) in patterns.enumerated() {
-            index[Self.key(pattern.bytes, at: 0), default: []].append(number)
+            let key = pattern.bytes.withUnsafeBufferPointer { Self.key($0, at: 0) }
+            index[key, default: []].append(number)
+            firstPairs[Int(key >> 22)] |= 1 << UInt64((key >> 16) & 63)
         }
         self.patterns = patterns
         self.index = index
+        self.firstPairs = firstPairs
     }
 
     /// The secrets of `environment`: the always-secret variables and the
@@ -103,9 +110,10 @@ public struct SecretRedactor: Sendable {
     /// `text` with every form of every secret replaced by `[redacted NAME]`.
     public func redact(_ text: String) -> String {
         guard !patterns.isEmpty else { return text }
-        let bytes = Array(text.utf8)
-        let found = matches(in: bytes)
+        var text = text
+        let found = text.withUTF8 { matches(in: $0) }
         guard !found.isEmpty else { return text }
+        let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var position = 0
@@ -125,6 +133,8 @@ public struct SecretRedactor: Sendable {
         case .string(let text): return .string(redact(text))
         case .array(let values): return .array(values.map(redact))
         case .object(let fields):
+            // Rebuilt only when a key or value held a secret (a sample's counts never do).
+            guard fields.contains(where: { reveals($0.key) || redact($0.value) != $0.value }) else { return value }
             return .object(Dictionary(fields.map { (redact($0.key), redact($0.value)) }, uniquingKeysWith: { $1 }))
         default: return value
         }
@@ -158,12 +168,17 @@ public struct SecretRedactor: Sendable {
     }
 
     /// True when `text` holds any form of any secret.
-    public func reveals(_ text: String) -> Bool { !secretsFound(in: text).isEmpty }
+    public func reveals(_ text: String) -> Bool {
+        guard !patterns.isEmpty else { return false }
+        var text = text
+        return text.withUTF8 { !matches(in: $0).isEmpty }
+    }
 
     private func secretsFound(in bytes: [UInt8]) -> [String] {
         guard !patterns.isEmpty else { return [] }
         var numbers: [Int] = []
-        for match in matches(in: bytes) where !numbers.contains(match.secret) { numbers.append(match.secret) }
+        let found = bytes.withUnsafeBufferPointer { matches(in: $0) }
+        for match in found where !numbers.contains(match.secret) { numbers.append(match.secret) }
         return numbers.map { secrets[$0].name }
     }
 
@@ -171,17 +186,18 @@ public struct SecretRedactor: Sendable {
 
     /// Non-overlapping ranges to replace, in order; overlapping or touching
     /// matches merge into one, named for the secret that matched first.
-    private func matches(in bytes: [UInt8]) -> [(range: Range<Int>, secret: Int)] {
+    private func matches(in bytes: UnsafeBufferPointer<UInt8>) -> [(range: Range<Int>, secret: Int)] {
         guard bytes.count >= Self.minimumLength else { return [] }
         var found: [(range: Range<Int>, secret: Int)] = []
         var key = Self.key(bytes, at: 0)
         var start = 0
         while true {
-            if let candidates = index[key] {
+            if firstPairs[Int(key >> 22)] & (1 << UInt64((key >> 16) & 63)) != 0, let candidates = index[key] {
                 for number in candidates {
                     let pattern = patterns[number]
                     let end = start + pattern.bytes.count
-                    guard end <= bytes.count, bytes[start..<end].elementsEqual(pattern.bytes) else { continue }
+                    guard end <= bytes.count, UnsafeBufferPointer(rebasing: bytes[start..<end]).elementsEqual(pattern.bytes)
+                    else { continue }
                     if let last = found.last, start <= last.range.upperBound {
                         if end > last.range.upperBound { found[found.count - 1].range = last.range.lowerBound..<end }
                     } else {
@@ -197,7 +213,7 @@ public struct SecretRedactor: Sendable {
         return found
     }
 
-    private static func key(_ bytes: [UInt8], at start: Int) -> UInt32 {
+    private static func key(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> UInt32 {
         var key: UInt32 = 0
         for offset in 0..<minimumLength { key = (key << 8) | UInt32(bytes[start + offset]) }
         return key
