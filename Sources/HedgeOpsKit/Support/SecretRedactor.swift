@@ -196,7 +196,8 @@ public struct SecretRedactor: Sendable {
                 for number in candidates {
                     let pattern = patterns[number]
                     let end = start + pattern.bytes.count
-                    guard end <= bytes.count, UnsafeBufferPointer(rebasing: bytes[start..<end]).elementsEqual(pattern.bytes)
+                    guard end <= bytes.count,
+                        UnsafeBufferPointer(rebasing: bytes[start..<end]).elementsEqual(pattern.bytes)
                     else { continue }
                     if let last = found.last, start <= last.range.upperBound {
                         if end > last.range.upperBound { found[found.count - 1].range = last.range.lowerBound..<end }
