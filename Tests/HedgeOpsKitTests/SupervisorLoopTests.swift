@@ -246,6 +246,25 @@ struct SupervisorLoopTests {
         #expect(recorded.warnings.isEmpty, "\(recorded.warnings)")
     }
 
+    /// hedgeops stopped before it had read the executor's log: the run's
+    /// own log, made while nobody watched, is followed after the resume (it
+    /// was once taken for an earlier run's, the resumed run all silence).
+    @Test func aResumeFollowsALogMadeWhileNobodyWatched() throws {
+        let setup = try Setup { _ in 80 }
+        let first = setup.supervisor()
+        try first.launch(preflight: setup.preflight)
+        first.stopControl()
+        first.handOver()
+        setup.clock.sleep(until: first.core.launch + 0.1)
+        _ = setup.executor.sample(monotonic: setup.clock.now())  // its first line, unwatched
+        let second = setup.supervisor()
+        _ = try second.adopt(folder: first.folder, force: false)
+        let document = second.supervise()
+        let rate = try #require(document.criteria.first { $0.id == "rate" })
+        #expect(rate.detail.contains("0 errors"), "\(rate.detail)")
+        #expect(document.verdict == "PASS", "\(document.criteria.map(\.detail))")
+    }
+
     @Test func aLeakIsWarnedAtEachCheckpointAndFails() throws {
         let (document, recorded, _, _) = try Self.supervise { hour in 80 + 20 * hour }
         #expect(document.verdict == "FAIL")

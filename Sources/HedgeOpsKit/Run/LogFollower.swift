@@ -114,6 +114,13 @@ public final class LogFollower {
         head = readHead(count: 64)
     }
 
+    /// Takes every file changed since launch as this run's: a resume that
+    /// knows no file the run followed cannot tell which were there before
+    /// launch (listed now, the run's own would count among them).
+    public func forgetFilesBeforeLaunch() {
+        preexisting.removeAll()
+    }
+
     public var currentOffset: UInt64 { offset }
 
     /// Reads what was appended since the last call; returns journal-worthy events.

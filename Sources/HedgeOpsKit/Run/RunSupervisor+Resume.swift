@@ -115,6 +115,8 @@ extension RunSupervisor {
         }
         if let last = recorded.lastSample, let file = last.logFile {
             follower?.resume(file: file, offset: last.logOffset ?? 0, counts: last.counts)
+        } else {
+            follower?.forgetFilesBeforeLaunch()
         }
         let answered = Set(recorded.hourly.map(\.hour))
         reviewLock.withLock { review.replay(core.records, answeredHours: answered) }
