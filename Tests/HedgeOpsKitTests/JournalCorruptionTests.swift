@@ -56,7 +56,7 @@ struct JournalCorruptionTests {
     }
 
     @Test func aCutAnywhereLeavesATornTailOrFewerWholeLines() throws {
-        let (path, bytes, starts) = try Self.journal()
+        let (path, bytes, _) = try Self.journal()
         defer { unlink(path) }
         var random = MutationRandom(state: 11)
         for _ in 0..<300 {

@@ -74,7 +74,7 @@ struct SupervisorLoopTests {
         }
 
         private func create() -> FileHandle? {
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             return FileHandle(forWritingAtPath: logPath)
         }
     }
