@@ -53,7 +53,7 @@ struct APICommand: ParsableCommand {
     var timestampWindowMs = 60_000
 
     @Option(help: "Start value of the injected faults' random numbers: the same value, the same faults.")
-    var seed: UInt64 = 1
+    var randomStart: UInt64 = 1
 
     @Option(help: "Exit when this process is gone (for the demo and tests: no orphaned servers).")
     var parent: Int32?
@@ -84,7 +84,7 @@ struct APICommand: ParsableCommand {
                 apiKey: apiKey ?? environment["BITUNIX_API_KEY"],
                 apiSecret: apiSecret ?? environment["BITUNIX_API_SECRET"],
                 positionMode: positionMode, latencyMS: latencyMs, failRate: failRate, rateLimit: rateLimit,
-                clockSkewMS: clockSkewMs, seed: seed, timestampWindowMS: timestampWindowMs))
+                clockSkewMS: clockSkewMs, randomStart: randomStart, timestampWindowMS: timestampWindowMs))
         if exchange.configuration.apiKey == nil || exchange.configuration.apiSecret == nil {
             writeStandardError("hedge-sim api: no --api-key/--api-secret: the signed endpoint answers 10003\n")
         }

@@ -64,7 +64,7 @@ struct ExchangeCommand: ParsableCommand {
     var symbols = "BTCUSDT,ETHUSDT"
 
     @Option(help: "Start value of the price path's and every fault's random numbers: the same value, the same run.")
-    var seed: UInt64 = 1
+    var randomStart: UInt64 = 1
 
     @Option(help: "One tick's price move (standard deviation) as a fraction of the price.")
     var volatility = 0.00002
@@ -171,7 +171,7 @@ struct ExchangeCommand: ParsableCommand {
         configuration.positionMode = positionMode
         configuration.balance = balance
         configuration.symbols = symbolList
-        configuration.seed = seed
+        configuration.randomStart = randomStart
         configuration.volatility = volatility
         configuration.tickMS = tickMs
         configuration.idleTimeout = parseDuration(idleTimeout) ?? 60

@@ -35,7 +35,7 @@ struct RunCommand: ParsableCommand {
     var logDir: String = "data/load_test"
 
     @Option(help: "Start value of the random numbers, for reproducible runs.")
-    var seed: UInt64 = 1
+    var randomStart: UInt64 = 1
 
     @Option(help: "Memory held at the start, in MB (RSS is this plus the runtime).")
     var baseMb: Double = 40
@@ -86,7 +86,7 @@ struct RunCommand: ParsableCommand {
             symbol: environment["LOAD_TEST_SYMBOL"] ?? "BTCUSDT",
             offset: environment["LOAD_TEST_OFFSET"].flatMap(Double.init) ?? 0.0005,
             baseMB: baseMb,
-            seed: seed,
+            randomStart: randomStart,
             wsURL: environment["BITUNIX_WS_URL"] ?? "wss://fapi.bitunix.com/public/",
             debug: environment["LOG_LEVEL"] == "DEBUG")
         // Python keeps an inherited ignored SIGINT ignored (REFERENCE): so does

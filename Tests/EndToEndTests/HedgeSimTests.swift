@@ -159,9 +159,9 @@ struct HedgeSimTests {
         #expect(ExecutorLog(text: try SimBinary.logText(workspace)).reports.allSatisfy { $0.hours != 0 })
     }
 
-    @Test func theSameSeedGivesTheSameRun() throws {
-        let (a, _) = try run("error-burst", ["--seed", "42", "--hours", "2"])
-        let (b, _) = try run("error-burst", ["--seed", "42", "--hours", "2"])
+    @Test func theSameRandomStartGivesTheSameRun() throws {
+        let (a, _) = try run("error-burst", ["--random-start", "42", "--hours", "2"])
+        let (b, _) = try run("error-burst", ["--random-start", "42", "--hours", "2"])
         #expect(a.log.reports.last?.int("Errors") == b.log.reports.last?.int("Errors"))
         #expect(a.log.reports.last?.int("Orders Modified") == b.log.reports.last?.int("Orders Modified"))
     }

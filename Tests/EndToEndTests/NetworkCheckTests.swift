@@ -35,9 +35,11 @@ struct NetworkCheckTests {
         let server = try MockAPITests.Server(["--api-key", "net-key", "--api-secret", "net-secret"])
         let items = try verify(server: server)
         #expect(items["testnet-reachable"]?["status"] as? String == "pass", "\(items["testnet-reachable"] ?? [:])")
-        #expect((items["testnet-reachable"]?["detail"] as? String ?? "").contains("clock skew"))
+        let reachable: String = items["testnet-reachable"]?["detail"] as? String ?? ""
+        #expect(reachable.contains("clock skew"))
         #expect(items["testnet-credentials"]?["status"] as? String == "pass")
-        #expect((items["testnet-credentials"]?["detail"] as? String ?? "").contains("positionMode HEDGE"))
+        let credentials: String = items["testnet-credentials"]?["detail"] as? String ?? ""
+        #expect(credentials.contains("positionMode HEDGE"))
         // The key and the signature never reach the access log in clear... nor our output.
         #expect(!server.accessLog.contains("net-secret"))
     }
@@ -88,7 +90,7 @@ struct NetworkCheckTests {
         #expect((failed["detail"] as? String ?? "").contains("HTTP 500 after 3 attempts"))
         // Half the requests fail: with retries the check goes through.
         let half = try MockAPITests.Server([
-            "--api-key", "net-key", "--api-secret", "net-secret", "--fail-rate", "0.5", "--seed", "3",
+            "--api-key", "net-key", "--api-secret", "net-secret", "--fail-rate", "0.5", "--random-start", "3",
         ])
         let items = try verify(server: half)
         #expect(items["testnet-reachable"]?["status"] as? String == "pass", "\(items["testnet-reachable"] ?? [:])")

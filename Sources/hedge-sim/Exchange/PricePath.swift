@@ -16,21 +16,21 @@ struct PricePath {
     }
 
     private var source: Source
-    private var random: SeededRandom
+    private var random: ReproducibleRandom
     private(set) var price: Double
 
     /// A random walk from `start`; `volatility` is the standard deviation of
     /// one step as a fraction of the price (0.00005 is 0.005 %).
-    init(start: Double, volatility: Double, seed: UInt64) {
+    init(start: Double, volatility: Double, randomStart: UInt64) {
         source = .walk(volatility: volatility)
-        random = SeededRandom(seed: seed)
+        random = ReproducibleRandom(randomStart: randomStart)
         price = start
     }
 
     /// A replay of recorded steps.
-    init(tape: [Step], seed: UInt64) {
+    init(tape: [Step], randomStart: UInt64) {
         source = .tape(tape, next: 0)
-        random = SeededRandom(seed: seed)
+        random = ReproducibleRandom(randomStart: randomStart)
         price = tape.first?.price ?? 0
     }
 

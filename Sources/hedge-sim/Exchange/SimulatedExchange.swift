@@ -48,7 +48,7 @@ final class SimulatedExchange: @unchecked Sendable {
         var positionMode = "HEDGE"
         var balance = 10_000.0
         var symbols = ["BTCUSDT", "ETHUSDT"]
-        var seed: UInt64 = 1
+        var randomStart: UInt64 = 1
         /// One tick's standard deviation as a fraction of the price.
         var volatility = 0.00002
         var tape: [PricePath.Step]?
@@ -85,7 +85,7 @@ final class SimulatedExchange: @unchecked Sendable {
     var markets: [String: SymbolMarket] = [:]
     var ledger: Ledger
     var faults: FaultPlan
-    var random: SeededRandom
+    var random: ReproducibleRandom
     var replays: ReplayGuard
     var connections: [Int: Connection] = [:]
     var nextConnection = 1
@@ -103,14 +103,15 @@ final class SimulatedExchange: @unchecked Sendable {
         ledger = Ledger(balance: configuration.balance)
         ledger.positionMode = configuration.positionMode
         faults = configuration.faults
-        random = SeededRandom(seed: configuration.seed)
+        random = ReproducibleRandom(randomStart: configuration.randomStart)
         replays = ReplayGuard(windowMS: Int64(configuration.timestampWindowMS))
         for (index, symbol) in configuration.symbols.enumerated() {
-            let seed = configuration.seed &+ UInt64(index + 1) &* 0x9E37_79B9
+            let randomStart = configuration.randomStart &+ UInt64(index + 1) &* 0x9E37_79B9
             let path =
-                configuration.tape.map { PricePath(tape: $0, seed: seed) }
-                ?? PricePath(start: Self.startPrice(symbol), volatility: configuration.volatility, seed: seed)
-            markets[symbol] = SymbolMarket(symbol: symbol, path: path, seed: seed &+ 7)
+                configuration.tape.map { PricePath(tape: $0, randomStart: randomStart) }
+                ?? PricePath(
+                    start: Self.startPrice(symbol), volatility: configuration.volatility, randomStart: randomStart)
+            markets[symbol] = SymbolMarket(symbol: symbol, path: path, randomStart: randomStart &+ 7)
         }
     }
 

@@ -22,9 +22,9 @@ struct SymbolMarket {
     private(set) var open, high, low, baseVolume, quoteVolume: Double
     private(set) var klines: [Kline] = []
     private(set) var trades: [Trade] = []
-    private var random: SeededRandom
+    private var random: ReproducibleRandom
 
-    init(symbol: String, path: PricePath, seed: UInt64) {
+    init(symbol: String, path: PricePath, randomStart: UInt64) {
         self.symbol = symbol
         self.path = path
         priceDecimals = path.price >= 1000 ? 1 : path.price >= 10 ? 2 : 4
@@ -33,7 +33,7 @@ struct SymbolMarket {
         low = path.price
         baseVolume = 0
         quoteVolume = 0
-        random = SeededRandom(seed: seed)
+        random = ReproducibleRandom(randomStart: randomStart)
     }
 
     var last: Double { path.price }

@@ -16,7 +16,7 @@ final class MockExchange: @unchecked Sendable {
         /// Requests allowed per second before code 10006.
         var rateLimit: Int?
         var clockSkewMS = 0
-        var seed: UInt64 = 1
+        var randomStart: UInt64 = 1
         /// A signed request's timestamp must be within this of the server's clock; 0 does not check.
         var timestampWindowMS = 60_000
     }
@@ -39,18 +39,18 @@ final class MockExchange: @unchecked Sendable {
 
     let configuration: Configuration
     private let lock = NSLock()
-    private var random: SeededRandom
+    private var random: ReproducibleRandom
     /// Injected faults are drawn per path: clients that call two endpoints
     /// at once (the pre-flight's checks run side by side) meet the same
     /// faults whatever order their requests arrive in.
-    private var faults: [String: SeededRandom] = [:]
+    private var faults: [String: ReproducibleRandom] = [:]
     private var windowSecond = 0
     private var windowCount = 0
     private var replays: ReplayGuard
 
     init(configuration: Configuration) {
         self.configuration = configuration
-        random = SeededRandom(seed: configuration.seed)
+        random = ReproducibleRandom(randomStart: configuration.randomStart)
         replays = ReplayGuard(windowMS: Int64(configuration.timestampWindowMS))
     }
 
@@ -65,8 +65,8 @@ final class MockExchange: @unchecked Sendable {
     private func faultDraw(_ path: String) -> Bool {
         var generator =
             faults[path]
-            ?? SeededRandom(
-                seed: path.utf8.reduce(configuration.seed ^ 0xcbf2_9ce4_8422_2325) {
+            ?? ReproducibleRandom(
+                randomStart: path.utf8.reduce(configuration.randomStart ^ 0xcbf2_9ce4_8422_2325) {
                     ($0 ^ UInt64($1)) &* 0x100_0000_01b3
                 })
         let fails = generator.chance(configuration.failRate)

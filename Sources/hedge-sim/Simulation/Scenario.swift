@@ -56,7 +56,7 @@ struct Scenario {
     static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
 
     /// Memory above the baseline at `hour`, as a fraction of the baseline.
-    func memoryOffset(atHour hour: Double, random: inout SeededRandom) -> Double {
+    func memoryOffset(atHour hour: Double, random: inout ReproducibleRandom) -> Double {
         switch memory {
         case .flat(let jitter):
             // A slow wave plus a little noise, never beyond ±jitter.

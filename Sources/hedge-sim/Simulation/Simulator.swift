@@ -16,7 +16,7 @@ final class Simulator {
         var symbol: String
         var offset: Double
         var baseMB: Double
-        var seed: UInt64
+        var randomStart: UInt64
         var wsURL: String
         var debug: Bool
     }
@@ -25,7 +25,7 @@ final class Simulator {
 
     private let settings: Settings
     private let log: PythonLog
-    private var random: SeededRandom
+    private var random: ReproducibleRandom
     private let ballast = MemoryBallast()
     private let startWall: Date
     private let startMonotonic: Double
@@ -57,7 +57,7 @@ final class Simulator {
 
     init(settings: Settings, logDirectory: String) throws {
         self.settings = settings
-        random = SeededRandom(seed: settings.seed)
+        random = ReproducibleRandom(randomStart: settings.randomStart)
         startWall = Date()
         startMonotonic = Self.monotonicSeconds()
         let start = startWall.timeIntervalSince1970

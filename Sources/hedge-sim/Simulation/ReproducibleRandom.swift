@@ -1,8 +1,8 @@
 /// SplitMix64: small, fast, and the same sequence for the same start value.
-struct SeededRandom: RandomNumberGenerator {
+struct ReproducibleRandom: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    init(randomStart: UInt64) { state = randomStart }
 
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
