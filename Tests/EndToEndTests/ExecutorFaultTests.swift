@@ -64,7 +64,8 @@ struct ExecutorFaultTests {
         let journal = try RawJournal(path: folder + "/journal.jsonl")
         let silences = journal.events.filter { $0["type"] as? String == "silence" }
         #expect(silences.count == 1, "the freeze is one silence, said once")
-        #expect((silences.first?["message"] as? String ?? "").contains("hung"))
+        let message: String = silences.first?["message"] as? String ?? ""
+        #expect(message.contains("hung"))
         // Samples taken while frozen show no CPU at all.
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -35,7 +35,7 @@ final class Tmux: @unchecked Sendable {
                 + command)
     }
 
-    deinit { try? tmux(["kill-server"]) }
+    deinit { _ = try? tmux(["kill-server"]) }
 
     @discardableResult
     private func tmux(_ arguments: [String]) throws -> String {
