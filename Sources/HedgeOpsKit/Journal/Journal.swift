@@ -105,12 +105,7 @@ public final class Journal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var object = fields
-        for index in object.indices {
-            switch object[index].value {
-            case .string, .array, .object: object[index].value = redactor.redact(object[index].value)
-            default: continue
-            }
-        }
+        for index in object.indices { object[index].value = redactor.redact(object[index].value) }
         object.append(("type", .string(type)))
         object.append(("at", .string(Timestamp.rfc3339(Date()))))
         if !backlog.isEmpty {

@@ -101,9 +101,7 @@ extension RunSupervisor {
         launchWall = Self.date(launchAt) ?? Date()
         childPID = pid
         childStart = startTime
-        follower = LogFollower(
-            glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
-            patterns: options.checklist.logPatterns)
+        follower = newFollower()
         // Checkpoints first: hour 0's window tells the replay where the warm-up ended.
         core.restore(checkpoints: recorded.checkpoints, silences: recorded.silences)
         var lastAt: Date?

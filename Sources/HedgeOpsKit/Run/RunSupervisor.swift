@@ -264,9 +264,7 @@ public final class RunSupervisor: @unchecked Sendable {
         launchWall = Date()
         // The log files there now are an earlier run's: looked at before the
         // executor starts, which may make its own before launching returns.
-        let follower = LogFollower(
-            glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
-            patterns: options.checklist.logPatterns)
+        let follower = newFollower()
         let launched = try launcher.launch(
             LaunchRequest(
                 argv: run.argv, environment: childEnvironment, workingDirectory: options.context.resolve(run.workdir),
@@ -393,6 +391,13 @@ public final class RunSupervisor: @unchecked Sendable {
             recordCheckpoint(checkpoint, missed: true, note: "not reached: \(ending?.detail ?? "run ended")")
         }
         return finish(ending ?? RunCore.Ending(end: .crashed, detail: "unknown end", hour: core.hour(at: clock.now())))
+    }
+
+    /// The run's log follower, launched at `launchWall`.
+    func newFollower() -> LogFollower {
+        LogFollower(
+            glob: run.logGlob, workingDirectory: options.context.workingDirectory, notBefore: launchWall,
+            patterns: options.checklist.logPatterns)
     }
 
     private var childGone: Bool { child.map { !$0.isRunning } ?? true }
