@@ -249,6 +249,43 @@ struct SupervisorLoopTests {
     /// hedgeops stopped before it had read the executor's log: the run's
     /// own log, made while nobody watched, is followed after the resume (it
     /// was once taken for an earlier run's, the resumed run all silence).
+    /// Sampling 40 times a second (a line logged at each sample), the log is
+    /// read at most every `logReadInterval`; a checkpoint and the end read it
+    /// whenever they fall, so their counts hold every line logged before them.
+    @Test func theLogIsReadTenTimesASecondAtMostAndWhenACheckpointFalls() throws {
+        let (document, recorded, _, _) = try Self.supervise { _ in 80 }
+        #expect(document.verdict == "PASS", "\(document.criteria.map(\.detail))")
+        // At a time scale of 3600 an hour of the run is a real second. A read shows
+        // as the first sample with a new log offset; a checkpoint's read shows at
+        // the sample after it, so the gaps next to a checkpoint are its own.
+        var reads: [Double] = [], checkpointsAt: [Double] = []
+        var last: JournalEvent.Sample?
+        for event in recorded.events {
+            switch event {
+            case .sample(let sample):
+                if let last, sample.logOffset != last.logOffset { reads.append(sample.hour) }
+                last = sample
+            case .checkpoint: checkpointsAt.append(last?.hour ?? 0)
+            default: break
+            }
+        }
+        let samples = recorded.samples.count
+        #expect(samples > 300 && reads.count > 60 && reads.count < samples / 3, "\(samples) samples, \(reads.count) reads")
+        let interval = RunSupervisor.logReadInterval
+        for (before, after) in zip(reads, reads.dropFirst())
+        where !checkpointsAt.contains(where: { $0 >= before - interval && $0 <= after }) {
+            #expect(after - before >= interval - 1e-6, "read at hour \(before), again at \(after)")
+        }
+        let line = "2026-01-13 10:00:00,000 - executor - INFO - Order placed\n".utf8.count
+        for (index, event) in recorded.events.enumerated() {
+            guard case .checkpoint(let recordedCheckpoint) = event else { continue }
+            let logged = recorded.events[..<index].filter { if case .sample = $0 { true } else { false } }.count
+            #expect(recordedCheckpoint.checkpoint.counts["orders"] == logged, "hour \(recordedCheckpoint.checkpoint.hour)")
+        }
+        let log = try FileManager.default.attributesOfItem(atPath: try #require(recorded.samples.last?.logFile))
+        #expect((document.results.counts["orders"] ?? 0) * line == (log[.size] as? Int))
+    }
+
     @Test func aResumeFollowsALogMadeWhileNobodyWatched() throws {
         let setup = try Setup { _ in 80 }
         let first = setup.supervisor()

@@ -46,7 +46,9 @@ case "scan" where arguments.count == 3:
 case "follow" where arguments.count == 5:
     let follower = LogFollower(
         glob: "*.log", workingDirectory: arguments[2], notBefore: Date(), patterns: ExecutorLog.patterns)
-    let seconds = Double(arguments[3]) ?? 10, tick = Double(arguments[4]) ?? 0.025
+    // Read as a run reads it while sampling every TICK seconds: at most every logReadInterval.
+    let seconds = Double(arguments[3]) ?? 10
+    let tick = max(Double(arguments[4]) ?? 0.025, RunSupervisor.logReadInterval)
     let start = RunClock.monotonic(), cpu = cpuSeconds()
     var next = start
     while RunClock.monotonic() - start < seconds {

@@ -63,15 +63,15 @@ public struct HourlyReview: Sendable {
         let text: String
         switch item.measure {
         case .memoryTrend:
-            let rss = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "-"
+            let rss = record.rssMB.map { "\(fixedPoint($0, places: 1)) MB" } ?? "-"
             let change =
                 record.rssMB.flatMap { rss in
-                    memory.first.map { String(format: " (%+.1f %% since hour 0)", (rss / $0 - 1) * 100) }
+                    memory.first.map { " (\(fixedPoint((rss / $0 - 1) * 100, places: 1, sign: true)) % since hour 0)" }
                 } ?? ""
             let trend =
                 record.trend.map {
-                    String(
-                        format: ", trend %+.1f MB/h, projected %.2f× hour 0", $0.slopeMBPerHour, $0.projectedRatio ?? 0)
+                    ", trend \(fixedPoint($0.slopeMBPerHour, places: 1, sign: true)) MB/h, projected "
+                        + "\(fixedPoint($0.projectedRatio ?? 0, places: 2))× hour 0"
                 } ?? ""
             text = rss + change + " " + Self.sparkline(memory) + trend
             if let max = item.max, let ratio = record.trend?.projectedRatio { met = ratio <= max }
@@ -87,7 +87,7 @@ public struct HourlyReview: Sendable {
             text = record.errorLockSeen ? "ERROR_LOCK SEEN" : "no ERROR_LOCK"
             met = !record.errorLockSeen
         case .cpuAverage:
-            text = record.cpuPercent.map { String(format: "%.1f %% of one core on average", $0) } ?? "-"
+            text = record.cpuPercent.map { "\(fixedPoint($0, places: 1)) % of one core on average" } ?? "-"
             if let max = item.max, let cpu = record.cpuPercent { met = cpu <= max }
         }
         var expectation: String?

@@ -258,9 +258,10 @@ public struct RunCore: Sendable {
         checkpoints[checkpoint.hour] = record
         var outcome = CheckpointOutcome(record: record)
         if let ratio = record.trend?.projectedRatio, ratio >= plan.leakRatio, checkpoint.hour > 0 {
-            let message = String(
-                format: "memory projected to %.2f× hour 0 at hour %@: the leak criterion (< %.2f×) will fail", ratio,
-                formatNumber(plan.run.duration / 3600), plan.leakRatio)
+            let message =
+                "memory projected to \(fixedPoint(ratio, places: 2))× hour 0 at hour "
+                + "\(formatNumber(plan.run.duration / 3600)): the leak criterion "
+                + "(< \(fixedPoint(plan.leakRatio, places: 2))×) will fail"
             outcome.projection = (message, ratio)
         }
         return outcome
@@ -281,10 +282,8 @@ public struct RunCore: Sendable {
             let note =
                 value == nil
                 ? "fell in the gap while hedgeops was not running"
-                : String(
-                    format:
-                        "fell in the gap while hedgeops was not running; value is the nearest later sample, at hour %.2f",
-                    hour)
+                : "fell in the gap while hedgeops was not running; value is the nearest later sample, at hour "
+                    + fixedPoint(hour, places: 2)
             return self.checkpoint(
                 checkpoint, at: now, wallTime: wallTime, log: log, missed: true, note: note, gapValue: value)
         }
@@ -366,10 +365,10 @@ public struct RunCore: Sendable {
                 .normal, "ended at or after the planned end while hedgeops was not running (exit status unknown)")
         }
         if termination == .exited(0) {
-            return ending(.childEndedEarly, String(format: "ended early at hour %.2f (exit 0)", hours))
+            return ending(.childEndedEarly, "ended early at hour \(fixedPoint(hours, places: 2)) (exit 0)")
         }
         return ending(
-            .crashed, String(format: "crashed at hour %.2f: %@", hours, termination?.description ?? "ended"))
+            .crashed, "crashed at hour \(fixedPoint(hours, places: 2)): \(termination?.description ?? "ended")")
     }
 
     /// What the criteria are judged on; `end` nil while the run goes on.

@@ -78,6 +78,8 @@ public final class RunSupervisor: @unchecked Sendable {
     var childStart: UInt64 = 0
     var sampler: (any ExecutorSampler)?
     var follower: LogFollower?
+    /// When the log was last read (the supervisor's clock).
+    var logReadAt = -Double.infinity
     /// hedgeops's own watch on the executor's public stream, when the checklist asks for one.
     var witness: StreamWitness?
     /// The run's decisions; this class records what it returns.
@@ -344,8 +346,10 @@ public final class RunSupervisor: @unchecked Sendable {
     /// The decisions are the core's; this loop measures, records and waits.
     public func supervise() -> RunResultsDocument {
         // Start-up's pages handed back (MonitorMemory) once the hour-0 baseline
-        // is in, and again every 10 minutes, but only with 5 s or more before the
-        // next checkpoint's window: code read back in must not delay its samples.
+        // is in, after every checkpoint (its code, JSON and the screen's, runs once
+        // an hour and need not stay resident) and every 10 minutes, but only with
+        // 5 s or more before the next checkpoint's window: code read back in must
+        // not delay its samples.
         var nextRelease = clock.now()
         var ending: RunCore.Ending?
         while ending == nil {
@@ -367,6 +371,7 @@ public final class RunSupervisor: @unchecked Sendable {
             }
             for checkpoint in core.checkpointsDue(now) {
                 recordCheckpoint(checkpoint, missed: childGone, note: childGone ? "the executor had ended" : nil)
+                nextRelease = min(nextRelease, now)
             }
             // No child at all: `resume` found it gone.
             if let termination = child?.poll() ?? (child == nil ? .vanished : nil) {
@@ -408,10 +413,33 @@ public final class RunSupervisor: @unchecked Sendable {
             counts: follower?.counts ?? [:], wsState: follower?.lastWSState, lastLineAt: follower?.lastLineAt)
     }
 
+    /// The executor's log is read at most ten times a second, whatever the
+    /// sampling rate: each read costs system calls and a wake of the page
+    /// cache, and a tenth of a second is nothing to a silence limit of
+    /// minutes. A checkpoint and the end read it whenever they fall.
+    public static let logReadInterval = 0.1
+
+    /// What the log gained since it was last read, if that was `logReadInterval` ago or more.
+    func readLog(_ now: Double, evenIfRecent force: Bool = false) -> [LogFollower.Event] {
+        // (A millionth of a second early is on time: the clock's sums are not exact.)
+        guard let follower, force || !(now - logReadAt < Self.logReadInterval - 1e-6 && now >= logReadAt) else {
+            return []
+        }
+        logReadAt = now
+        return follower.poll(monotonic: now)
+    }
+
+    /// Journals the log lines a read returned (their first 500 characters).
+    func journal(_ events: [LogFollower.Event]) {
+        for event in events {
+            appendEvent(.log(.init(pattern: event.pattern, line: String(event.line.prefix(500)))))
+        }
+    }
+
     func takeSample(_ now: Double) {
         guard let sampler, let sample = sampler.sample(monotonic: now) else { return }
         let hour = core.add(sample, at: now)
-        let events = follower?.poll(monotonic: now) ?? []
+        let events = readLog(now)
         publish(
             LiveFigures(
                 hour: hour, rssMB: sample.rssMB, cpuPercent: sample.cpuPercent, counts: follower?.counts ?? [:],
@@ -424,9 +452,7 @@ public final class RunSupervisor: @unchecked Sendable {
                     cpuPercent: sample.cpuPercent, threads: sample.threads, openFiles: sample.openFiles,
                     processes: sample.processes, counts: follower?.counts ?? [:], logFile: follower?.currentFile,
                     logOffset: follower?.currentOffset ?? 0)))
-        for event in events {
-            appendEvent(.log(.init(pattern: event.pattern, line: String(event.line.prefix(500)))))
-        }
+        journal(events)
         let cpu = sample.cpuPercent.map { fixedPoint($0, places: 2) } ?? ""
         samplesFile?.append(
             [
@@ -439,8 +465,10 @@ public final class RunSupervisor: @unchecked Sendable {
 
     /// Records a checkpoint the core decided was due, now.
     func recordCheckpoint(_ checkpoint: Checkpoint, missed: Bool, note: String?) {
+        let now = clock.now()
+        journal(readLog(now, evenIfRecent: true))
         let outcome = core.checkpoint(
-            checkpoint, at: clock.now(), wallTime: Timestamp.rfc3339(Date()), log: logState,
+            checkpoint, at: now, wallTime: Timestamp.rfc3339(Date()), log: logState,
             pssMB: missed ? nil : sampler?.pssMB(), missed: missed, note: note)
         record(witnessed(outcome))
     }
@@ -455,7 +483,7 @@ public final class RunSupervisor: @unchecked Sendable {
                 record, baselineMB: core.checkpoints[0]?.rssMB, leakRatio: options.checklist.monitoring.leakRatio))
         reviewCheckpoint(record)
         publishMetrics()
-        let shown = record.rssMB.map { String(format: "%.1f MB", $0) } ?? "no value"
+        let shown = record.rssMB.map { "\(fixedPoint($0, places: 1)) MB" } ?? "no value"
         notifier?.send(
             event: "checkpoint", runID: runID,
             text: "\(record.label): \(record.missed ? "MISSED" : shown); please confirm the hourly items",
@@ -525,9 +553,7 @@ public final class RunSupervisor: @unchecked Sendable {
 
     private func finish(_ end: RunCore.Ending) -> RunResultsDocument {
         // What the executor logged while it shut down counts too.
-        for event in follower?.poll(monotonic: clock.now()) ?? [] {
-            appendEvent(.log(.init(pattern: event.pattern, line: String(event.line.prefix(500)))))
-        }
+        journal(readLog(clock.now(), evenIfRecent: true))
         stopWitness(hour: end.hour)
         reviewEnd()
         emit(.ended(end.detail))

@@ -1,9 +1,26 @@
 import Foundation
 
 /// `value` with `places` decimals, exactly as printf's `%.Nf` writes it, but
-/// without Foundation's format machinery (a sample row is written many
-/// times a second): glibc's `strfromd`, one conversion, no varargs.
-public func fixedPoint(_ value: Double, places: Int) -> String {
+/// without Foundation's format machinery: glibc's `strfromd`, one
+/// conversion, no varargs. A sample row is written many times a second, and
+/// a checkpoint's lines are written while a run is sampling: `String(format:)`
+/// would map several megabytes of CoreFoundation's code back in at each one.
+/// `sign` is printf's `+` flag, `width` its field width (`%+7.1f`).
+public func fixedPoint(_ value: Double, places: Int, sign: Bool = false, width: Int = 0) -> String {
+    var text = fixedDigits(value, places: places)
+    if sign, text.first != "-" { text = "+" + text }
+    if text.utf8.count < width { text = String(repeating: " ", count: width - text.utf8.count) + text }
+    return text
+}
+
+/// `value` with at least `width` digits, zero-padded, as printf's `%0Nd`.
+public func zeroPadded(_ value: Int, width: Int) -> String {
+    let digits = String(value.magnitude)
+    let padding = String(repeating: "0", count: max(0, width - digits.count - (value < 0 ? 1 : 0)))
+    return (value < 0 ? "-" : "") + padding + digits
+}
+
+private func fixedDigits(_ value: Double, places: Int) -> String {
     guard let strfromd = FixedPoint.strfromd, (0...9).contains(places) else {
         return String(format: "%.\(places)f", value)
     }

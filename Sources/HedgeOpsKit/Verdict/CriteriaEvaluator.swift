@@ -90,7 +90,8 @@ public enum CriteriaEvaluator {
             guard let baseline = facts.baselineMB, baseline > 0 else { return (nil, "no hour-0 baseline was recorded") }
             guard let final = facts.finalMB else { return (nil, facts.finalMissing ?? "no final memory was recorded") }
             let ratio = final / baseline
-            return (ratio, String(format: "final %.1f MB / hour 0 %.1f MB = %.2f×", final, baseline, ratio))
+            return (ratio, "final \(fixedPoint(final, places: 1)) MB / hour 0 \(fixedPoint(baseline, places: 1)) MB = "
+                    + "\(fixedPoint(ratio, places: 2))×")
         case .wsReconnects:
             let count = facts.counts[reconnectsPattern] ?? 0
             return (Double(count), "\(count) reconnect\(count == 1 ? "" : "s") counted in the executor's log")
@@ -104,7 +105,7 @@ public enum CriteriaEvaluator {
                 )
             }
             let rate = Double(errors) / Double(operations)
-            return (rate, String(format: "%d errors / %d operations = %.3f %%", errors, operations, rate * 100))
+            return (rate, "\(errors) errors / \(operations) operations = \(fixedPoint(rate * 100, places: 3)) %")
         case .fullDuration:
             guard let full = facts.fullDuration else { return (nil, facts.endDetail) }
             return (full ? 1 : 0, facts.endDetail)
@@ -116,7 +117,7 @@ public enum CriteriaEvaluator {
             return (Double(count + facts.silences), detail)
         case .cpuAverage:
             guard let cpu = facts.cpuAverage else { return (nil, "no CPU samples after warm-up") }
-            return (cpu, String(format: "%.1f %% of one core on average", cpu))
+            return (cpu, "\(fixedPoint(cpu, places: 1)) % of one core on average")
         }
     }
 }

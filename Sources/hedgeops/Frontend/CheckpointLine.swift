@@ -17,24 +17,25 @@ struct CheckpointLine {
 
     /// The fields in the order they are read; a field is never cut.
     var fields: [String] {
-        let hour = "h\(Self.formatted(record.hour))".padding(toLength: 4, withPad: " ", startingAt: 0)
+        var hour = "h\(Self.formatted(record.hour))"
+        hour += String(repeating: " ", count: max(0, 4 - hour.count))
         guard !record.missed, let rss = record.rssMB else {
             return [hour, "\(record.label):", "MISSED", "(\(record.note ?? "no sample"))"]
         }
-        var memory = String(format: "%@ rss %7.1f MB", hour, rss)
-        if let baselineMB, record.hour > 0 { memory += String(format: " (%+.1f %%)", (rss / baselineMB - 1) * 100) }
+        var memory = "\(hour) rss \(fixedPoint(rss, places: 1, width: 7)) MB"
+        if let baselineMB, record.hour > 0 { memory += " (\(fixedPoint((rss / baselineMB - 1) * 100, places: 1, sign: true)) %)" }
         var fields = [memory]
-        if let cpu = record.cpuPercent { fields.append(String(format: "cpu %5.1f %%", cpu)) }
+        if let cpu = record.cpuPercent { fields.append("cpu \(fixedPoint(cpu, places: 1, width: 5)) %") }
         fields.append("reconnects \(record.counts["ws_reconnects"] ?? 0)")
         fields.append("errors \(record.counts["errors"] ?? 0)")
         if let ws = record.wsState { fields.append("ws \(ws)") }
         if record.errorLockSeen { fields.append(terminal.paint("ERROR_LOCK", .boldRed)) }
         if let trend = record.trend, record.hour > 0 {
-            var text = String(
-                format: "trend %+.1f MB/h -> h%@ %.1f MB", trend.slopeMBPerHour, Self.formatted(durationHours),
-                trend.projectedFinalMB)
+            var text =
+                "trend \(fixedPoint(trend.slopeMBPerHour, places: 1, sign: true)) MB/h -> "
+                + "h\(Self.formatted(durationHours)) \(fixedPoint(trend.projectedFinalMB, places: 1)) MB"
             if let ratio = trend.projectedRatio {
-                let shown = String(format: " (%.2f×)", ratio)
+                let shown = " (\(fixedPoint(ratio, places: 2))×)"
                 text += ratio >= leakRatio ? terminal.paint(shown, .red) : shown
             }
             fields.append(text)
@@ -67,7 +68,7 @@ struct CheckpointLine {
     }
 
     static func formatted(_ value: Double) -> String {
-        value == value.rounded() ? formatNumber(value) : String(format: "%.2f", value)
+        value == value.rounded() ? formatNumber(value) : fixedPoint(value, places: 2)
     }
 }
 

@@ -23,10 +23,10 @@ struct ProgressLine {
                 "left \(Self.clock(plannedHours - elapsedHours))", "left \(Self.clock(plannedHours - elapsedHours))",
                 false
             ),
-            (String(format: "RSS %.1f MB", live.rssMB), String(format: "%.0f MB", live.rssMB), true),
+            ("RSS \(fixedPoint(live.rssMB, places: 1)) MB", "\(fixedPoint(live.rssMB, places: 0)) MB", true),
         ]
         if let cpu = live.cpuPercent {
-            fields.append((String(format: "CPU %.1f %%", cpu), String(format: "CPU %.0f%%", cpu), false))
+            fields.append(("CPU \(fixedPoint(cpu, places: 1)) %", "CPU \(fixedPoint(cpu, places: 0))%", false))
         }
         let reconnects = counts["ws_reconnects"] ?? 0
         let errors = counts["errors"] ?? 0
@@ -54,6 +54,6 @@ struct ProgressLine {
     static func clock(_ hours: Double) -> String {
         // Clamped: a figure read back from a journal is not trusted to fit an integer.
         let seconds = Int(min(max(0, hours.isFinite ? hours : 0), 1e6) * 3600)
-        return String(format: "%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+        return [seconds / 3600, seconds / 60 % 60, seconds % 60].map { zeroPadded($0, width: 2) }.joined(separator: ":")
     }
 }

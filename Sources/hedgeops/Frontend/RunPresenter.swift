@@ -143,6 +143,6 @@ final class RunPresenter: @unchecked Sendable {
     }
 
     private func formatted(_ value: Double) -> String {
-        value == value.rounded() ? formatNumber(value) : String(format: "%.2f", value)
+        value == value.rounded() ? formatNumber(value) : fixedPoint(value, places: 2)
     }
 }

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+@testable import HedgeOpsKit
+
+/// The run's own number formatting against printf's, which it replaces on
+/// the sampling and checkpoint paths.
+@Suite struct FixedPointTests {
+    @Test func everyValueReadsAsPrintfWritesIt() {
+        var random = SystemRandomNumberGenerator()
+        var values: [Double] = [0, -0.0, 0.05, -0.05, 0.049, 1, -1, 99.95, 1e15, -1e-9, 123_456.789, .infinity, -.infinity]
+        for _ in 0..<500 {
+            values.append(Double.random(in: -1e6...1e6, using: &random))
+            values.append(Double.random(in: -2...2, using: &random))
+        }
+        for value in values {
+            for places in 0...4 {
+                #expect(fixedPoint(value, places: places) == String(format: "%.\(places)f", value))
+                #expect(fixedPoint(value, places: places, sign: true) == String(format: "%+.\(places)f", value))
+                for width in [5, 7, 12] {
+                    #expect(
+                        fixedPoint(value, places: places, width: width) == String(format: "%\(width).\(places)f", value))
+                    #expect(
+                        fixedPoint(value, places: places, sign: true, width: width)
+                            == String(format: "%+\(width).\(places)f", value))
+                }
+            }
+        }
+    }
+
+    @Test func integersArePaddedWithZerosAsPrintfDoes() {
+        for value in [0, 5, 59, 123, 12_345, -7, -123, Int(Int32.max)] {
+            for width in [0, 2, 4, 6] {
+                #expect(zeroPadded(value, width: width) == String(format: "%0\(width)d", value), "\(value) \(width)")
+            }
+        }
+    }
+}
