@@ -8,7 +8,9 @@ import Testing
 @Suite struct FixedPointTests {
     @Test func everyValueReadsAsPrintfWritesIt() {
         var random = SystemRandomNumberGenerator()
-        var values: [Double] = [0, -0.0, 0.05, -0.05, 0.049, 1, -1, 99.95, 1e15, -1e-9, 123_456.789, .infinity, -.infinity]
+        var values: [Double] = [
+            0, -0.0, 0.05, -0.05, 0.049, 1, -1, 99.95, 1e15, -1e-9, 123_456.789, .infinity, -.infinity,
+        ]
         for _ in 0..<500 {
             values.append(Double.random(in: -1e6...1e6, using: &random))
             values.append(Double.random(in: -2...2, using: &random))
@@ -19,7 +21,8 @@ import Testing
                 #expect(fixedPoint(value, places: places, sign: true) == String(format: "%+.\(places)f", value))
                 for width in [5, 7, 12] {
                     #expect(
-                        fixedPoint(value, places: places, width: width) == String(format: "%\(width).\(places)f", value))
+                        fixedPoint(value, places: places, width: width) == String(format: "%\(width).\(places)f", value)
+                    )
                     #expect(
                         fixedPoint(value, places: places, sign: true, width: width)
                             == String(format: "%+\(width).\(places)f", value))

@@ -270,7 +270,8 @@ struct SupervisorLoopTests {
             }
         }
         let samples = recorded.samples.count
-        #expect(samples > 300 && reads.count > 60 && reads.count < samples / 3, "\(samples) samples, \(reads.count) reads")
+        #expect(
+            samples > 300 && reads.count > 60 && reads.count < samples / 3, "\(samples) samples, \(reads.count) reads")
         let interval = RunSupervisor.logReadInterval
         for (before, after) in zip(reads, reads.dropFirst())
         where !checkpointsAt.contains(where: { $0 >= before - interval && $0 <= after }) {
@@ -280,7 +281,8 @@ struct SupervisorLoopTests {
         for (index, event) in recorded.events.enumerated() {
             guard case .checkpoint(let recordedCheckpoint) = event else { continue }
             let logged = recorded.events[..<index].filter { if case .sample = $0 { true } else { false } }.count
-            #expect(recordedCheckpoint.checkpoint.counts["orders"] == logged, "hour \(recordedCheckpoint.checkpoint.hour)")
+            #expect(
+                recordedCheckpoint.checkpoint.counts["orders"] == logged, "hour \(recordedCheckpoint.checkpoint.hour)")
         }
         let log = try FileManager.default.attributesOfItem(atPath: try #require(recorded.samples.last?.logFile))
         #expect((document.results.counts["orders"] ?? 0) * line == (log[.size] as? Int))

@@ -90,8 +90,11 @@ public enum CriteriaEvaluator {
             guard let baseline = facts.baselineMB, baseline > 0 else { return (nil, "no hour-0 baseline was recorded") }
             guard let final = facts.finalMB else { return (nil, facts.finalMissing ?? "no final memory was recorded") }
             let ratio = final / baseline
-            return (ratio, "final \(fixedPoint(final, places: 1)) MB / hour 0 \(fixedPoint(baseline, places: 1)) MB = "
-                    + "\(fixedPoint(ratio, places: 2))×")
+            return (
+                ratio,
+                "final \(fixedPoint(final, places: 1)) MB / hour 0 \(fixedPoint(baseline, places: 1)) MB = "
+                    + "\(fixedPoint(ratio, places: 2))×"
+            )
         case .wsReconnects:
             let count = facts.counts[reconnectsPattern] ?? 0
             return (Double(count), "\(count) reconnect\(count == 1 ? "" : "s") counted in the executor's log")

@@ -23,7 +23,9 @@ struct CheckpointLine {
             return [hour, "\(record.label):", "MISSED", "(\(record.note ?? "no sample"))"]
         }
         var memory = "\(hour) rss \(fixedPoint(rss, places: 1, width: 7)) MB"
-        if let baselineMB, record.hour > 0 { memory += " (\(fixedPoint((rss / baselineMB - 1) * 100, places: 1, sign: true)) %)" }
+        if let baselineMB, record.hour > 0 {
+            memory += " (\(fixedPoint((rss / baselineMB - 1) * 100, places: 1, sign: true)) %)"
+        }
         var fields = [memory]
         if let cpu = record.cpuPercent { fields.append("cpu \(fixedPoint(cpu, places: 1, width: 5)) %") }
         fields.append("reconnects \(record.counts["ws_reconnects"] ?? 0)")
