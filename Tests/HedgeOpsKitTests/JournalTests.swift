@@ -64,6 +64,18 @@ struct JournalTests {
         }
     }
 
+    /// So are a log line's.
+    @Test func aLogLinesFieldsAreWhatItsEncodingGives() throws {
+        for line in [
+            JournalEvent.LogLine(pattern: "errors", line: "2026-01-13 - ERROR - \"quoted\" \\ tab\t é"),
+            JournalEvent.LogLine(pattern: "", line: ""),
+        ] {
+            var encoded = try #require(JSONValue(encoding: JournalEvent.log(line))).fields
+            encoded["type"] = nil
+            #expect(JSONValue.object(JournalEvent.log(line).fields).serialized == JSONValue.object(encoded).serialized)
+        }
+    }
+
     @Test func aJournalIsNeverOverwritten() throws {
         let path = scratch()
         defer { unlink(path) }

@@ -99,9 +99,11 @@ public enum JournalEvent: Sendable, Equatable {
 
     /// The payload's fields, without `type` (what the journal writes beside it).
     public var fields: [String: JSONValue] {
-        // A sample is written many times a second: its fields are built
-        // directly, not encoded to JSON and decoded back.
+        // A sample is written many times a second, and a log line may be: their
+        // fields are built directly, not encoded to JSON and decoded back (which
+        // also maps the encoder's code back in during a run; MonitorMemory).
         if case .sample(let sample) = self { return sample.fields }
+        if case .log(let line) = self { return ["pattern": .string(line.pattern), "line": .string(line.line)] }
         guard var fields = JSONValue(encoding: self)?.fields else { return [:] }
         fields["type"] = nil
         return fields
