@@ -37,8 +37,8 @@ public final class WebSocketConnection: @unchecked Sendable {
         else { throw Failure(description: "'\(url)' is not a ws:// or wss:// URL") }
         let tls = scheme == "wss"
         let port = components.port ?? (tls ? 443 : 80)
-        var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
-        if let query = components.percentEncodedQuery { path += "?" + query }
+        let bare = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        let path = components.percentEncodedQuery.map { bare + "?" + $0 } ?? bare
         let hostHeader = components.port.map { "\(host):\($0)" } ?? host
         let group = Self.group
         let inbox = Inbox()
