@@ -9,7 +9,7 @@ import Testing
     @Test func everyValueReadsAsPrintfWritesIt() {
         var random = SystemRandomNumberGenerator()
         var values: [Double] = [
-            0, -0.0, 0.05, -0.05, 0.049, 1, -1, 99.95, 1e15, -1e-9, 123_456.789, .infinity, -.infinity,
+            0, -0.0, 0.05, -0.05, 0.049, 1, -1, 99.95, 1e15, -1e-9, 123_456.789, .infinity, -.infinity, .nan, -.nan,
         ]
         for _ in 0..<500 {
             values.append(Double.random(in: -1e6...1e6, using: &random))
