@@ -32,7 +32,7 @@ struct BadInputTests {
         let foreign = try SignOffTests().sh(
             "ssh-keygen -Y sign -f op -n file < results.json 2>/dev/null",
             in: workspace.path)
-        var random = SeededGenerator(state: 3)
+        var random = ReproducibleRandom(randomStart: 3)
         let garbage = Data((0..<700).map { _ in UInt8(truncatingIfNeeded: random.next()) })
         let cases: [(String, Data)] = [
             ("empty", Data()),
@@ -59,7 +59,7 @@ struct BadInputTests {
         let export = try Binary.run(["export", folder, "--key", "op", "--out", "good.tar.gz"], in: workspace.path)
         #expect(export.exitCode == 0, "\(export.all)")
         let good = try #require(FileManager.default.contents(atPath: workspace.path + "/good.tar.gz"))
-        var random = SeededGenerator(state: 5)
+        var random = ReproducibleRandom(randomStart: 5)
         var flipped = good
         for _ in 0..<8 {
             let at = Int(random.next() % UInt64(flipped.count))
@@ -94,7 +94,7 @@ struct BadInputTests {
         _ = runWorkspace
         let original = try #require(FileManager.default.contents(atPath: folder + "/journal.jsonl"))
         let workspace = try Workspace()
-        var random = SeededGenerator(state: 9)
+        var random = ReproducibleRandom(randomStart: 9)
         let lineStarts = [0] + original.indices.filter { original[$0] == UInt8(ascii: "\n") }.map { $0 + 1 }
         for round in 0..<6 {
             try workspace.mkdir("data/runs")

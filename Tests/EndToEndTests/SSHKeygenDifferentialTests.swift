@@ -110,25 +110,13 @@ struct SSHKeygenDifferentialTests {
     }
 }
 
-/// SplitMix64: a small generator whose sequence depends on the seed only.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Builds the cases: mostly plausible files a reviewer writes, with one or two things wrong.
 struct CaseGenerator {
-    var random: SeededGenerator
+    var random: ReproducibleRandom
     let keys: [Curve25519.Signing.PrivateKey]
 
     init(seed: UInt64) {
-        var random = SeededGenerator(state: seed)
+        var random = ReproducibleRandom(randomStart: seed)
         var keys: [Curve25519.Signing.PrivateKey] = []
         for _ in 0..<3 {
             var bytes: [UInt8] = []

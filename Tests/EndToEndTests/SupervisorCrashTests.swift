@@ -55,7 +55,7 @@ struct SupervisorCrashTests {
             folder = try? RunTests.runFolder(workspace)
         }
         let runFolder = try #require(folder)
-        var random = SeededGenerator(state: 20_261_129)
+        var random = ReproducibleRandom(randomStart: 20_261_129)
         var acknowledged: [String] = []
         var supervisor: Int32 = 0
         for round in 0..<10 {

@@ -17,7 +17,7 @@ struct ChecklistMutationTests {
     }
 
     struct Mutator {
-        var random: MutationRandom
+        var random: ReproducibleRandom
         let base: [UInt8]
 
         mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
@@ -97,7 +97,7 @@ struct ChecklistMutationTests {
     func seededMutationsLoadOrFailAtAPlaceInTheFile(_ name: String) throws {
         let path = Fixture.repositoryRoot.appendingPathComponent("checklists/" + name).path
         let base = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        var mutator = Mutator(random: MutationRandom(state: name == "demo.yaml" ? 2 : 1), base: base)
+        var mutator = Mutator(random: ReproducibleRandom(randomStart: name == "demo.yaml" ? 2 : 1), base: base)
         var loaded = 0, refused = 0, slowest = 0.0
         for round in 0..<(Self.count / 2) {
             let kind = Mutation.allCases[round % Mutation.allCases.count]
@@ -126,17 +126,5 @@ struct ChecklistMutationTests {
         }
         print("\(name): \(Self.count / 2) mutations, \(loaded) loaded, \(refused) refused, slowest \(slowest) s")
         #expect(refused > loaded)
-    }
-}
-
-/// SplitMix64, so a failing round can be replayed from its number.
-struct MutationRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

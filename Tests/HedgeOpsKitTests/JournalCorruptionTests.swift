@@ -29,7 +29,7 @@ struct JournalCorruptionTests {
     @Test func aChangedByteAnywhereIsNamedByItsLineOrTheNext() throws {
         let (path, bytes, starts) = try Self.journal()
         defer { unlink(path) }
-        var random = MutationRandom(state: 7)
+        var random = ReproducibleRandom(randomStart: 7)
         for round in 0..<1_000 {
             var damaged = bytes
             let at = Int(random.next() % UInt64(bytes.count))
@@ -58,7 +58,7 @@ struct JournalCorruptionTests {
     @Test func aCutAnywhereLeavesATornTailOrFewerWholeLines() throws {
         let (path, bytes, _) = try Self.journal()
         defer { unlink(path) }
-        var random = MutationRandom(state: 11)
+        var random = ReproducibleRandom(randomStart: 11)
         for _ in 0..<300 {
             let length = Int(random.next() % UInt64(bytes.count))
             try Data(bytes.prefix(length)).write(to: URL(fileURLWithPath: path))

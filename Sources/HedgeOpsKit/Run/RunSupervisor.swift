@@ -430,7 +430,7 @@ public final class RunSupervisor: @unchecked Sendable {
     }
 
     /// Journals the log lines a read returned (their first 500 characters).
-    func journal(_ events: [LogFollower.Event]) {
+    func journalLogLines(_ events: [LogFollower.Event]) {
         for event in events {
             appendEvent(.log(.init(pattern: event.pattern, line: String(event.line.prefix(500)))))
         }
@@ -452,7 +452,7 @@ public final class RunSupervisor: @unchecked Sendable {
                     cpuPercent: sample.cpuPercent, threads: sample.threads, openFiles: sample.openFiles,
                     processes: sample.processes, counts: follower?.counts ?? [:], logFile: follower?.currentFile,
                     logOffset: follower?.currentOffset ?? 0)))
-        journal(events)
+        journalLogLines(events)
         let cpu = sample.cpuPercent.map { fixedPoint($0, places: 2) } ?? ""
         samplesFile?.append(
             [
@@ -466,7 +466,7 @@ public final class RunSupervisor: @unchecked Sendable {
     /// Records a checkpoint the core decided was due, now.
     func recordCheckpoint(_ checkpoint: Checkpoint, missed: Bool, note: String?) {
         let now = clock.now()
-        journal(readLog(now, evenIfRecent: true))
+        journalLogLines(readLog(now, evenIfRecent: true))
         let outcome = core.checkpoint(
             checkpoint, at: now, wallTime: Timestamp.rfc3339(Date()), log: logState,
             pssMB: missed ? nil : sampler?.pssMB(), missed: missed, note: note)
@@ -553,7 +553,7 @@ public final class RunSupervisor: @unchecked Sendable {
 
     private func finish(_ end: RunCore.Ending) -> RunResultsDocument {
         // What the executor logged while it shut down counts too.
-        journal(readLog(clock.now(), evenIfRecent: true))
+        journalLogLines(readLog(clock.now(), evenIfRecent: true))
         stopWitness(hour: end.hour)
         reviewEnd()
         emit(.ended(end.detail))

@@ -1,4 +1,5 @@
 import Foundation
+import HedgeOpsKit
 
 /// Where a symbol's price comes from: a repeatable random walk, or a recorded
 /// tape (CSV of time, price, size) replayed step by step and looped. The

@@ -1,3 +1,5 @@
+import HedgeOpsKit
+
 /// How the simulated executor behaves over the run: its memory profile and
 /// the events it logs, at hours of simulated time.
 struct Scenario {

@@ -1,4 +1,5 @@
 import Foundation
+import HedgeOpsKit
 
 /// Set from the SIGINT handler; read by the tick loop.
 nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0

@@ -69,6 +69,7 @@ struct CheckpointLine {
         return lines
     }
 
+    /// An hour or a scale as the run's lines show it: whole, or with two decimals.
     static func formatted(_ value: Double) -> String {
         value == value.rounded() ? formatNumber(value) : fixedPoint(value, places: 2)
     }

@@ -108,8 +108,9 @@ final class RunPresenter: @unchecked Sendable {
             if timeScale != 1 {
                 terminal.out(
                     String(
-                        format: "  time scale %@: one hour lasts %.1f s; planned %@ h", formatted(timeScale),
-                        3600 / timeScale, formatted(durationHours)))
+                        format: "  time scale %@: one hour lasts %.1f s; planned %@ h",
+                        CheckpointLine.formatted(timeScale),
+                        3600 / timeScale, CheckpointLine.formatted(durationHours)))
             }
         case .checkpoint(let record, let baseline, let ratio):
             let line = CheckpointLine(
@@ -127,7 +128,7 @@ final class RunPresenter: @unchecked Sendable {
             for item in due.items where item.met == false {
                 terminal.error(
                     terminal.paint(
-                        "warning: h\(formatted(due.hour)) \(item.title): \(item.measured) (\(item.expectation ?? "not as expected"))",
+                        "warning: h\(CheckpointLine.formatted(due.hour)) \(item.title): \(item.measured) (\(item.expectation ?? "not as expected"))",
                         .yellow))
             }
         case .finished(let verdict, let criteria, let path):
@@ -140,9 +141,5 @@ final class RunPresenter: @unchecked Sendable {
             terminal.out("VERDICT: \(painted)" + (rehearsal.map { " (\($0))" } ?? ""))
             terminal.out("results: \(path)")
         }
-    }
-
-    private func formatted(_ value: Double) -> String {
-        value == value.rounded() ? formatNumber(value) : fixedPoint(value, places: 2)
     }
 }
