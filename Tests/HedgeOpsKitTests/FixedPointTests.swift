@@ -18,6 +18,9 @@ import Testing
         for value in values {
             for places in 0...4 {
                 #expect(fixedPoint(value, places: places) == String(format: "%.\(places)f", value))
+                var bytes: [UInt8] = [0x2C]
+                appendFixedPoint(value, places: places, to: &bytes)
+                #expect(bytes == [0x2C] + Array(String(format: "%.\(places)f", value).utf8), "\(value) \(places)")
                 #expect(fixedPoint(value, places: places, sign: true) == String(format: "%+.\(places)f", value))
                 for width in [5, 7, 12] {
                     #expect(

@@ -76,6 +76,57 @@ struct JournalTests {
         }
     }
 
+    /// A sample's line written straight into the buffer against the same
+    /// sample written through its fields, byte for byte over a whole
+    /// journal (so every `prev` too): names that need escaping, figures
+    /// whole, huge, tiny and not finite, fields absent, and a secret in a
+    /// count's name or the log file's path (then the fields' path redacts it).
+    @Test func aSampleWrittenDirectlyIsTheLineItsFieldsGive() throws {
+        let (direct, general) = (scratch(), scratch())
+        defer {
+            unlink(direct)
+            unlink(general)
+        }
+        let secret = "sk-live-0123456789abcdef"
+        let redactor = SecretRedactor(secrets: [.init(name: "BITUNIX_API_SECRET", value: secret)])
+        let a = try Journal(creating: direct)
+        let b = try Journal(creating: general)
+        var random = ReproducibleRandom(randomStart: 20_261_130)
+        let names = ["errors", "ws_reconnects", "a\"quote", "back\\slash", "tab\there", "é€😀", "\u{1}", "order_placed"]
+        let figures: [Double] = [0, -0.0, 1, 12.5, 1e16, 1e-7, -3.25, 9_007_199_254_740_992, .nan, .infinity]
+        func figure() -> Double {
+            random.chance(0.5) ? figures[Int(random.next() % UInt64(figures.count))] : random.uniform(-1e4, 1e4)
+        }
+        func maybe<T>(_ value: T) -> T? { random.chance(0.2) ? nil : value }
+        var secretLines = 0
+        for round in 0..<400 {
+            var counts: [String: Int] = [:]
+            for name in names where random.chance(0.7) { counts[name] = Int(random.next() % 100_000) }
+            let leak = random.chance(0.05)
+            if leak, random.chance(0.5) { counts["x" + secret] = 1 }
+            let file = leak && counts.count == counts.filter({ !$0.key.contains(secret) }).count
+                ? "/logs/\(secret).log" : "/logs/load_test_\"\(round % 3)\".log"
+            let sample = JournalEvent.Sample(
+                hour: figure(), rssMB: figure(), rssAnonMB: maybe(figure()), swapMB: maybe(figure()),
+                cpuPercent: maybe(figure()), threads: maybe(Int(random.next() % 64)),
+                openFiles: maybe(Int(random.next() % 1024)), processes: maybe(Int(random.next() % 16)),
+                counts: counts, logFile: maybe(file), logOffset: maybe(random.next() >> 1))
+            if leak { secretLines += 1 }
+            // Now and then the redactor is set again (its checks start over).
+            if round % 97 == 0 { (a.redactor, b.redactor) = (redactor, redactor) }
+            let date = Date(timeIntervalSince1970: 1_790_000_000 + Double(round) * 0.025)
+            (a.clock, b.clock) = ({ date }, { date })
+            try a.append(.sample(sample))
+            try b.append("sample", sample.fields)
+        }
+        let written = try String(contentsOfFile: direct, encoding: .utf8)
+        #expect(written == (try String(contentsOfFile: general, encoding: .utf8)))
+        #expect(written.split(separator: "\n").count == 400)
+        #expect(!written.contains(secret) && secretLines > 5)
+        // Most lines took the direct path; the general one still wrote the rest.
+        #expect(a.directLines > 300 && b.directLines == 0, "\(a.directLines) direct")
+    }
+
     @Test func aJournalIsNeverOverwritten() throws {
         let path = scratch()
         defer { unlink(path) }
@@ -122,6 +173,9 @@ struct JournalTests {
             // 0.4 ms past a millisecond: Foundation rounds the fraction, the journal cuts it.
             let date = Date(timeIntervalSince1970: (Double(Int.random(in: 0...4_102_444_800_000)) + 0.4) / 1000)
             #expect(Timestamp.rfc3339(date) == formatter.string(from: date), "\(date.timeIntervalSince1970)")
+            var bytes = Array("at ".utf8)
+            Timestamp.write(date, into: &bytes)
+            #expect(bytes == Array(("at " + formatter.string(from: date)).utf8))
         }
     }
 }

@@ -35,7 +35,21 @@ public final class Journal: @unchecked Sendable {
     private var lastAttempt = 0.0
     private var finishedOutage: WriteOutage?
     /// Applied to every string of every line: no secret is ever recorded.
-    public var redactor = SecretRedactor.empty
+    public var redactor = SecretRedactor.empty {
+        didSet {
+            cleanCountKeys = nil
+            cleanLogFile = nil
+        }
+    }
+    /// The last sample's count names, in order, and its log file, when the
+    /// redactor found no secret in them: a sample naming the same is written
+    /// straight into the line buffer.
+    private var cleanCountKeys: [String]?
+    private var cleanLogFile: String?
+    /// Sample lines written straight into the buffer, so a test can tell the paths apart.
+    private(set) var directLines = 0
+    /// The time a line's `at` gives; a test's fixed one makes two journals comparable.
+    var clock: @Sendable () -> Date = { Date() }
 
     /// Starts a new journal; fails if the file exists (a journal is never overwritten).
     /// `backlogCapacity` bounds the samples and log lines held while the disk
@@ -88,9 +102,7 @@ public final class Journal: @unchecked Sendable {
     /// held in memory for a retry.
     @discardableResult
     public func append(_ event: JournalEvent, durable: Bool = false) throws -> Int {
-        if case .sample(let sample) = event {
-            return try append(event.type, pairs: sample.pairs, durable: durable)
-        }
+        if case .sample(let sample) = event { return try appendSample(sample, durable: durable) }
         return try append(event.type, event.fields, durable: durable)
     }
 
@@ -104,21 +116,74 @@ public final class Journal: @unchecked Sendable {
     private func append(_ type: String, pairs fields: [(key: String, value: JSONValue)], durable: Bool) throws -> Int {
         lock.lock()
         defer { lock.unlock() }
+        let object = redacted(fields, type: type, at: clock())
+        return try appendLocked(type, object: { object }, durable: durable) { line, sequence, previous in
+            Self.write(object, sequence: sequence, previous: previous, into: &line)
+        }
+    }
+
+    /// A sample: the line the pairs would give, written without them when
+    /// nothing is held and no name in it holds a secret.
+    private func appendSample(_ sample: JournalEvent.Sample, durable: Bool) throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let date = clock()
+        guard let keys = cleanKeys(of: sample) else {
+            let object = redacted(sample.pairs, type: "sample", at: date)
+            return try appendLocked("sample", object: { object }, durable: durable) { line, sequence, previous in
+                Self.write(object, sequence: sequence, previous: previous, into: &line)
+            }
+        }
+        return try appendLocked("sample", object: { redacted(sample.pairs, type: "sample", at: date) }, durable: durable) {
+            line, sequence, previous in
+            sample.writeLine(at: date, sequence: sequence, previous: previous, countKeys: keys, into: &line)
+            directLines += 1
+        }
+    }
+
+    /// The sample's count names in order when neither they nor its log
+    /// file hold a secret (checked once while they stay the same); nil otherwise.
+    private func cleanKeys(of sample: JournalEvent.Sample) -> [String]? {
+        let same = cleanCountKeys.map { $0.count == sample.counts.count && $0.allSatisfy { sample.counts[$0] != nil } }
+        if same != true {
+            let keys = sample.counts.keys.sorted()
+            cleanCountKeys = keys.contains(where: redactor.reveals) ? nil : keys
+        }
+        if let file = sample.logFile, file != cleanLogFile {
+            guard !redactor.reveals(file) else { return nil }
+            cleanLogFile = file
+        }
+        return cleanCountKeys
+    }
+
+    /// The fields redacted, with the event's `type` and `at`.
+    private func redacted(_ fields: [(key: String, value: JSONValue)], type: String, at date: Date)
+        -> [(key: String, value: JSONValue)]
+    {
         var object = fields
         for index in object.indices { object[index].value = redactor.redact(object[index].value) }
         object.append(("type", .string(type)))
-        object.append(("at", .string(Timestamp.rfc3339(Date()))))
+        object.append(("at", .string(Timestamp.rfc3339(date))))
+        return object
+    }
+
+    /// Writes the line `write` builds, or holds `object()` (the same event)
+    /// when anything is held already or the disk refuses it.
+    private func appendLocked(
+        _ type: String, object: () -> [(key: String, value: JSONValue)], durable: Bool,
+        write: (inout [UInt8], _ sequence: Int, _ previous: String) -> Void
+    ) throws -> Int {
         if !backlog.isEmpty {
             // Behind what is held, in order.
-            backlog.hold(object, kind: type, droppable: !durable, reason: backlog.outage?.reason ?? "", at: Date())
+            backlog.hold(object(), kind: type, droppable: !durable, reason: backlog.outage?.reason ?? "", at: Date())
             flushLocked(force: false)
             if let held = heldLocked() { throw held }
             return sequence
         }
         do {
-            try writeLocked(object)
+            try writeLine(write)
         } catch {
-            backlog.hold(object, kind: type, droppable: !durable, reason: error.reason, at: Date())
+            backlog.hold(object(), kind: type, droppable: !durable, reason: error.reason, at: Date())
             lastAttempt = RunClock.monotonic()
             if let held = heldLocked() { throw held }
         }
@@ -166,22 +231,39 @@ public final class Journal: @unchecked Sendable {
         syncLocked()
     }
 
-    /// Gives the event its place in the chain and writes it as one line (the
-    /// fields with `seq` and `prev`, keys in order: the canonical form
-    /// ``JSONValue`` gives an object), or leaves the chain as it was and throws.
+    /// Gives the event its place in the chain and writes it as one line,
+    /// or leaves the chain as it was and throws.
     private func writeLocked(_ event: [(key: String, value: JSONValue)]) throws(LineAppender.Failure) {
-        var object = event
-        object.append(("seq", .int(sequence + 1)))
-        object.append(("prev", .string(previousHash)))
-        object.sort { $0.key < $1.key }
+        try writeLine { line, sequence, previous in
+            Self.write(event, sequence: sequence, previous: previous, into: &line)
+        }
+    }
+
+    /// The line `build` writes for the next `seq` and `prev`, hashed and
+    /// appended; the chain moves on only once it is written.
+    private func writeLine(_ build: (inout [UInt8], _ sequence: Int, _ previous: String) -> Void)
+        throws(LineAppender.Failure)
+    {
         lineBuffer.removeAll(keepingCapacity: true)
-        JSONValue.write(orderedObject: object, into: &lineBuffer)
+        build(&lineBuffer, sequence + 1, previousHash)
         let digest = SHA256.hash(data: lineBuffer)
         lineBuffer.append(UInt8(ascii: "\n"))
         try file.append(lineBuffer)
         sequence += 1
         previousHash = Self.hex(digest)
         unsynced = true
+    }
+
+    /// An event's fields with `seq` and `prev`, keys in order: the
+    /// canonical form ``JSONValue`` gives an object.
+    private static func write(
+        _ event: [(key: String, value: JSONValue)], sequence: Int, previous: String, into line: inout [UInt8]
+    ) {
+        var object = event
+        object.append(("seq", .int(sequence)))
+        object.append(("prev", .string(previous)))
+        object.sort { $0.key < $1.key }
+        JSONValue.write(orderedObject: object, into: &line)
     }
 
     private func flushLocked(force: Bool) {
@@ -201,7 +283,7 @@ public final class Journal: @unchecked Sendable {
         guard let outage = backlog.end(at: Date()) else { return }
         var gap = JournalEvent.writeGap(outage.record(file: URL(fileURLWithPath: path).lastPathComponent)).fields
         gap["type"] = "write_gap"
-        gap["at"] = .string(Timestamp.rfc3339(Date()))
+        gap["at"] = .string(Timestamp.rfc3339(clock()))
         do {
             try writeLocked(Array(gap))
             finishedOutage = outage
@@ -278,31 +360,42 @@ public struct JournalError: Error, CustomStringConvertible {
 /// UTC RFC 3339 timestamps with milliseconds, as every file of a run uses.
 public enum Timestamp {
     public static func rfc3339(_ date: Date) -> String {
+        String(unsafeUninitializedCapacity: 24) { fill($0, date) }
+    }
+
+    /// Appends the bytes ``rfc3339(_:)`` gives to `out` without making a
+    /// String (a sample's journal line and CSV row carry one each).
+    public static func write(_ date: Date, into out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { bytes in
+            let count = fill(bytes, date)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<count]))
+        }
+    }
+
+    /// Writes the 24 bytes by hand: no formatter, no allocation.
+    private static func fill(_ bytes: UnsafeMutableBufferPointer<UInt8>, _ date: Date) -> Int {
         let seconds = date.timeIntervalSince1970
         var time = time_t(seconds.rounded(.down))
         var parts = tm()
         gmtime_r(&time, &parts)
         let millis = Int((seconds - seconds.rounded(.down)) * 1000)
-        // Written by hand into 24 bytes: it is on every journal line and CSV row.
-        return String(unsafeUninitializedCapacity: 24) { bytes in
-            var at = 0
-            func put(_ value: Int, _ width: Int, _ separator: Character) {
-                var rest = max(0, value)
-                for position in stride(from: at + width - 1, through: at, by: -1) {
-                    bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-                    rest /= 10
-                }
-                bytes[at + width] = separator.asciiValue ?? 0x20
-                at += width + 1
+        var at = 0
+        func put(_ value: Int, _ width: Int, _ separator: UInt8) {
+            var rest = max(0, value)
+            for position in stride(from: at + width - 1, through: at, by: -1) {
+                bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
             }
-            put(Int(parts.tm_year) + 1900, 4, "-")
-            put(Int(parts.tm_mon) + 1, 2, "-")
-            put(Int(parts.tm_mday), 2, "T")
-            put(Int(parts.tm_hour), 2, ":")
-            put(Int(parts.tm_min), 2, ":")
-            put(Int(parts.tm_sec), 2, ".")
-            put(millis, 3, "Z")
-            return at
+            bytes[at + width] = separator
+            at += width + 1
         }
+        put(Int(parts.tm_year) + 1900, 4, UInt8(ascii: "-"))
+        put(Int(parts.tm_mon) + 1, 2, UInt8(ascii: "-"))
+        put(Int(parts.tm_mday), 2, UInt8(ascii: "T"))
+        put(Int(parts.tm_hour), 2, UInt8(ascii: ":"))
+        put(Int(parts.tm_min), 2, UInt8(ascii: ":"))
+        put(Int(parts.tm_sec), 2, UInt8(ascii: "."))
+        put(millis, 3, UInt8(ascii: "Z"))
+        return at
     }
 }

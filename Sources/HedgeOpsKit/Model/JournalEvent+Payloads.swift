@@ -213,10 +213,7 @@ extension JournalEvent {
         /// The same fields as pairs: a sample is journalled every second, and
         /// a dictionary of them (hashed, grown, copied) cost more than the line.
         var pairs: [(key: String, value: JSONValue)] {
-            // A whole number reads back as one, as JSONDecoder gives it.
-            func number(_ value: Double) -> JSONValue {
-                value == value.rounded() && abs(value) < 9.007_199_254_740_992e15 ? .int(Int(value)) : .double(value)
-            }
+            let number = Self.number
             var pairs: [(key: String, value: JSONValue)] = []
             pairs.reserveCapacity(15)
             pairs.append((CodingKeys.hour.rawValue, number(hour)))
@@ -234,6 +231,11 @@ extension JournalEvent {
             put(.logFile, logFile.map { .string($0) })
             put(.logOffset, logOffset.map { .int(Int(clamping: $0)) })
             return pairs
+        }
+
+        /// A figure as its field holds it: a whole number reads back as one, as JSONDecoder gives it.
+        static func number(_ value: Double) -> JSONValue {
+            value == value.rounded() && abs(value) < 9.007_199_254_740_992e15 ? .int(Int(value)) : .double(value)
         }
 
         public init(from decoder: any Decoder) throws {

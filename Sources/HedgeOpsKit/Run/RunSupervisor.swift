@@ -453,13 +453,21 @@ public final class RunSupervisor: @unchecked Sendable {
                     processes: sample.processes, counts: follower?.counts ?? [:], logFile: follower?.currentFile,
                     logOffset: follower?.currentOffset ?? 0)))
         journalLogLines(events)
-        let cpu = sample.cpuPercent.map { fixedPoint($0, places: 2) } ?? ""
-        samplesFile?.append(
-            [
-                fixedPoint(hour, places: 4), Timestamp.rfc3339(Date()), fixedPoint(sample.rssMB, places: 2),
-                fixedPoint(sample.rssAnonMB, places: 2), fixedPoint(sample.swapMB, places: 2), cpu,
-                String(sample.threads), String(sample.openFiles), String(sample.processes),
-            ].joined(separator: ","))
+        samplesFile?.appendRow { row in
+            appendFixedPoint(hour, places: 4, to: &row)
+            row.append(UInt8(ascii: ","))
+            Timestamp.write(Date(), into: &row)
+            for figure in [sample.rssMB, sample.rssAnonMB, sample.swapMB] {
+                row.append(UInt8(ascii: ","))
+                appendFixedPoint(figure, places: 2, to: &row)
+            }
+            row.append(UInt8(ascii: ","))
+            if let cpu = sample.cpuPercent { appendFixedPoint(cpu, places: 2, to: &row) }
+            for count in [sample.threads, sample.openFiles, sample.processes] {
+                row.append(UInt8(ascii: ","))
+                row += String(count).utf8
+            }
+        }
         noteSamplesFile()
     }
 

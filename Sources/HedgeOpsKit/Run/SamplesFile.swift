@@ -13,6 +13,8 @@ final class SamplesFile {
     private let retryInterval: Double
     private var lastAttempt = 0.0
     private var finishedOutage: WriteOutage?
+    /// The row being written, reused: no allocation a sample.
+    private var row: [UInt8] = []
 
     /// A new file with its header (held, like any row, if the disk refuses it).
     convenience init(creating path: String, capacity: Int = 4096, retryInterval: Double = 1) throws(LineAppender
@@ -36,9 +38,13 @@ final class SamplesFile {
         self.retryInterval = retryInterval
     }
 
-    /// Appends a row after anything held (`outage` says when it is held).
-    func append(_ row: String) {
-        write(row, droppable: true)
+    /// Appends the row `build` writes (its fields, without the newline)
+    /// after anything held (`outage` says when it is held). The row is built
+    /// in a buffer kept for the run: no String is made unless it is held.
+    func appendRow(_ build: (inout [UInt8]) -> Void) {
+        row.removeAll(keepingCapacity: true)
+        build(&row)
+        writeRow(droppable: true)
     }
 
     /// The outage under way, if rows are held.
@@ -74,16 +80,27 @@ final class SamplesFile {
         return true
     }
 
-    private func write(_ row: String, droppable: Bool) {
+    private func write(_ text: String, droppable: Bool) {
+        row.removeAll(keepingCapacity: true)
+        row += text.utf8
+        writeRow(droppable: droppable)
+    }
+
+    /// Writes `row` as a line, or holds it (as text) while the disk refuses writes.
+    private func writeRow(droppable: Bool) {
         if !backlog.isEmpty {
-            backlog.hold(row, kind: "sample", droppable: droppable, reason: backlog.outage?.reason ?? "", at: Date())
+            let text = String(decoding: row, as: UTF8.self)
+            backlog.hold(text, kind: "sample", droppable: droppable, reason: backlog.outage?.reason ?? "", at: Date())
             retry()
             return
         }
+        row.append(UInt8(ascii: "\n"))
         do {
-            try file.append(Array((row + "\n").utf8))
+            try file.append(row)
         } catch {
-            backlog.hold(row, kind: "sample", droppable: droppable, reason: error.reason, at: Date())
+            row.removeLast()
+            let text = String(decoding: row, as: UTF8.self)
+            backlog.hold(text, kind: "sample", droppable: droppable, reason: error.reason, at: Date())
             lastAttempt = RunClock.monotonic()
         }
     }

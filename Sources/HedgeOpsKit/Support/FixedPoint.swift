@@ -20,15 +20,30 @@ public func zeroPadded(_ value: Int, width: Int) -> String {
     return (value < 0 ? "-" : "") + padding + digits
 }
 
-private func fixedDigits(_ value: Double, places: Int) -> String {
-    guard let strfromd = FixedPoint.strfromd, (0...9).contains(places) else {
-        return String(format: "%.\(places)f", value)
+/// Appends what ``fixedPoint(_:places:sign:width:)`` gives with neither sign
+/// nor width to `out`, without making a String (a sample's CSV row).
+public func appendFixedPoint(_ value: Double, places: Int, to out: inout [UInt8]) {
+    let written: Void? = withFixedDigits(value, places: places) { digits in
+        out.append(contentsOf: digits)
     }
-    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buffer -> String in
-        guard let base = buffer.baseAddress else { return String(format: "%.\(places)f", value) }
+    if written == nil { out += fixedPoint(value, places: places).utf8 }
+}
+
+private func fixedDigits(_ value: Double, places: Int) -> String {
+    withFixedDigits(value, places: places) { String(decoding: $0, as: UTF8.self) }
+        ?? String(format: "%.\(places)f", value)
+}
+
+/// `strfromd`'s digits, lent to `body`; nil where it cannot write them.
+private func withFixedDigits<T>(_ value: Double, places: Int, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T? {
+    guard let strfromd = FixedPoint.strfromd, (0...9).contains(places) else { return nil }
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buffer -> T? in
+        guard let base = buffer.baseAddress else { return nil }
         let count = FixedPoint.formats[places].withCString { strfromd(base, buffer.count, $0, value) }
-        guard count >= 0 && Int(count) < buffer.count else { return String(format: "%.\(places)f", value) }
-        return String(cString: base)
+        guard count >= 0 && Int(count) < buffer.count else { return nil }
+        return base.withMemoryRebound(to: UInt8.self, capacity: Int(count)) {
+            body(UnsafeBufferPointer(start: $0, count: Int(count)))
+        }
     }
 }
 
