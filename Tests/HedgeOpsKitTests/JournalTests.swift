@@ -104,7 +104,8 @@ struct JournalTests {
             for name in names where random.chance(0.7) { counts[name] = Int(random.next() % 100_000) }
             let leak = random.chance(0.05)
             if leak, random.chance(0.5) { counts["x" + secret] = 1 }
-            let file = leak && counts.count == counts.filter({ !$0.key.contains(secret) }).count
+            let file =
+                leak && counts.count == counts.filter({ !$0.key.contains(secret) }).count
                 ? "/logs/\(secret).log" : "/logs/load_test_\"\(round % 3)\".log"
             let sample = JournalEvent.Sample(
                 hour: figure(), rssMB: figure(), rssAnonMB: maybe(figure()), swapMB: maybe(figure()),

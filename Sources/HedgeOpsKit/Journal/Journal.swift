@@ -116,8 +116,14 @@ public final class Journal: @unchecked Sendable {
     private func append(_ type: String, pairs fields: [(key: String, value: JSONValue)], durable: Bool) throws -> Int {
         lock.lock()
         defer { lock.unlock() }
-        let object = redacted(fields, type: type, at: clock())
-        return try appendLocked(type, object: { object }, durable: durable) { line, sequence, previous in
+        return try appendLocked(type, redacted(fields, type: type, at: clock()), durable: durable)
+    }
+
+    /// Appends an event's redacted fields, `type` and `at` included.
+    private func appendLocked(_ type: String, _ object: [(key: String, value: JSONValue)], durable: Bool) throws
+        -> Int
+    {
+        try appendLocked(type, object: { object }, durable: durable) { line, sequence, previous in
             Self.write(object, sequence: sequence, previous: previous, into: &line)
         }
     }
@@ -129,12 +135,11 @@ public final class Journal: @unchecked Sendable {
         defer { lock.unlock() }
         let date = clock()
         guard let keys = cleanKeys(of: sample) else {
-            let object = redacted(sample.pairs, type: "sample", at: date)
-            return try appendLocked("sample", object: { object }, durable: durable) { line, sequence, previous in
-                Self.write(object, sequence: sequence, previous: previous, into: &line)
-            }
+            return try appendLocked("sample", redacted(sample.pairs, type: "sample", at: date), durable: durable)
         }
-        return try appendLocked("sample", object: { redacted(sample.pairs, type: "sample", at: date) }, durable: durable) {
+        return try appendLocked(
+            "sample", object: { redacted(sample.pairs, type: "sample", at: date) }, durable: durable
+        ) {
             line, sequence, previous in
             sample.writeLine(at: date, sequence: sequence, previous: previous, countKeys: keys, into: &line)
             directLines += 1
