@@ -34,6 +34,29 @@ import Testing
         }
     }
 
+    /// Halves, near-halves and the edges of the arithmetic path, where
+    /// only the exact binary value decides the last digit (printf's rule).
+    @Test func halvesAndEdgesReadAsPrintfWritesThem() {
+        var random = ReproducibleRandom(randomStart: 1130)
+        var values: [Double] = [0.125, 0.375, 2.5, 1.005, 1.015, 0.045, 999_999.995, 1e9, 999_999_999.5, 4.35, 8.675]
+        for _ in 0..<3000 {
+            let places = Int(random.next() % 5)
+            let scale = [1.0, 10, 100, 1000, 10000][places]
+            let units = Double(random.next() % 2_000_000_000)
+            let half = (units + 0.5) / scale
+            values += [half, half.nextUp, half.nextDown, units / scale, -half, (units / scale) * 1e-3]
+        }
+        for value in values {
+            for places in 0...4 {
+                let printf = String(format: "%.\(places)f", value)
+                var bytes: [UInt8] = []
+                appendFixedPoint(value, places: places, to: &bytes)
+                #expect(String(decoding: bytes, as: UTF8.self) == printf, "\(value) \(places)")
+                #expect(fixedPoint(value, places: places) == printf, "\(value) \(places)")
+            }
+        }
+    }
+
     @Test func integersArePaddedWithZerosAsPrintfDoes() {
         for value in [0, 5, 59, 123, 12_345, -7, -123, Int(Int32.max)] {
             for width in [0, 2, 4, 6] {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// `value` with `places` decimals, exactly as printf's `%.Nf` writes it, but
-/// without Foundation's format machinery: glibc's `strfromd`, one
-/// conversion, no varargs. A sample row is written many times a second, and
+/// without Foundation's format machinery: integer arithmetic where the last
+/// digit is beyond doubt, else glibc's `strfromd` (one conversion, no varargs). A sample row is written many times a second, and
 /// a checkpoint's lines are written while a run is sampling: `String(format:)`
 /// would map several megabytes of CoreFoundation's code back in at each one.
 /// `sign` is printf's `+` flag, `width` its field width (`%+7.1f`).
@@ -34,9 +34,34 @@ private func fixedDigits(_ value: Double, places: Int) -> String {
         ?? String(format: "%.\(places)f", value)
 }
 
-/// `strfromd`'s digits, lent to `body`; nil where it cannot write them.
+/// The digits printf would write, lent to `body`; nil where neither way
+/// below can write them.
 private func withFixedDigits<T>(_ value: Double, places: Int, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T? {
-    guard let strfromd = FixedPoint.strfromd, (0...9).contains(places) else { return nil }
+    guard (0...9).contains(places) else { return nil }
+    if let scaled = FixedPoint.scaled(value, places: places) {
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer -> T in
+            // Written from the end: digits, the point after `places` of them, a leading 0.
+            var at = buffer.count
+            var rest = scaled.units
+            var written = 0
+            repeat {
+                if written == places && places > 0 {
+                    at -= 1
+                    buffer[at] = UInt8(ascii: ".")
+                }
+                at -= 1
+                buffer[at] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                written += 1
+            } while rest > 0 || written <= places
+            if scaled.negative {
+                at -= 1
+                buffer[at] = UInt8(ascii: "-")
+            }
+            return body(UnsafeBufferPointer(rebasing: buffer[at...]))
+        }
+    }
+    guard let strfromd = FixedPoint.strfromd else { return nil }
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buffer -> T? in
         guard let base = buffer.baseAddress else { return nil }
         let count = FixedPoint.formats[places].withCString { strfromd(base, buffer.count, $0, value) }
@@ -55,4 +80,20 @@ private enum FixedPoint {
         return unsafeBitCast(symbol, to: Function.self)
     }()
     static let formats = (0...9).map { "%.\($0)f" }
+    static let powersOfTen: [Double] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+
+    /// `value` × 10^`places` rounded to a whole number, by arithmetic, where
+    /// that is beyond doubt: the product (within 2^-24 of exact below 10^9)
+    /// is not within a millionth of a half, where only the exact binary
+    /// value decides, as printf decides; nil there, and for values too large
+    /// or not finite (`strfromd` writes those). A sample's row has five figures.
+    static func scaled(_ value: Double, places: Int) -> (negative: Bool, units: UInt64)? {
+        guard value.isFinite else { return nil }
+        let scaled = value.magnitude * powersOfTen[places]
+        guard scaled < 1e9 else { return nil }
+        let whole = scaled.rounded(.down)
+        let fraction = scaled - whole
+        guard abs(fraction - 0.5) > 1e-6 else { return nil }
+        return (value.sign == .minus, UInt64(whole) + (fraction > 0.5 ? 1 : 0))
+    }
 }
