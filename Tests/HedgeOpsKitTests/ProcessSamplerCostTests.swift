@@ -88,6 +88,44 @@ struct ProcessSamplerCostTests {
             agreed, "descriptor counts (stat size, listing, walk) never agreed: \(figures.sorted { $0.key < $1.key })")
     }
 
+    /// The count read through the descriptor kept on `/proc/PID/fd` follows
+    /// the table as it changes (no second open, no stale size): a shell
+    /// waiting on a FIFO, then `sleep` with three more descriptors.
+    @Test func aKeptDescriptorCountFollowsTheTable() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("fd-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let child = try ChildProcess.spawn(
+            ["sh", "-c", "exec 3<>\(fifo); read line <&3; exec sleep 60 4</dev/null 5</dev/null 6</dev/null"],
+            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        defer {
+            child.signalGroup(SIGKILL)
+            child.wait()
+        }
+        let listed = { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/fd").count) ?? -1 }
+        let command = { (try? String(contentsOfFile: "/proc/\(child.pid)/comm", encoding: .utf8)) ?? "" }
+        let reader = ProcReader()
+        // The shell blocked reading the FIFO it holds open (read-write: the open does not wait for a
+        // writer, and a descriptor an open waiting there has taken counts in the size, not the listing).
+        var first: (counted: Int, listed: Int) = (-1, -2)
+        for _ in 0..<300 where first.counted != first.listed {
+            usleep(10_000)
+            first = (reader.countDescriptors(of: child.pid) ?? -1, listed())
+        }
+        #expect(first.counted == first.listed && command().hasPrefix("sh"), "\(first) \(command())")
+        let opens = reader.counters.opens
+        let writer = open(fifo, O_WRONLY)
+        _ = write(writer, "go\n", 3)
+        close(writer)
+        var second: (counted: Int, listed: Int) = (-1, -2)
+        for _ in 0..<300 where !(command().hasPrefix("sleep") && second.counted == second.listed) {
+            usleep(10_000)
+            second = (reader.countDescriptors(of: child.pid) ?? -1, listed())
+        }
+        #expect(second.counted == second.listed && second.counted != first.counted, "\(first) then \(second)")
+        #expect(reader.counters.opens == opens, "the kept descriptor was read, not a new one")
+    }
+
     @Test func aSampleOpensNothingOnceTheTreeIsKnownAndReadsTheSameWithTwoThousandOtherProcesses() throws {
         let child = try tree()
         defer {

@@ -9,11 +9,13 @@ final class ProcReader {
     /// Which file of a process (or thread) a kept descriptor reads.
     enum Kind: UInt8 {
         case stat, statm, status, children
+        /// `/proc/PID/fd`, kept open for its size: the count of descriptors.
+        case descriptors
     }
 
     /// The descriptors kept for one process, and when it was last read.
     private struct Files {
-        var own: [Int32] = [-1, -1, -1, -1]
+        var own: [Int32] = [-1, -1, -1, -1, -1]
         /// Each thread's `children` file.
         var children: [Int32: (fd: Int32, used: UInt32)] = [:]
         var tasks: OpaquePointer?
@@ -100,14 +102,21 @@ final class ProcReader {
     /// valid until the next read; nil when the process is gone. `tid` 0
     /// means the process's own file.
     func read(pid: Int32, tid: Int32 = 0, _ kind: Kind) -> UnsafeRawBufferPointer? {
+        withKept(pid: pid, tid: tid, kind) { pread($0) }
+    }
+
+    /// What `use` makes of the file's kept descriptor, or of one opened now
+    /// (kept while there is room); a kept descriptor `use` fails on (its
+    /// process gone) is closed and the file opened afresh, once.
+    private func withKept<T>(pid: Int32, tid: Int32 = 0, _ kind: Kind, _ use: (Int32) -> T?) -> T? {
         let slot = Int(kind.rawValue)
         let current = sweep
         let cached = kind == .children ? processes[pid]?.children[tid]?.fd : processes[pid]?.own[slot]
         if let fd = cached, fd >= 0 {
-            if let bytes = pread(fd) {
+            if let result = use(fd) {
                 processes[pid]?.used = current
                 if kind == .children { processes[pid]?.children[tid]?.used = current }
-                return bytes
+                return result
             }
             close(fd)
             kept -= 1
@@ -119,7 +128,7 @@ final class ProcReader {
         }
         let fd = openProcFile(pid: pid, tid: tid, kind: kind)
         guard fd >= 0 else { return nil }
-        guard let bytes = pread(fd) else {
+        guard let result = use(fd) else {
             close(fd)
             return nil
         }
@@ -134,7 +143,7 @@ final class ProcReader {
         } else {
             close(fd)
         }
-        return bytes
+        return result
     }
 
     /// The bytes of any small file by path (a cgroup's `cpu.stat`), kept open
@@ -207,13 +216,19 @@ final class ProcReader {
     /// nil when it cannot be read.
     ///
     /// Linux 6.2 and later give the count as the directory's size: one
-    /// `stat`, no walk. A size of 0 (older kernels) walks, as does a root
-    /// that is not procfs (a test's own files, where size means bytes).
+    /// `fstat` of a descriptor kept open on it (no path to look up), no
+    /// walk. A size of 0 (older kernels) walks, as does a root that is not
+    /// procfs (a test's own files, where size means bytes).
     func countDescriptors(of pid: Int32) -> Int? {
+        if isProcfs {
+            let size = withKept(pid: pid, .descriptors) { fd -> Int? in
+                var info = stat()
+                counters.reads += 1
+                return fstat(fd, &info) == 0 ? Int(info.st_size) : nil
+            }
+            if let size, size > 0 { return size }
+        }
         let path = "\(procRoot)/\(pid)/fd"
-        var info = stat()
-        counters.reads += 1
-        if isProcfs, stat(path, &info) == 0, info.st_size > 0 { return Int(info.st_size) }
         counters.opens += 1
         guard let directory = opendir(path) else { return nil }
         defer { closedir(directory) }
@@ -274,10 +289,11 @@ final class ProcReader {
         case .statm: put("/statm".utf8)
         case .status: put("/status".utf8)
         case .children: put("/children".utf8)
+        case .descriptors: put("/fd".utf8)
         case nil: put("/task".utf8)
         }
         pathBytes[length] = 0
-        let flags = kind == nil ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_RDONLY | O_CLOEXEC
+        let flags = kind == nil || kind == .descriptors ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_RDONLY | O_CLOEXEC
         return pathBytes.withUnsafeBufferPointer { path in path.baseAddress.map { open($0, flags) } ?? -1 }
     }
 
