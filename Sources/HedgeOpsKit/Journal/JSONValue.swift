@@ -75,7 +75,7 @@ public enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral, Expressi
         out.append(UInt8(ascii: "}"))
     }
 
-    static func writeInteger(_ number: Int, into out: inout [UInt8]) {
+    private static func writeInteger(_ number: Int, into out: inout [UInt8]) {
         guard number != Int.min else {
             out += String(number).utf8
             return
@@ -94,7 +94,7 @@ public enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral, Expressi
 
     /// Quotes and escapes `text` byte by byte: its UTF-8 is valid, and every
     /// byte of a multi-byte character is 0x80 or more, so only ASCII is escaped.
-    static func writeString(_ text: String, into out: inout [UInt8]) {
+    private static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             let escaped: UInt8

@@ -14,68 +14,37 @@ extension JournalEvent.Sample {
     ) {
         // In key order: at, counts, cpu_pct, hour, log_file, log_offset,
         // open_files, prev, processes, rss_anon_mb, rss_mb, seq, swap_mb,
-        // threads, type.
-        func key(_ name: StaticString, first: Bool = false) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
+        // threads, type; an absent field is left out, as in the pairs.
+        func field(_ name: StaticString, _ value: JSONValue?) {
+            guard let value else { return }
+            out += ",\"".utf8
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
             out += "\":".utf8
+            value.write(into: &out)
         }
-        out.append(UInt8(ascii: "{"))
-        key("at", first: true)
-        out.append(UInt8(ascii: "\""))
+        out += "{\"at\":\"".utf8
         Timestamp.write(date, into: &out)
-        out.append(UInt8(ascii: "\""))
-        key("counts")
-        out.append(UInt8(ascii: "{"))
+        out += "\",\"counts\":{".utf8
         for (index, name) in countKeys.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONValue.writeString(name, into: &out)
+            JSONValue.string(name).write(into: &out)
             out.append(UInt8(ascii: ":"))
-            JSONValue.writeInteger(counts[name] ?? 0, into: &out)
+            JSONValue.int(counts[name] ?? 0).write(into: &out)
         }
         out.append(UInt8(ascii: "}"))
-        if let cpuPercent {
-            key("cpu_pct")
-            Self.number(cpuPercent).write(into: &out)
-        }
-        key("hour")
-        Self.number(hour).write(into: &out)
-        if let logFile {
-            key("log_file")
-            JSONValue.writeString(logFile, into: &out)
-        }
-        if let logOffset {
-            key("log_offset")
-            JSONValue.writeInteger(Int(clamping: logOffset), into: &out)
-        }
-        if let openFiles {
-            key("open_files")
-            JSONValue.writeInteger(openFiles, into: &out)
-        }
-        key("prev")
-        JSONValue.writeString(previous, into: &out)
-        if let processes {
-            key("processes")
-            JSONValue.writeInteger(processes, into: &out)
-        }
-        if let rssAnonMB {
-            key("rss_anon_mb")
-            Self.number(rssAnonMB).write(into: &out)
-        }
-        key("rss_mb")
-        Self.number(rssMB).write(into: &out)
-        key("seq")
-        JSONValue.writeInteger(sequence, into: &out)
-        if let swapMB {
-            key("swap_mb")
-            Self.number(swapMB).write(into: &out)
-        }
-        if let threads {
-            key("threads")
-            JSONValue.writeInteger(threads, into: &out)
-        }
-        key("type")
-        out += "\"sample\"}".utf8
+        field("cpu_pct", cpuPercent.map(Self.number))
+        field("hour", Self.number(hour))
+        field("log_file", logFile.map { .string($0) })
+        field("log_offset", logOffset.map { .int(Int(clamping: $0)) })
+        field("open_files", openFiles.map { .int($0) })
+        field("prev", .string(previous))
+        field("processes", processes.map { .int($0) })
+        field("rss_anon_mb", rssAnonMB.map(Self.number))
+        field("rss_mb", Self.number(rssMB))
+        field("seq", .int(sequence))
+        field("swap_mb", swapMB.map(Self.number))
+        field("threads", threads.map { .int($0) })
+        field("type", .string("sample"))
+        out.append(UInt8(ascii: "}"))
     }
 }
