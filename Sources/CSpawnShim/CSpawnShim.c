@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -59,4 +60,8 @@ int hedgeops_swap_in_use(void) {
     struct sysinfo info;
     if (sysinfo(&info) != 0) return -1;
     return info.totalswap != info.freeswap ? 1 : 0;
+}
+
+int hedgeops_open_directory_path(const char *path) {
+    return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }

@@ -111,6 +111,47 @@ struct LogFollowerTests {
         #expect(follower.counts["errors"] == 2)
     }
 
+    /// The log directory is looked at through a descriptor held on it. One
+    /// removed and made again is followed at the next look, even though the
+    /// removed one's time is as it was listed; one renamed away and made
+    /// again is followed once it is opened by path again (`relistInterval`).
+    @Test func aLogDirectoryRemovedOrRenamedAndMadeAgainIsFollowed() throws {
+        let logs = directory + "/logs"
+        let listedTime = Date().timeIntervalSince1970 - 60
+        func setTime(_ path: String) {
+            var times = [timeval](repeating: timeval(tv_sec: Int(listedTime), tv_usec: 0), count: 2)
+            #expect(utimes(path, &times) == 0, "utimes \(path)")
+        }
+        func write(_ name: String, _ text: String) {
+            #expect(FileManager.default.createFile(atPath: logs + "/" + name, contents: Data(text.utf8)))
+        }
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: false)
+        let follower = LogFollower(
+            glob: "logs/load_test_*.log", workingDirectory: directory, notBefore: Date().addingTimeInterval(-5),
+            patterns: patterns, relistInterval: 0.5)
+        write("load_test_1.log", "a - ERROR - one\n")
+        setTime(logs)
+        _ = follower.poll(monotonic: 1)
+        #expect(follower.counts["errors"] == 1)
+        // Removed (its time put back as it was listed) and made again.
+        try FileManager.default.removeItem(atPath: logs + "/load_test_1.log")
+        setTime(logs)
+        #expect(rmdir(logs) == 0)
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: false)
+        write("load_test_2.log", "b - ERROR - two\n")
+        _ = follower.poll(monotonic: 2)
+        #expect(follower.currentFile == logs + "/load_test_2.log")
+        #expect(follower.counts["errors"] == 2)
+        // Renamed away and made again.
+        try FileManager.default.moveItem(atPath: logs, toPath: directory + "/logs.old")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: false)
+        write("load_test_3.log", "c - ERROR - three\n")
+        usleep(600_000)
+        _ = follower.poll(monotonic: 3)
+        #expect(follower.currentFile == logs + "/load_test_3.log")
+        #expect(follower.counts["errors"] == 3)
+    }
+
     /// A rotation is noticed within a quarter of a second of the poll's
     /// clock (the directory is not looked at by every poll of a fast sampler),
     /// and nothing written to the new file is lost meanwhile.

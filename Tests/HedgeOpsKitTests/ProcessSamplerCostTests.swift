@@ -15,9 +15,9 @@ struct ProcessSamplerCostTests {
     }
 
     /// The counters one sample moves.
-    func cost(_ sampler: ProcessSampler) throws -> ProcReader.Counters {
+    func cost(_ sampler: ProcessSampler, at monotonic: Double = RunClock.monotonic()) throws -> ProcReader.Counters {
         let before = sampler.reader.counters
-        _ = try #require(sampler.sample(monotonic: RunClock.monotonic()))
+        _ = try #require(sampler.sample(monotonic: monotonic))
         let after = sampler.reader.counters
         return .init(opens: after.opens - before.opens, reads: after.reads - before.reads)
     }
@@ -135,13 +135,17 @@ struct ProcessSamplerCostTests {
         }
         #expect(waitForChildren(of: child.pid, count: 2))
         let sampler = ProcessSampler(rootPID: child.pid, periodicInterval: .infinity)
-        let first = try cost(sampler)
+        let start = RunClock.monotonic()
+        let first = try cost(sampler, at: start)
         #expect(first.opens > 0, "the first sample opens the tree's files")
-        let quiet = try cost(sampler)
+        let quiet = try cost(sampler, at: start + 1)
         #expect(quiet.opens == 0, "later samples pread the descriptors kept open")
         // Per process: stat, statm and one children file per thread; the task
         // directory is listed only for a process with more than one thread.
         #expect(quiet.reads == 3 * 3)
+        // Between two walks: each member's stat and statm only.
+        let between = try cost(sampler, at: start + 1 + ProcessSampler.membershipInterval / 2)
+        #expect(between == .init(opens: 0, reads: 3 * 2))
 
         // 2,000 idle processes elsewhere on the host (forked, not exec'd: a second, not twenty).
         let crowd = try ChildProcess.spawn(
@@ -156,8 +160,47 @@ struct ProcessSamplerCostTests {
             crowd.wait()
         }
         #expect(waitForChildren(of: crowd.pid, count: 2000))
-        let crowded = try cost(sampler)
+        let crowded = try cost(sampler, at: start + 2)
         #expect(crowded == quiet, "the crowd is not looked at")
+    }
+
+    /// Between walks a sample reads only the members' own files: a process
+    /// started since is counted from the next walk, one that ended at once.
+    @Test func aSampleBetweenWalksCountsWhatEndedAtOnceAndWhatStartedFromTheNextWalk() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("go-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let child = try ChildProcess.spawn(
+            ["sh", "-c", "exec 3<>\(fifo); sleep 60 & read line <&3; sleep 60 & wait"],
+            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        defer {
+            child.signalGroup(SIGKILL)
+            child.wait()
+        }
+        #expect(waitForChildren(of: child.pid, count: 1))
+        let sampler = ProcessSampler(rootPID: child.pid, periodicInterval: .infinity)
+        let start = RunClock.monotonic()
+        #expect(try #require(sampler.sample(monotonic: start)).processes == 2)
+        // The shell starts a second sleep.
+        let writer = open(fifo, O_WRONLY)
+        _ = write(writer, "go\n", 3)
+        close(writer)
+        #expect(waitForChildren(of: child.pid, count: 2))
+        #expect(sampler.sample(monotonic: start + 0.05)?.processes == 2, "not looked for before the next walk")
+        #expect(sampler.sample(monotonic: start + ProcessSampler.membershipInterval)?.processes == 3)
+        // One sleep killed: the next sample, within the interval, does not count it.
+        let sleeps = sampler.tree().dropFirst()
+        let killed = try #require(sleeps.first)
+        #expect(kill(killed, SIGKILL) == 0)
+        var state = ""
+        for _ in 0..<500 where state != "Z" && state != "gone" {
+            usleep(10_000)
+            state =
+                (try? String(contentsOfFile: "/proc/\(killed)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? "gone"
+        }
+        let after = try #require(sampler.sample(monotonic: start + ProcessSampler.membershipInterval + 0.02))
+        #expect(after.processes == 2, "the killed sleep (\(state)) is not counted")
     }
 
     /// A child started by a thread other than the main one is in the tree,

@@ -25,4 +25,8 @@ int hedgeops_signal_to_pipe(int signo, int fd);
 /// 1 when the machine has swap space in use, 0 when none is (no process can
 /// then have any swapped out), -1 with errno when sysinfo(2) fails.
 int hedgeops_swap_in_use(void);
+/// Opens `path` as a directory with O_PATH (a macro of _GNU_SOURCE Swift does
+/// not import): a handle to `fstat` without reading the directory or walking
+/// its path again. Close-on-exec. Returns the descriptor, or -1 with errno.
+int hedgeops_open_directory_path(const char *path);
 #endif

@@ -325,15 +325,20 @@ public final class Journal: @unchecked Sendable {
 
     /// A digest in lower-case hex.
     static func hex(_ digest: SHA256.Digest) -> String {
-        // By hand, not String(format:) per byte: this runs for every journal line.
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in digest {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
+        // By hand, into the String's own storage: this runs for every journal line.
+        String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { out in
+            var count = 0
+            for byte in digest {
+                out[count] = hexDigit(byte >> 4)
+                out[count + 1] = hexDigit(byte & 0x0F)
+                count += 2
+            }
+            return count
         }
-        return String(decoding: hex, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     /// SHA-256 of a whole file, for results and manifests.

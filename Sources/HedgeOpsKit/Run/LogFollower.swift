@@ -1,3 +1,4 @@
+import CSpawnShim
 public import Foundation
 
 /// Follows the executor's log: the newest file matching the checklist's glob
@@ -62,6 +63,16 @@ public final class LogFollower {
     private var soleNewFile: String?
     /// When the directory was last looked at for a newer file (the poll's clock).
     private var lookedAt = -Double.infinity
+    /// The log directory, held open (`O_PATH`): a look at it is an `fstat`,
+    /// not a walk of its path. Opened by path again every `relistInterval`
+    /// and whenever it was removed, so a directory renamed away and made
+    /// again is followed within that interval.
+    private var directoryFD: Int32 = -1
+    /// When `directoryFD` was last opened by path (``RunClock``).
+    private var directoryOpenedAt = -Double.infinity
+    /// Seconds after which the directory is listed again, and opened again
+    /// by path, even though its modification time stayed the same.
+    private let relistInterval: Double
     /// Seconds between two looks at the directory while a file is followed.
     static let lookInterval = 0.25
     /// The most read in one poll: a large backlog is caught up over several
@@ -75,10 +86,14 @@ public final class LogFollower {
     ///   - glob: e.g. `data/load_test/load_test_*.log`, relative to `workingDirectory`.
     ///   - notBefore: files last modified before this are an earlier run's.
     ///   - journalled: pattern ids whose lines are returned as events.
+    ///   - relistInterval: seconds after which the directory is listed and
+    ///     opened by path again, changed or not (a test's is short).
     public init(
         glob: String, workingDirectory: String, notBefore: Date, patterns: [LogPattern],
-        journalled: Set<String> = ["errors", "ws_reconnects", "ws_dropped", "error_lock"]
+        journalled: Set<String> = ["errors", "ws_reconnects", "ws_dropped", "error_lock"],
+        relistInterval: Double = 10
     ) {
+        self.relistInterval = relistInterval
         let absolute = glob.hasPrefix("/") ? glob : workingDirectory + "/" + glob
         self.glob = absolute
         directory = (absolute as NSString).deletingLastPathComponent
@@ -98,6 +113,7 @@ public final class LogFollower {
 
     deinit {
         if fd >= 0 { close(fd) }
+        if directoryFD >= 0 { close(directoryFD) }
         buffer.deallocate()
         tallies.deallocate()
     }
@@ -175,7 +191,7 @@ public final class LogFollower {
             // Truncated in place.
             restart()
         }
-        if !head.isEmpty && readHead(count: head.count) != head {
+        if !head.isEmpty && !headUnchanged() {
             // Truncated and written again past where we were.
             restart()
         }
@@ -229,6 +245,13 @@ public final class LogFollower {
         var bytes = [UInt8](repeating: 0, count: count)
         let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         return Array(bytes.prefix(max(read, 0)))
+    }
+
+    /// Whether the file still starts with `head` (read into scratch space, not an array).
+    private func headUnchanged() -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: head.count) { scratch in
+            pread(fd, scratch.baseAddress, head.count, 0) == head.count && head.elementsEqual(scratch)
+        }
     }
 
     /// Whole lines: counted in one pass; a report block is read line by line.
@@ -307,21 +330,39 @@ public final class LogFollower {
 
     /// Lists the matching files again when needed: when the directory
     /// changed, changed within the last 2 s (a file made in the same clock
-    /// tick leaves its time as it was), or 10 s went by. Returns false when
-    /// the directory cannot be looked at; `unchanged` says the listing (names
-    /// and, as nothing was created, renamed or removed, their inodes) stands.
+    /// tick leaves its time as it was), or `relistInterval` went by. Returns
+    /// false when the directory cannot be looked at; `unchanged` says the
+    /// listing (names and, as nothing was created, renamed or removed, their
+    /// inodes) stands.
     private func refreshListing() -> (found: Bool, unchanged: Bool) {
-        var info = stat()
-        guard stat(directory, &info) == 0 else { return (false, false) }
         let now = RunClock.monotonic()
+        var info = stat()
+        guard lookAtDirectory(now: now, &info) else { return (false, false) }
         let changed = info.st_mtim
         let recent = Date().timeIntervalSince1970 - changed.seconds < 2
-        if let listed = listedAt, listed.changed.isSame(as: changed), !recent, now - listed.monotonic < 10 {
+        if let listed = listedAt, listed.changed.isSame(as: changed), !recent, now - listed.monotonic < relistInterval,
+            now >= listed.monotonic
+        {
             return (true, true)
         }
         listing = Self.names(in: directory, matching: namePattern).map { directory + "/" + $0 }
         listedAt = (changed, now)
         return (true, false)
+    }
+
+    /// The directory's `stat` through the descriptor held on it, opened by
+    /// path first, every `relistInterval`, and once it was removed (a
+    /// removed directory has no links); false when it cannot be looked at.
+    private func lookAtDirectory(now: Double, _ info: inout stat) -> Bool {
+        if directoryFD >= 0, now - directoryOpenedAt < relistInterval, now >= directoryOpenedAt,
+            fstat(directoryFD, &info) == 0, info.st_nlink > 0
+        {
+            return true
+        }
+        if directoryFD >= 0 { close(directoryFD) }
+        directoryFD = hedgeops_open_directory_path(directory)
+        directoryOpenedAt = now
+        return directoryFD >= 0 && fstat(directoryFD, &info) == 0
     }
 
     /// Matching files with their modification time and inode; the few files

@@ -21,10 +21,12 @@ public struct ProcessSample: Sendable {
 /// read only on request: it walks page tables under the target's memory lock.
 ///
 /// The tree is found from the root down (`/proc/PID/task/TID/children`), so
-/// a sample costs the same however many other processes the host runs. Each
-/// member's `stat` and `statm` stay open and are `pread` into one buffer and
-/// parsed as bytes; `status` (for swap) and the descriptor count are read at
-/// most once a second. CPU counts what the tree's processes used *and* what
+/// a sample costs the same however many other processes the host runs. The
+/// walk is made at most every ``membershipInterval``: samples in between read
+/// only the members' own files, and a member gone, ended or not the process
+/// it was starts a walk at once. Each member's `stat` and `statm` stay open
+/// and are `pread` into one buffer and parsed as bytes; `status` (for swap)
+/// and the descriptor count are read at most once a second. CPU counts what the tree's processes used *and* what
 /// their children used before they were reaped (`cutime`/`cstime`), so a
 /// tree that forks short-lived workers is not under-reported. When hedgeops
 /// is the child subreaper, a descendant that double-forked away (reparented
@@ -53,6 +55,17 @@ public final class ProcessSampler {
     private var adoptees: [Int32] = []
     /// hedgeops's own session, read once.
     private var mySession: Int32?
+    /// When the tree was last walked (the samples' clock).
+    private var walkedAt: Double?
+    /// Whether the machine had swap in use when last asked, and when.
+    private var machineSwap: (inUse: Bool, at: Double)?
+    /// Seconds a walk's membership stands: a process started since is
+    /// counted from the next walk. A tenth of a second is nothing to a
+    /// leak over hours, and sampling 40 times a second need not list every
+    /// member's children at each sample.
+    public static let membershipInterval = 0.1
+    /// Seconds between two looks at whether the machine has swap in use.
+    static let swapCheckInterval = 10.0
     private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     private static let pageMB = Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
 
@@ -83,9 +96,13 @@ public final class ProcessSampler {
 
     /// The tree's figures now, or nil when the root process is gone.
     public func sample(monotonic: Double) -> ProcessSample? {
-        reader.beginSweep()
-        defer { reader.endSweep() }
-        walk()
+        let walking = !restat(monotonic)
+        if walking {
+            reader.beginSweep()
+            walk()
+            walkedAt = monotonic
+        }
+        defer { if walking { reader.endSweep() } }
         guard members.first?.pid == rootPID else { return nil }
         var rss = 0.0, anon = 0.0, threads = 0, ticks = reapedAdoptedTicks, live = 0
         for member in members {
@@ -120,7 +137,9 @@ public final class ProcessSampler {
         guard periodicInterval.isFinite else { return 0 }
         // Nothing swapped on the whole machine: no process has swap, and no
         // `status` (the costliest file /proc makes) needs reading.
-        if reader.isProcfs, !swapInUse() {
+        let asked = machineSwap.map { monotonic >= $0.at && monotonic - $0.at < Self.swapCheckInterval } ?? false
+        if reader.isProcfs && !asked { machineSwap = (swapInUse(), monotonic) }
+        if reader.isProcfs, machineSwap?.inUse == false {
             lastSwap = (0, monotonic)
             return 0
         }
@@ -191,6 +210,23 @@ public final class ProcessSampler {
             members.append((pid, stat))
             addChildren(of: pid, stat)
         }
+    }
+
+    /// Reads each member's `stat` again, without looking for new members,
+    /// while the last walk is under ``membershipInterval`` old; false when a
+    /// walk is due: it is time, or a member is gone, has ended, or is not the
+    /// process it was (its start time differs).
+    private func restat(_ monotonic: Double) -> Bool {
+        guard let walkedAt, monotonic >= walkedAt, monotonic - walkedAt < Self.membershipInterval - 1e-6,
+            !members.isEmpty
+        else { return false }
+        for index in members.indices {
+            let known = members[index].stat
+            guard let now = stat(members[index].pid), now.startTime == known.startTime, now.isZombie == known.isZombie
+            else { return false }
+            members[index].stat = now
+        }
+        return true
     }
 
     private func stat(_ pid: Int32) -> ProcStat? {

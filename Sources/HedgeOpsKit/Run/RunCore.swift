@@ -161,9 +161,12 @@ public struct RunCore: Sendable {
     /// Planned checkpoints not yet recorded whose time has come.
     public func checkpointsDue(_ now: Double) -> [Checkpoint] {
         // Asked at every wake-up (five times a second): nothing built unless one is due.
-        guard plan.checkpoints.contains(where: { checkpoints[$0.hour] == nil && now >= due($0) }) else { return [] }
+        guard plan.checkpoints.contains(where: { now >= due($0) && !isRecorded($0.hour) }) else { return [] }
         return unrecorded.filter { now >= due($0) }
     }
+
+    /// Whether the checkpoint at `hour` is on record (its record not copied out to be compared).
+    public func isRecorded(_ hour: Double) -> Bool { checkpoints.index(forKey: hour) != nil }
 
     /// Planned checkpoints within the run's duration, still unrecorded at the planned end.
     public var checkpointsAtEnd: [Checkpoint] {
@@ -171,7 +174,7 @@ public struct RunCore: Sendable {
     }
 
     /// Planned checkpoints not recorded yet, in plan order.
-    public var unrecorded: [Checkpoint] { plan.checkpoints.filter { checkpoints[$0.hour] == nil } }
+    public var unrecorded: [Checkpoint] { plan.checkpoints.filter { !isRecorded($0.hour) } }
 
     public func isOver(_ now: Double) -> Bool { now >= end }
 

@@ -354,7 +354,7 @@ public final class RunSupervisor: @unchecked Sendable {
         var ending: RunCore.Ending?
         while ending == nil {
             let now = clock.now()
-            if now >= nextRelease && core.checkpoints[0] != nil {
+            if now >= nextRelease && core.isRecorded(0) {
                 let nextWindow =
                     core.unrecorded.map { core.due($0) - core.checkpointWindow / core.plan.timeScale }.min() ?? core.end
                 if nextWindow - now >= 5 { MonitorMemory.release() }
