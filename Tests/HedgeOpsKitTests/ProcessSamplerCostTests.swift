@@ -143,9 +143,9 @@ struct ProcessSamplerCostTests {
         // Per process: stat, statm and one children file per thread; the task
         // directory is listed only for a process with more than one thread.
         #expect(quiet.reads == 3 * 3)
-        // Between two walks: each member's stat and statm only.
+        // Between two walks: each member's statm (its CPU is its clock's, not a read).
         let between = try cost(sampler, at: start + 1 + ProcessSampler.membershipInterval / 2)
-        #expect(between == .init(opens: 0, reads: 3 * 2))
+        #expect(between == .init(opens: 0, reads: 3))
 
         // 2,000 idle processes elsewhere on the host (forked, not exec'd: a second, not twenty).
         let crowd = try ChildProcess.spawn(
@@ -171,7 +171,7 @@ struct ProcessSamplerCostTests {
         #expect(mkfifo(fifo, 0o600) == 0)
         defer { unlink(fifo) }
         let child = try ChildProcess.spawn(
-            ["sh", "-c", "exec 3<>\(fifo); sleep 60 & read line <&3; sleep 60 & wait"],
+            ["sh", "-c", "exec 3<>\(fifo); sleep 60 & read line <&3; sleep 60 & read line <&3; wait"],
             environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
         defer {
             child.signalGroup(SIGKILL)
@@ -188,7 +188,8 @@ struct ProcessSamplerCostTests {
         #expect(waitForChildren(of: child.pid, count: 2))
         #expect(sampler.sample(monotonic: start + 0.05)?.processes == 2, "not looked for before the next walk")
         #expect(sampler.sample(monotonic: start + ProcessSampler.membershipInterval)?.processes == 3)
-        // One sleep killed: the next sample, within the interval, does not count it.
+        // One sleep killed: the next sample, within the interval, does not count
+        // it, whether the shell has reaped it yet or it is still a zombie.
         let sleeps = sampler.tree().dropFirst()
         let killed = try #require(sleeps.first)
         #expect(kill(killed, SIGKILL) == 0)
@@ -201,6 +202,33 @@ struct ProcessSamplerCostTests {
         }
         let after = try #require(sampler.sample(monotonic: start + ProcessSampler.membershipInterval + 0.02))
         #expect(after.processes == 2, "the killed sleep (\(state)) is not counted")
+    }
+
+    /// A member's CPU is read from its CPU-time clock: the clock glibc's
+    /// `clock_getcpuclockid` names, and the time `stat` gives (to its ticks).
+    @Test func aProcessCPUClockIsGlibcsAndAgreesWithStat() throws {
+        let child = try ChildProcess.spawn(
+            ["sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exec sleep 60"],
+            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        defer {
+            child.signalGroup(SIGKILL)
+            child.wait()
+        }
+        var glibc = clockid_t()
+        #expect(clock_getcpuclockid(child.pid, &glibc) == 0)
+        #expect(ProcessSampler.cpuClock(of: child.pid) == glibc)
+        var command = ""
+        for _ in 0..<3000 where !command.hasPrefix("sleep") {
+            usleep(10_000)
+            command = (try? String(contentsOfFile: "/proc/\(child.pid)/comm", encoding: .utf8)) ?? ""
+        }
+        let text = try String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8)
+        let fields = try #require(ProcessSampler.statFields(text))
+        let statTicks = try #require(Double(fields[11])) + (try #require(Double(fields[12])))
+        let clockTicks = try #require(ProcessSampler.cpuTicks(of: child.pid))
+        #expect(statTicks > 5, "the loop used some CPU: \(statTicks) ticks")
+        #expect(abs(clockTicks - statTicks) <= 2, "clock \(clockTicks) ticks, stat \(statTicks)")
+        #expect(ProcessSampler.cpuTicks(of: Int32.max - 1) == nil, "no such process")
     }
 
     /// A child started by a thread other than the main one is in the tree,

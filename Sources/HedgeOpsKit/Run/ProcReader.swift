@@ -105,10 +105,21 @@ final class ProcReader {
         withKept(pid: pid, tid: tid, kind) { pread($0) }
     }
 
+    /// The bytes of `/proc/PID/FILE` through its kept descriptor only: nil
+    /// when none is kept or the process it was opened on is gone (a
+    /// descriptor on `/proc/PID` names one process, not a number that may be
+    /// given to another).
+    func readKept(pid: Int32, _ kind: Kind) -> UnsafeRawBufferPointer? {
+        withKept(pid: pid, kind, reopen: false) { pread($0) }
+    }
+
     /// What `use` makes of the file's kept descriptor, or of one opened now
     /// (kept while there is room); a kept descriptor `use` fails on (its
-    /// process gone) is closed and the file opened afresh, once.
-    private func withKept<T>(pid: Int32, tid: Int32 = 0, _ kind: Kind, _ use: (Int32) -> T?) -> T? {
+    /// process gone) is closed and, unless `reopen` is false, the file
+    /// opened afresh, once.
+    private func withKept<T>(
+        pid: Int32, tid: Int32 = 0, _ kind: Kind, reopen: Bool = true, _ use: (Int32) -> T?
+    ) -> T? {
         let slot = Int(kind.rawValue)
         let current = sweep
         let cached = kind == .children ? processes[pid]?.children[tid]?.fd : processes[pid]?.own[slot]
@@ -126,6 +137,7 @@ final class ProcReader {
                 processes[pid]?.own[slot] = -1
             }
         }
+        guard reopen else { return nil }
         let fd = openProcFile(pid: pid, tid: tid, kind: kind)
         guard fd >= 0 else { return nil }
         guard let result = use(fd) else {
@@ -465,6 +477,8 @@ struct ProcStat: Equatable {
 /// `/proc/PID/statm`'s resident and shared pages: resident is VmRSS, and
 /// resident − shared is RssAnon (the kernel counts shared as file + shmem).
 struct ProcStatm {
+    /// The whole address space; 0 once the process has ended (a zombie has none).
+    var sizePages = 0
     var residentPages = 0
     var sharedPages = 0
 
@@ -477,6 +491,7 @@ struct ProcStatm {
                 value = value &* 10 &+ Int(byte - 48)
                 inNumber = true
             } else if inNumber {
+                if field == 0 { sizePages = value }
                 if field == 1 { residentPages = value }
                 if field == 2 {
                     sharedPages = value

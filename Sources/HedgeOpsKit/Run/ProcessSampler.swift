@@ -22,11 +22,16 @@ public struct ProcessSample: Sendable {
 ///
 /// The tree is found from the root down (`/proc/PID/task/TID/children`), so
 /// a sample costs the same however many other processes the host runs. The
-/// walk is made at most every ``membershipInterval``: samples in between read
-/// only the members' own files, and a member gone, ended or not the process
-/// it was starts a walk at once. Each member's `stat` and `statm` stay open
-/// and are `pread` into one buffer and parsed as bytes; `status` (for swap)
-/// and the descriptor count are read at most once a second. CPU counts what the tree's processes used *and* what
+/// walk (each member's `stat` and `children`) is made at most every
+/// ``membershipInterval``. Every sample reads each member's `statm` and its
+/// CPU-time clock (`clock_gettime` of the process's clock: a system call that
+/// formats nothing, where `stat` formats some fifty fields to give two); a
+/// member whose kept `statm` no longer answers (gone: a descriptor on
+/// `/proc/PID` names one process, never a reused number) or shows no address
+/// space (ended, a zombie) starts a walk at once. State, threads and reaped
+/// children's CPU are as of the last walk. The files stay open and are
+/// `pread` into one buffer and parsed as bytes; `status` (for swap) and the
+/// descriptor count are read at most once a second. CPU counts what the tree's processes used *and* what
 /// their children used before they were reaped (`cutime`/`cstime`), so a
 /// tree that forks short-lived workers is not under-reported. When hedgeops
 /// is the child subreaper, a descendant that double-forked away (reparented
@@ -48,13 +53,21 @@ public final class ProcessSampler {
     /// Whether any swap is in use on the machine (sysinfo(2)); a test's stand-in.
     var swapInUse: () -> Bool = { hedgeops_swap_in_use() != 0 }
     /// The walk's working storage, kept between samples (no allocation per sample).
-    private var members: [(pid: Int32, stat: ProcStat)] = []
+    private var members: [Member] = []
     private var seen = Set<Int32>()
     private var queue: [Int32] = []
     private var tids: [Int32] = []
     private var adoptees: [Int32] = []
     /// hedgeops's own session, read once.
     private var mySession: Int32?
+    /// A process of the tree: its `stat` from the last walk, its CPU and memory from the last sample.
+    private struct Member {
+        var pid: Int32
+        var stat: ProcStat
+        var cpuTicks = 0.0
+        var residentPages = 0
+        var sharedPages = 0
+    }
     /// When the tree was last walked (the samples' clock).
     private var walkedAt: Double?
     /// Whether the machine had swap in use when last asked, and when.
@@ -66,7 +79,7 @@ public final class ProcessSampler {
     public static let membershipInterval = 0.1
     /// Seconds between two looks at whether the machine has swap in use.
     static let swapCheckInterval = 10.0
-    private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+    static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     private static let pageMB = Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
 
     /// Where the figures come from, for results.json.
@@ -96,25 +109,24 @@ public final class ProcessSampler {
 
     /// The tree's figures now, or nil when the root process is gone.
     public func sample(monotonic: Double) -> ProcessSample? {
-        let walking = !restat(monotonic)
+        let walking = !remeasure(monotonic)
         if walking {
             reader.beginSweep()
             walk()
             walkedAt = monotonic
+            for index in members.indices { _ = measure(index, keptOnly: false) }
         }
         defer { if walking { reader.endSweep() } }
         guard members.first?.pid == rootPID else { return nil }
         var rss = 0.0, anon = 0.0, threads = 0, ticks = reapedAdoptedTicks, live = 0
         for member in members {
-            ticks += member.stat.ownTicks + member.stat.reapedChildrenTicks
+            ticks += member.cpuTicks + member.stat.reapedChildrenTicks
             // A zombie is dead: its memory is gone, its CPU is still on its stat until reaped.
             if member.stat.isZombie { continue }
             live += 1
             threads += member.stat.threads
-            if let bytes = reader.read(pid: member.pid, .statm), let statm = ProcStatm(bytes) {
-                rss += Double(statm.residentPages) * Self.pageMB
-                anon += Double(max(0, statm.residentPages - statm.sharedPages)) * Self.pageMB
-            }
+            rss += Double(member.residentPages) * Self.pageMB
+            anon += Double(max(0, member.residentPages - member.sharedPages)) * Self.pageMB
         }
         if let cgroup, let bytes = reader.read(path: cgroup.path + "/cpu.stat"),
             let usec = ProcReader.value(after: "usage_usec ", in: bytes)
@@ -198,7 +210,7 @@ public final class ProcessSampler {
         seen.removeAll(keepingCapacity: true)
         queue.removeAll(keepingCapacity: true)
         guard let rootStat = stat(rootPID) else { return }
-        members.append((rootPID, rootStat))
+        members.append(Member(pid: rootPID, stat: rootStat))
         seen.insert(rootPID)
         addChildren(of: rootPID, rootStat)
         if adoptOrphans { adopt(rootGroup: rootStat.processGroup) }
@@ -207,26 +219,56 @@ public final class ProcessSampler {
         }
         while let pid = queue.popLast() {
             guard seen.insert(pid).inserted, let stat = stat(pid) else { continue }
-            members.append((pid, stat))
+            members.append(Member(pid: pid, stat: stat))
             addChildren(of: pid, stat)
         }
     }
 
-    /// Reads each member's `stat` again, without looking for new members,
-    /// while the last walk is under ``membershipInterval`` old; false when a
-    /// walk is due: it is time, or a member is gone, has ended, or is not the
-    /// process it was (its start time differs).
-    private func restat(_ monotonic: Double) -> Bool {
-        guard let walkedAt, monotonic >= walkedAt, monotonic - walkedAt < Self.membershipInterval - 1e-6,
-            !members.isEmpty
+    /// Measures each member again, without looking for new members, while
+    /// the last walk is under ``membershipInterval`` old; false when a walk is
+    /// due: it is time, or a member is gone or has ended. (Away from the real
+    /// /proc there is no CPU clock to read: every sample walks.)
+    private func remeasure(_ monotonic: Double) -> Bool {
+        guard reader.isProcfs, let walkedAt, monotonic >= walkedAt,
+            monotonic - walkedAt < Self.membershipInterval - 1e-6, !members.isEmpty
         else { return false }
-        for index in members.indices {
-            let known = members[index].stat
-            guard let now = stat(members[index].pid), now.startTime == known.startTime, now.isZombie == known.isZombie
-            else { return false }
-            members[index].stat = now
+        for index in members.indices where !measure(index, keptOnly: true) { return false }
+        return true
+    }
+
+    /// Reads a member's `statm` and CPU; false when it is gone or has ended
+    /// since the walk. `keptOnly` reads `statm` only through the descriptor
+    /// kept on it, so a number given to a new process is never taken for the member.
+    private func measure(_ index: Int, keptOnly: Bool) -> Bool {
+        let pid = members[index].pid
+        let bytes = keptOnly ? reader.readKept(pid: pid, .statm) : reader.read(pid: pid, .statm)
+        let statm = bytes.flatMap(ProcStatm.init)
+        // Ended since the walk (a zombie has no address space): the walk says so.
+        if keptOnly && statm.map({ $0.sizePages == 0 && !members[index].stat.isZombie }) ?? true { return false }
+        members[index].residentPages = statm?.residentPages ?? 0
+        members[index].sharedPages = statm?.sharedPages ?? 0
+        if reader.isProcfs, let ticks = Self.cpuTicks(of: pid) {
+            members[index].cpuTicks = ticks
+        } else if keptOnly {
+            return false
+        } else {
+            members[index].cpuTicks = members[index].stat.ownTicks
         }
         return true
+    }
+
+    /// CPU time of every thread of the process, live and exited, in clock
+    /// ticks, from its CPU-time clock: the clock `clock_getcpuclockid(3)`
+    /// gives (Linux's `MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)`), built here
+    /// rather than asked for, which would cost a `clock_getres` each time.
+    static func cpuTicks(of pid: Int32) -> Double? {
+        var now = timespec()
+        guard clock_gettime(cpuClock(of: pid), &now) == 0 else { return nil }
+        return now.seconds * ticksPerSecond
+    }
+
+    static func cpuClock(of pid: Int32) -> clockid_t {
+        clockid_t(bitPattern: (~UInt32(bitPattern: pid)) << 3 | 2)
     }
 
     private func stat(_ pid: Int32) -> ProcStat? {
