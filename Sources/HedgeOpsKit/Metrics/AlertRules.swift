@@ -39,6 +39,13 @@ public struct AlertRules: Sendable {
     }
 
     /// The alerts of one criterion: its figure compared the other way round.
+    /// The fewest real seconds of log silence the silence alert waits: a
+    /// rule compares `time()` with a figure scraped up to one scrape interval
+    /// earlier (15 s by Prometheus's default), so a compressed run's limit in
+    /// real seconds (10 minutes at 1800× is a third of a second) would fire on
+    /// scrape lag alone in a healthy run.
+    static let silenceFloor = 60.0
+
     func rules(for criterion: Criterion) -> [Rule] {
         let failing = Self.negated(criterion.comparison)
         let threshold = formatNumber(criterion.threshold)
@@ -102,7 +109,8 @@ public struct AlertRules: Sendable {
                 rule(
                     name + "LogSilent",
                     "time() - hedgeops_log_last_line_timestamp_seconds\(selector()) > "
-                        + "clamp_min(\(silenceLimit) / hedgeops_run_time_scale\(selector()), 1) "
+                        + "clamp_min(\(silenceLimit) / hedgeops_run_time_scale\(selector()), "
+                        + "\(formatNumber(Self.silenceFloor))) "
                         + "and on(run_id) hedgeops_executor_up\(selector()) == 1",
                     "page", "the executor's log is silent: is it stuck?",
                     "Real seconds since the log's last line, past the checklist's silence limit "

@@ -42,6 +42,9 @@ extension HelpTopics {
             side by side. The shipped ones, with promtool unit tests, are in monitoring/.
 
             A run's target is down before its launch and after its verdict: not an alert.
+            HedgeopsStateMachineLogSilent waits the checklist's silence limit in real time
+            (divided by the time scale) but never less than 60 s: a compressed run's limit
+            would otherwise fire on scrape lag alone.
 
         EXAMPLES
             hedgeops run --yes --metrics-listen 9464
