@@ -8,10 +8,14 @@ import Testing
 /// (not timed): the same however many other processes the host runs.
 @Suite(.serialized)
 struct ProcessSamplerCostTests {
+    /// `sh -c script`, started in `/` with a plain PATH.
+    func shell(_ script: String) throws -> ChildProcess {
+        try ChildProcess.spawn(["sh", "-c", script], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+    }
+
     /// A `sh` with two `sleep` children: a three-process tree.
     func tree() throws -> ChildProcess {
-        try ChildProcess.spawn(
-            ["sh", "-c", "sleep 60 & sleep 60 & wait"], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        try shell("sleep 60 & sleep 60 & wait")
     }
 
     /// The counters one sample moves.
@@ -20,6 +24,26 @@ struct ProcessSamplerCostTests {
         _ = try #require(sampler.sample(monotonic: monotonic))
         let after = sampler.reader.counters
         return .init(opens: after.opens - before.opens, reads: after.reads - before.reads)
+    }
+
+    /// A FIFO in the temporary directory, for a shell to wait on (`exec 3<>FIFO; read line <&3`).
+    func makeFIFO() -> String {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        return fifo
+    }
+
+    /// Lets the shell waiting on `fifo` go on, one line.
+    func release(_ fifo: String) {
+        let writer = open(fifo, O_WRONLY)
+        _ = write(writer, "go\n", 3)
+        close(writer)
+    }
+
+    /// The state letter `/proc/PID/stat` gives (`Z` for a zombie); nil once the process is gone.
+    func state(of pid: Int32) -> String? {
+        (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
+            .split(separator: ")").last?.split(separator: " ").first.map(String.init)
     }
 
     /// Waits (up to 15 s) until `pid` has `count` children (any thread's).
@@ -45,14 +69,9 @@ struct ProcessSamplerCostTests {
     /// moves whenever a test running beside it opens or closes a file.
     @Test func theDescriptorCountIsTheEntriesOfTheFdDirectory() throws {
         // Seven more descriptors than a plain `sleep`: 3 to 9 on /dev/null.
-        let plain = try ChildProcess.spawn(
-            ["sh", "-c", "exec sleep 60"], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
-        let holder = try ChildProcess.spawn(
-            [
-                "sh", "-c",
-                "exec sleep 60 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null 8</dev/null 9</dev/null",
-            ],
-            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        let plain = try shell("exec sleep 60")
+        let holder = try shell(
+            "exec sleep 60 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null 8</dev/null 9</dev/null")
         defer {
             for child in [plain, holder] {
                 child.signalGroup(SIGKILL)
@@ -92,12 +111,9 @@ struct ProcessSamplerCostTests {
     /// the table as it changes (no second open, no stale size): a shell
     /// waiting on a FIFO, then `sleep` with three more descriptors.
     @Test func aKeptDescriptorCountFollowsTheTable() throws {
-        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("fd-\(UUID().uuidString)").path
-        #expect(mkfifo(fifo, 0o600) == 0)
+        let fifo = makeFIFO()
         defer { unlink(fifo) }
-        let child = try ChildProcess.spawn(
-            ["sh", "-c", "exec 3<>\(fifo); read line <&3; exec sleep 60 4</dev/null 5</dev/null 6</dev/null"],
-            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        let child = try shell("exec 3<>\(fifo); read line <&3; exec sleep 60 4</dev/null 5</dev/null 6</dev/null")
         defer {
             child.signalGroup(SIGKILL)
             child.wait()
@@ -115,9 +131,7 @@ struct ProcessSamplerCostTests {
         }
         #expect(first.counted == first.listed && holdsFIFO(), "\(first) \(command())")
         let opens = reader.counters.opens
-        let writer = open(fifo, O_WRONLY)
-        _ = write(writer, "go\n", 3)
-        close(writer)
+        release(fifo)
         var second: (counted: Int, listed: Int) = (-1, -2)
         for _ in 0..<1000 where !(command().hasPrefix("sleep") && second.counted == second.listed) {
             usleep(10_000)
@@ -167,12 +181,9 @@ struct ProcessSamplerCostTests {
     /// Between walks a sample reads only the members' own files: a process
     /// started since is counted from the next walk, one that ended at once.
     @Test func aSampleBetweenWalksCountsWhatEndedAtOnceAndWhatStartedFromTheNextWalk() throws {
-        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("go-\(UUID().uuidString)").path
-        #expect(mkfifo(fifo, 0o600) == 0)
+        let fifo = makeFIFO()
         defer { unlink(fifo) }
-        let child = try ChildProcess.spawn(
-            ["sh", "-c", "exec 3<>\(fifo); sleep 60 & read line <&3; sleep 60 & read line <&3; wait"],
-            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        let child = try shell("exec 3<>\(fifo); sleep 60 & read line <&3; sleep 60 & read line <&3; wait")
         defer {
             child.signalGroup(SIGKILL)
             child.wait()
@@ -182,9 +193,7 @@ struct ProcessSamplerCostTests {
         let start = RunClock.monotonic()
         #expect(try #require(sampler.sample(monotonic: start)).processes == 2)
         // The shell starts a second sleep.
-        let writer = open(fifo, O_WRONLY)
-        _ = write(writer, "go\n", 3)
-        close(writer)
+        release(fifo)
         #expect(waitForChildren(of: child.pid, count: 2))
         #expect(sampler.sample(monotonic: start + 0.05)?.processes == 2, "not looked for before the next walk")
         #expect(sampler.sample(monotonic: start + ProcessSampler.membershipInterval)?.processes == 3)
@@ -193,23 +202,19 @@ struct ProcessSamplerCostTests {
         let sleeps = sampler.tree().dropFirst()
         let killed = try #require(sleeps.first)
         #expect(kill(killed, SIGKILL) == 0)
-        var state = ""
-        for _ in 0..<500 where state != "Z" && state != "gone" {
+        var ended = ""
+        for _ in 0..<500 where ended != "Z" && ended != "gone" {
             usleep(10_000)
-            state =
-                (try? String(contentsOfFile: "/proc/\(killed)/stat", encoding: .utf8))?
-                .split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? "gone"
+            ended = state(of: killed) ?? "gone"
         }
         let after = try #require(sampler.sample(monotonic: start + ProcessSampler.membershipInterval + 0.02))
-        #expect(after.processes == 2, "the killed sleep (\(state)) is not counted")
+        #expect(after.processes == 2, "the killed sleep (\(ended)) is not counted")
     }
 
     /// A member's CPU is read from its CPU-time clock: the clock glibc's
     /// `clock_getcpuclockid` names, and the time `stat` gives (to its ticks).
     @Test func aProcessCPUClockIsGlibcsAndAgreesWithStat() throws {
-        let child = try ChildProcess.spawn(
-            ["sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exec sleep 60"],
-            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
+        let child = try shell("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exec sleep 60")
         defer {
             child.signalGroup(SIGKILL)
             child.wait()
@@ -253,15 +258,13 @@ struct ProcessSamplerCostTests {
             child.wait()
         }
         #expect(waitForChildren(of: child.pid, count: 1))
-        var state = ""
+        var main = ""
         for _ in 0..<500 {
-            state =
-                (try? String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8))?
-                .split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? ""
-            if state == "Z" { break }
+            main = state(of: child.pid) ?? ""
+            if main == "Z" { break }
             usleep(10_000)
         }
-        #expect(state == "Z", "the main thread has exited")
+        #expect(main == "Z", "the main thread has exited")
         let tree = ProcessSampler(rootPID: child.pid).tree()
         #expect(tree.count == 2, "python and its sleep: \(tree)")
     }

@@ -151,7 +151,7 @@ public final class LogFollower {
         // A file followed: the directory is looked at four times a second at
         // most (a rotation is noticed within a quarter of a second; sampling
         // at 40 a second need not stat the directory at every sample).
-        let look = fd < 0 || !(monotonic - lookedAt < Self.lookInterval && monotonic >= lookedAt)
+        let look = fd < 0 || !RunClock.isWithin(Self.lookInterval, of: lookedAt, at: monotonic)
         if look { lookedAt = monotonic }
         let newest = look ? newestFile() : nil
         if fd >= 0 {
@@ -340,8 +340,8 @@ public final class LogFollower {
         guard lookAtDirectory(now: now, &info) else { return (false, false) }
         let changed = info.st_mtim
         let recent = Date().timeIntervalSince1970 - changed.seconds < 2
-        if let listed = listedAt, listed.changed.isSame(as: changed), !recent, now - listed.monotonic < relistInterval,
-            now >= listed.monotonic
+        if let listed = listedAt, listed.changed.isSame(as: changed), !recent,
+            RunClock.isWithin(relistInterval, of: listed.monotonic, at: now)
         {
             return (true, true)
         }
@@ -354,7 +354,7 @@ public final class LogFollower {
     /// path first, every `relistInterval`, and once it was removed (a
     /// removed directory has no links); false when it cannot be looked at.
     private func lookAtDirectory(now: Double, _ info: inout stat) -> Bool {
-        if directoryFD >= 0, now - directoryOpenedAt < relistInterval, now >= directoryOpenedAt,
+        if directoryFD >= 0, RunClock.isWithin(relistInterval, of: directoryOpenedAt, at: now),
             fstat(directoryFD, &info) == 0, info.st_nlink > 0
         {
             return true

@@ -31,8 +31,9 @@ public struct ProcessSample: Sendable {
 /// space (ended, a zombie) starts a walk at once. State, threads and reaped
 /// children's CPU are as of the last walk. The files stay open and are
 /// `pread` into one buffer and parsed as bytes; `status` (for swap) and the
-/// descriptor count are read at most once a second. CPU counts what the tree's processes used *and* what
-/// their children used before they were reaped (`cutime`/`cstime`), so a
+/// descriptor count are read at most once a second. CPU counts what the
+/// tree's processes used *and* what their children used before they were
+/// reaped (`cutime`/`cstime`), so a
 /// tree that forks short-lived workers is not under-reported. When hedgeops
 /// is the child subreaper, a descendant that double-forked away (reparented
 /// to hedgeops) stays in the tree, and its CPU is kept when hedgeops reaps it.
@@ -145,15 +146,18 @@ public final class ProcessSampler {
 
     /// Swap of the live members from `status`, refreshed at most once per `periodicInterval`.
     private func swapMB(monotonic: Double) -> Double {
-        if let last = lastSwap, monotonic - last.at < periodicInterval, monotonic >= last.at { return last.mb }
+        if let last = lastSwap, RunClock.isWithin(periodicInterval, of: last.at, at: monotonic) { return last.mb }
         guard periodicInterval.isFinite else { return 0 }
         // Nothing swapped on the whole machine: no process has swap, and no
         // `status` (the costliest file /proc makes) needs reading.
-        let asked = machineSwap.map { monotonic >= $0.at && monotonic - $0.at < Self.swapCheckInterval } ?? false
-        if reader.isProcfs && !asked { machineSwap = (swapInUse(), monotonic) }
-        if reader.isProcfs, machineSwap?.inUse == false {
-            lastSwap = (0, monotonic)
-            return 0
+        if reader.isProcfs {
+            if !(machineSwap.map { RunClock.isWithin(Self.swapCheckInterval, of: $0.at, at: monotonic) } ?? false) {
+                machineSwap = (swapInUse(), monotonic)
+            }
+            if machineSwap?.inUse == false {
+                lastSwap = (0, monotonic)
+                return 0
+            }
         }
         var swap = 0.0
         for member in members where !member.stat.isZombie {
@@ -167,7 +171,7 @@ public final class ProcessSampler {
     }
 
     private func openFiles(monotonic: Double) -> Int {
-        if let last = lastFileCount, monotonic - last.at < periodicInterval, monotonic >= last.at {
+        if let last = lastFileCount, RunClock.isWithin(periodicInterval, of: last.at, at: monotonic) {
             return last.count
         }
         guard periodicInterval.isFinite else { return 0 }
@@ -229,8 +233,8 @@ public final class ProcessSampler {
     /// due: it is time, or a member is gone or has ended. (Away from the real
     /// /proc there is no CPU clock to read: every sample walks.)
     private func remeasure(_ monotonic: Double) -> Bool {
-        guard reader.isProcfs, let walkedAt, monotonic >= walkedAt,
-            monotonic - walkedAt < Self.membershipInterval - 1e-6, !members.isEmpty
+        guard reader.isProcfs, let walkedAt,
+            RunClock.isWithin(Self.membershipInterval - 1e-6, of: walkedAt, at: monotonic), !members.isEmpty
         else { return false }
         for index in members.indices where !measure(index, keptOnly: true) { return false }
         return true

@@ -422,7 +422,7 @@ public final class RunSupervisor: @unchecked Sendable {
     /// What the log gained since it was last read, if that was `logReadInterval` ago or more.
     func readLog(_ now: Double, evenIfRecent force: Bool = false) -> [LogFollower.Event] {
         // (A millionth of a second early is on time: the clock's sums are not exact.)
-        guard let follower, force || !(now - logReadAt < Self.logReadInterval - 1e-6 && now >= logReadAt) else {
+        guard let follower, force || !RunClock.isWithin(Self.logReadInterval - 1e-6, of: logReadAt, at: now) else {
             return []
         }
         logReadAt = now

@@ -36,6 +36,13 @@ public enum RunClock {
         return now.seconds
     }
 
+    /// Whether `now` is under `interval` seconds after `earlier`. A time
+    /// before `earlier` (a test's clock set back) is not within it, so what
+    /// is rationed by this is done again rather than skipped.
+    public static func isWithin(_ interval: Double, of earlier: Double, at now: Double) -> Bool {
+        now >= earlier && now - earlier < interval
+    }
+
     public static func sleep(until deadline: Double) {
         let delay = deadline - monotonic()
         if delay > 0 { usleep(UInt32(min(delay, 1) * 1_000_000)) }
